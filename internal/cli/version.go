@@ -1,0 +1,26 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/buildinfo"
+)
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print tend's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			info := buildinfo.Get()
+			fmt.Fprintf(cmd.OutOrStdout(), "tend %s (%s)", info.Version, info.GoVersion)
+			if info.Revision != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), " revision %s", info.Revision)
+			}
+			fmt.Fprintln(cmd.OutOrStdout())
+			return nil
+		},
+	}
+}
