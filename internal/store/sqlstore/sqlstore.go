@@ -1,0 +1,143 @@
+// Package sqlstore implements the store interfaces once, over database/sql,
+// for both SQL backends. The backends differ in driver, DDL, locking and
+// error codes; those differences live in a Dialect, and everything else (the
+// queries, the mapping to store types) is shared so the two can never drift
+// apart. The sqlite and postgres packages open a database and hand it here.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tendhq/tend/internal/store"
+)
+
+// Dialect captures what differs between the SQL backends.
+type Dialect interface {
+	// Name is "sqlite" or "postgres"; it also names the migrations directory.
+	Name() string
+	// IsUniqueViolation reports whether err is a unique-constraint failure.
+	IsUniqueViolation(err error) bool
+	// LockMigrations serialises migrations across processes and returns the
+	// function that releases the lock. conn is a dedicated connection.
+	LockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
+	// Positional reports whether placeholders are $1, $2 … (true) or ? (false).
+	Positional() bool
+}
+
+// DB is a store.Store over a SQL database.
+type DB struct {
+	db      *sql.DB
+	dialect Dialect
+	// rebound caches queries rewritten for the dialect's placeholders.
+	apiKeys apiKeys
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New wraps an open database. It applies pending migrations first, so a
+// returned DB always has the current schema.
+func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
+	s := &DB{db: db, dialect: d}
+	if _, err := s.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	s.apiKeys = apiKeys{s}
+	return s, nil
+}
+
+// SQL exposes the underlying database for packages that keep their own
+// tables in the same database (through migrations registered here).
+func (s *DB) SQL() *sql.DB { return s.db }
+
+// Dialect returns the backend's dialect.
+func (s *DB) Dialect() Dialect { return s.dialect }
+
+func (s *DB) APIKeys() store.APIKeys { return s.apiKeys }
+
+func (s *DB) Backend() string { return s.dialect.Name() }
+
+func (s *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping %s store: %w", s.dialect.Name(), err)
+	}
+	return nil
+}
+
+func (s *DB) Close() error { return s.db.Close() }
+
+// Q rewrites a query written with ? placeholders for the dialect.
+func (s *DB) Q(query string) string { return Rebind(s.dialect, query) }
+
+// Rebind rewrites ? placeholders to $1, $2 … when the dialect needs it.
+// Question marks inside single-quoted literals are left alone.
+func Rebind(d Dialect, query string) string {
+	if !d.Positional() || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n, quoted := 0, false
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+			b.WriteByte(c)
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Tx runs fn in a transaction, committing if it returns nil.
+func (s *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Micros converts a time to the stored representation: microseconds since
+// the Unix epoch, UTC; the zero time is stored as 0.
+func Micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// Time converts a stored microsecond count back; 0 is the zero time.
+func Time(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// notFound maps sql.ErrNoRows to store.ErrNotFound with context.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
