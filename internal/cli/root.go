@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -40,7 +41,12 @@ func Execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 // NewRoot builds the full command tree. Tests call it to run commands in-process.
 func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{}
+	return newRoot(stdin, stdout, stderr, os.LookupEnv)
+}
+
+// newRoot builds the tree reading environment variables through lookupEnv.
+func newRoot(stdin io.Reader, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) *cobra.Command {
+	g := &globals{lookupEnv: lookupEnv}
 	root := &cobra.Command{
 		Use:   "tend",
 		Short: "Self-healing infrastructure: learn normal, raise insights, heal by policy",
@@ -61,6 +67,10 @@ and it keeps its state in ./tend-data (SQLite) and listens on 127.0.0.1:8080.`,
 	root.SetErr(stderr)
 	g.bind(root)
 	root.AddCommand(
+		newServeCmd(g),
+		newMigrateCmd(g),
+		newConfigCmd(g),
+		newAPIKeyCmd(g),
 		newVersionCmd(),
 	)
 	for _, add := range extraCommands {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,12 +65,15 @@ func Redact(dsn string) string {
 	return u.String()
 }
 
+// unwrapAll reduces pgx's connection errors (one line per address tried) to
+// the first line, the one that says what went wrong.
 func unwrapAll(err error) error {
-	var pe *pgconn.ConnectError
-	if errors.As(err, &pe) {
-		return pe.Unwrap()
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		err = ce.Unwrap()
 	}
-	return err
+	msg, _, _ := strings.Cut(err.Error(), "\n")
+	return errors.New(msg)
 }
 
 // Dialect is PostgreSQL's flavour of SQL for sqlstore.

@@ -1,0 +1,255 @@
+// Package app wires tend's components together: it opens the store, builds
+// the API and every background component from the configuration, and runs
+// them. It holds no behaviour of its own, so tests start a whole tend
+// in-process with New, Start, Addr and Stop.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/apikey"
+	"github.com/tendhq/tend/internal/buildinfo"
+	"github.com/tendhq/tend/internal/config"
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/postgres"
+	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlstore"
+)
+
+// Runner is a background component: Run owns its goroutines and returns
+// when ctx is cancelled and they have finished.
+type Runner interface {
+	Run(ctx context.Context) error
+}
+
+// RunnerFunc adapts a function to Runner.
+type RunnerFunc func(ctx context.Context) error
+
+func (f RunnerFunc) Run(ctx context.Context) error { return f(ctx) }
+
+// Options are what New needs besides the configuration.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// App is one running tend.
+type App struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	now     func() time.Time
+	store   *sqlstore.DB
+	keys    *apikey.Keys
+	api     *api.API
+	reg     *prometheus.Registry
+	runners map[string]Runner
+
+	srv      *http.Server
+	ln       net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+	errs     chan error
+}
+
+// New opens the store (migrating it) and builds every component. It starts
+// nothing: call Start, or Run.
+func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, store: st, runners: map[string]Runner{}, errs: make(chan error, 16)}
+	a.reg = prometheus.NewRegistry()
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	info := buildinfo.Get()
+	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tend_build_info", Help: "Always 1; labels say which tend this is."}, []string{"version", "goversion", "store"})
+	buildInfo.WithLabelValues(info.Version, info.GoVersion, st.Backend()).Set(1)
+	a.reg.MustRegister(buildInfo)
+
+	a.keys = apikey.New(st.APIKeys(), o.Now)
+	a.api = api.New(api.Options{
+		Logger: o.Logger, Store: st, Keys: a.keys, Registerer: a.reg, Gatherer: a.reg,
+		MaxBodyBytes: cfg.Server.MaxBodyBytes, Now: o.Now,
+	})
+	if err := a.build(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// build adds the components beyond the foundation. Each component file
+// contributes its construction here.
+func (a *App) build(ctx context.Context) error {
+	for _, b := range builders {
+		if err := b(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// builders construct optional components; component wiring files append to
+// it from init so that adding a component does not touch this file.
+var builders []func(ctx context.Context, a *App) error
+
+// OpenStore opens the store the configuration names: PostgreSQL when
+// store.url is set, else SQLite in data_dir.
+func OpenStore(ctx context.Context, cfg *config.Config) (*sqlstore.DB, error) {
+	if u := cfg.Store.URL.Reveal(); u != "" {
+		return postgres.Open(ctx, u)
+	}
+	return sqlite.Open(ctx, cfg.DataDir)
+}
+
+// Store returns the open store.
+func (a *App) Store() store.Store { return a.store }
+
+// Keys returns the API key service.
+func (a *App) Keys() *apikey.Keys { return a.keys }
+
+// Registry returns the Prometheus registry /metrics serves.
+func (a *App) Registry() *prometheus.Registry { return a.reg }
+
+// Start listens on the configured address and starts serving and every
+// background component. It returns once the listener is open.
+func (a *App) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
+	if err != nil {
+		a.store.Close()
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: the address is already in use (is another tend running? choose another with --listen)", a.cfg.Server.Listen)
+		}
+		return fmt.Errorf("listen on %s: %w (choose another with --listen)", a.cfg.Server.Listen, err)
+	}
+	a.ln = ln
+	a.srv = &http.Server{
+		Handler:           a.api.Handler(),
+		ReadHeaderTimeout: a.cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       a.cfg.Server.ReadTimeout,
+		WriteTimeout:      a.cfg.Server.WriteTimeout,
+		IdleTimeout:       a.cfg.Server.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.cancel = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.errs <- fmt.Errorf("http server: %w", err)
+		}
+	}()
+	for name, r := range a.runners {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := r.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+				a.errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	where := a.cfg.DataDir
+	if abs, err := filepath.Abs(where); err == nil {
+		where = abs
+	}
+	attrs := []any{"addr", "http://" + ln.Addr().String(), "store", a.store.Backend(), "version", buildinfo.Get().Version}
+	if a.store.Backend() == "sqlite" {
+		attrs = append(attrs, "data", where)
+	}
+	a.log.Info("tend is running", attrs...)
+	if keys, err := a.keys.List(ctx); err == nil && len(keys) == 0 {
+		a.log.Warn("no API keys yet: write endpoints will answer 401 until you create one with `tend apikey create --name NAME`")
+	}
+	return nil
+}
+
+// Addr returns the address the server listens on (useful with port 0).
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// Handler returns the HTTP handler, for tests that call it directly.
+func (a *App) Handler() http.Handler { return a.api.Handler() }
+
+// Stop shuts down: the server stops accepting, in-flight requests finish,
+// background components stop, the store closes. It gives up waiting at
+// ctx's deadline.
+func (a *App) Stop(ctx context.Context) error {
+	var err error
+	a.stopOnce.Do(func() {
+		if a.srv != nil {
+			if e := a.srv.Shutdown(ctx); e != nil {
+				err = fmt.Errorf("shut down http server: %w", e)
+				a.srv.Close()
+			}
+		}
+		if a.cancel != nil {
+			a.cancel()
+		}
+		done := make(chan struct{})
+		go func() { a.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("shutdown timed out waiting for background work")
+			}
+		}
+		if e := a.store.Close(); e != nil && err == nil {
+			err = fmt.Errorf("close store: %w", e)
+		}
+	})
+	return err
+}
+
+// Run starts tend, waits for ctx to be cancelled (SIGINT/SIGTERM) or a
+// component to fail, and stops within server.shutdown_timeout.
+func (a *App) Run(ctx context.Context) error {
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.Server.ShutdownTimeout.String())
+	case runErr = <-a.errs:
+		a.log.Error("component failed; shutting down", "err", runErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := a.Stop(sctx); err != nil {
+		a.log.Error("unclean shutdown", "err", err)
+		if runErr == nil {
+			runErr = err
+		}
+	} else {
+		a.log.Info("stopped")
+	}
+	return runErr
+}
