@@ -1,0 +1,88 @@
+// Package catalog is tend's view of versioned infrastructure products: a
+// product (what a team launches, e.g. "web-server") has numbered versions,
+// each an infrastructure-as-code template. Self-healing edits the latest
+// template and publishes it as a new version; the old one stays, so rolling
+// back is publishing (or re-activating) an earlier one. Implementations: the
+// embedded catalog in tend's store, a git repository, AWS Service Catalog.
+// Editors (sub-packages) change a template in place, keeping everything else.
+package catalog
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound: no such product or version.
+var ErrNotFound = errors.New("not found")
+
+// Format is a template's language.
+type Format string
+
+// Template formats.
+const (
+	FormatCFNYAML Format = "cfn-yaml" // CloudFormation, YAML (short-form tags allowed)
+	FormatCFNJSON Format = "cfn-json" // CloudFormation, JSON
+	FormatHCL     Format = "hcl"      // Terraform .tf
+)
+
+// Version is one published version of a product.
+type Version struct {
+	Product string `json:"product"`
+	// ID identifies the version in its catalog ("v3", or an AWS
+	// provisioning artifact id such as "pa-abc123").
+	ID string `json:"id"`
+	// Number orders versions: 1, 2, 3 …
+	Number      int    `json:"number"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	Template    []byte `json:"-"`
+	Format      Format `json:"format"`
+	// Active is false for deprecated versions.
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
+	// IdempotencyKey is the key it was published with, if any.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+// Publish asks for a new version.
+type Publish struct {
+	Template    []byte
+	Format      Format
+	Description string
+	// IdempotencyKey makes Publish safe to retry: a second Publish with the
+	// same key returns the version the first created, and creates nothing.
+	IdempotencyKey string
+	// DeprecatePrevious marks the version it supersedes inactive.
+	DeprecatePrevious bool
+}
+
+// Catalog is a store of versioned products.
+//
+// Contract: Latest returns the highest-numbered active version; Publish
+// creates version Latest+1 (or returns the existing one for a repeated
+// IdempotencyKey) and never changes or deletes earlier versions; every
+// method returns an error wrapping ErrNotFound for an unknown product or
+// version.
+type Catalog interface {
+	// Kind names the implementation ("embedded", "git", "servicecatalog").
+	Kind() string
+	Latest(ctx context.Context, product string) (Version, error)
+	Version(ctx context.Context, product, id string) (Version, error)
+	Versions(ctx context.Context, product string) ([]Version, error)
+	Publish(ctx context.Context, product string, p Publish) (Version, error)
+}
+
+// Editor reads and changes the instance type a template launches.
+//
+// Contract: logicalID selects the resource when the template has several
+// (the aws:cloudformation:logical-id tag of the instance, or a Terraform
+// resource address); "" means the template's only instance-like resource and
+// is an error when there are several. SetInstanceType changes only what it
+// must — a literal, a parameter's Default (adding the type to AllowedValues
+// when there is such a list), a mapping entry, a variable's default — and
+// keeps everything else byte for byte where the format allows.
+type Editor interface {
+	InstanceType(tmpl []byte, logicalID string) (string, error)
+	SetInstanceType(tmpl []byte, logicalID, newType string) ([]byte, error)
+}
