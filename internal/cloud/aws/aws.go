@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -148,7 +149,8 @@ func NewFromConfig(awsCfg awssdk.Config, cfg Config, logger *slog.Logger) (*Prov
 	if c, ok := awsCfg.HTTPClient.(*http.Client); ok {
 		hc = c
 	} else {
-		hc = &http.Client{}
+		// Presigned template URLs are fetched with a bounded plain client.
+		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	return &Providers{
 		Inventory: &Inventory{api: ec2c},

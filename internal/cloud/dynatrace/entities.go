@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,8 +45,9 @@ func (c *Client) Entity(ctx context.Context, id string) (problem.Entity, error) 
 	body, err := c.do(ctx, request{
 		method: http.MethodGet,
 		call:   "GET /api/v2/entities/{entityId}",
-		path:   "/api/v2/entities/" + id,
-		query:  url.Values{"fields": {"+properties,+tags,+fromRelationships"}},
+		// Without "fields" Dynatrace returns every property, tag and
+		// relationship of the entity.
+		path: "/api/v2/entities/" + id,
 	})
 	if err != nil {
 		return problem.Entity{}, fmt.Errorf("get entity %q: %w", id, err)
