@@ -1,6 +1,8 @@
 package cfn
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -114,13 +116,22 @@ func TestTooLargeAndBadFormat(t *testing.T) {
 	}
 }
 
+// BenchmarkSetInstanceType edits the Service Catalog product template
+// (parse, resolve, splice, re-parse to verify).
 func BenchmarkSetInstanceType(b *testing.B) {
-	in := []byte(strings.Repeat("# padding comment line\n", 200) + "Parameters:\n  T:\n    Default: t3.small\n    AllowedValues: [t3.small]\nResources:\n  A:\n    Type: AWS::EC2::Instance\n    Properties:\n      InstanceType: !Ref T\n")
-	ed := NewEditor(catalog.FormatCFNYAML)
-	b.SetBytes(int64(len(in)))
-	for b.Loop() {
-		if _, err := ed.SetInstanceType(in, "", "t3.medium"); err != nil {
+	for _, f := range []string{"sc-ec2-product/input.yaml", "ref-json-2space/input.json"} {
+		in, err := os.ReadFile("testdata/" + f)
+		if err != nil {
 			b.Fatal(err)
 		}
+		b.Run(filepath.Ext(f)[1:], func(b *testing.B) {
+			ed := NewEditor("")
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				if _, err := ed.SetInstanceType(in, "", "t3.xlarge"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -46,6 +46,10 @@ func ValidInstanceType(s string) error {
 	return nil
 }
 
+// bom is the UTF-8 byte order mark some Windows editors write; it is set
+// aside while parsing (so byte offsets match) and kept in the output.
+var bom = []byte("\xef\xbb\xbf")
+
 func (e *Editor) parse(tmpl []byte) (*source, error) {
 	if len(tmpl) > MaxTemplateSize {
 		return nil, fmt.Errorf("template is %d bytes, more than the %d-byte limit", len(tmpl), MaxTemplateSize)
@@ -66,6 +70,7 @@ func (e *Editor) parse(tmpl []byte) (*source, error) {
 
 // InstanceType returns the instance type resource logicalID launches with.
 func (e *Editor) InstanceType(tmpl []byte, logicalID string) (string, error) {
+	tmpl = bytes.TrimPrefix(tmpl, bom)
 	src, err := e.parse(tmpl)
 	if err != nil {
 		return "", err
@@ -85,6 +90,17 @@ func (e *Editor) SetInstanceType(tmpl []byte, logicalID, newType string) ([]byte
 	if err := ValidInstanceType(newType); err != nil {
 		return nil, err
 	}
+	if bytes.HasPrefix(tmpl, bom) {
+		out, err := e.set(tmpl[len(bom):], logicalID, newType)
+		if err != nil {
+			return nil, err
+		}
+		return append(bytes.Clone(bom), out...), nil
+	}
+	return e.set(tmpl, logicalID, newType)
+}
+
+func (e *Editor) set(tmpl []byte, logicalID, newType string) ([]byte, error) {
 	src, err := e.parse(tmpl)
 	if err != nil {
 		return nil, err

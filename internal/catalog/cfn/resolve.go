@@ -227,16 +227,24 @@ func (r *resolver) mapping(args []*node, where string) (target, error) {
 		}
 		names[i] = v
 	}
+	mw := "Mappings." + strings.Join(names[:], ".")
+	entry := r.root.get("Mappings").get(names[0]).get(names[1]).get(names[2])
+	if entry == nil && len(args) == 4 {
+		// AWS::LanguageExtensions: the DefaultValue is what is selected.
+		if def := args[3].get("DefaultValue"); def != nil {
+			if !isLiteral(def) {
+				return target{}, fmt.Errorf("%s: %s does not exist and the Fn::FindInMap DefaultValue is %s", where, mw, def.describe())
+			}
+			return target{scalar: def, where: where + " (Fn::FindInMap DefaultValue)"}, nil
+		}
+	}
 	m := r.root.get("Mappings").get(names[0])
 	if m == nil {
 		return target{}, fmt.Errorf("%s: Fn::FindInMap refers to map %q, which is not declared in Mappings", where, names[0])
 	}
-	top := m.get(names[1])
-	if top == nil {
+	if m.get(names[1]) == nil {
 		return target{}, fmt.Errorf("%s: Mappings.%s has no key %q", where, names[0], names[1])
 	}
-	entry := top.get(names[2])
-	mw := "Mappings." + strings.Join(names[:], ".")
 	if entry == nil {
 		return target{}, fmt.Errorf("%s: %s does not exist", where, mw)
 	}

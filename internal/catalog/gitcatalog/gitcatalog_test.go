@@ -327,3 +327,42 @@ func TestTrailers(t *testing.T) {
 		t.Errorf("got %q %v", desc, tr)
 	}
 }
+
+func TestDivergedBranchIsRefused(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	remote := filepath.Join(root, "remote.git")
+	git(t, remote, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	a := open(t, Config{Dir: filepath.Join(root, "a.git"), Init: true, Remote: remote})
+	if _, err := a.Publish(ctx, "web", catalog.Publish{Template: []byte(tmplV1), Format: catalog.FormatCFNYAML}); err != nil {
+		t.Fatal(err)
+	}
+	bDir := filepath.Join(root, "b.git")
+	b := open(t, Config{Dir: bDir, Init: true, Remote: remote})
+	// Someone committed to b's branch directly, unrelated to the remote.
+	tree := git(t, bDir, "mktree")
+	commit := git(t, bDir, "commit-tree", tree, "-m", "local only")
+	git(t, bDir, "update-ref", "refs/heads/main", commit)
+	_, err := b.Publish(ctx, "web", catalog.Publish{Template: []byte(tmplV1), Format: catalog.FormatCFNYAML})
+	if err == nil || !strings.Contains(err.Error(), "diverged") {
+		t.Fatalf("publish on diverged branch: %v", err)
+	}
+	if got := git(t, remote, "tag", "--list"); got != "web/v1" {
+		t.Errorf("remote tags = %q", got)
+	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	ctx := context.Background()
+	c, err := Open(ctx, Config{Dir: filepath.Join(b.TempDir(), "c.git"), Init: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := c.Publish(ctx, "web", catalog.Publish{Template: fmt.Appendf(nil, "# %d\n%s", i, tmplV1), Format: catalog.FormatCFNYAML, IdempotencyKey: fmt.Sprint("k", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
