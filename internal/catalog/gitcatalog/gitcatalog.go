@@ -266,6 +266,7 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 	}
 	tag := product + "/" + id
 	if _, err := c.run(ctx, gitCmd{args: []string{"tag", "--annotate", "--file=-", tag, commit}, stdin: []byte(msg), env: c.identity(now)}); err != nil {
+		c.undo(ctx, "", commit, parent)
 		return catalog.Version{}, fmt.Errorf("publish %s %s: tag: %w", product, id, err)
 	}
 	c.log.InfoContext(ctx, "git catalog: published", "product", product, "version", id, "commit", commit, "parent", parent)
@@ -275,9 +276,31 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 		CreatedAt: now, IdempotencyKey: p.IdempotencyKey,
 	}
 	if err := c.push(ctx, id, product); err != nil {
-		return catalog.Version{}, err
+		// Nothing half-published: drop the local tag and commit so a retry
+		// (or another writer's version on the remote) starts clean.
+		c.undo(ctx, tag, commit, parent)
+		return catalog.Version{}, fmt.Errorf("%w; nothing was published", err)
 	}
 	return v, nil
+}
+
+// undo removes a version that could not be completed: the tag (if any)
+// and the branch's move to commit, each only if still as tend left it.
+func (c *Catalog) undo(ctx context.Context, tag, commit, parent string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if tag != "" {
+		if _, err := c.run(ctx, gitCmd{args: []string{"tag", "--delete", tag}}); err != nil {
+			c.log.WarnContext(ctx, "git catalog: could not remove tag of unpublished version", "tag", tag, "err", err)
+		}
+	}
+	args := []string{"update-ref", "-d", "refs/heads/" + c.cfg.Branch, commit}
+	if parent != "" {
+		args = []string{"update-ref", "-m", "tend: undo unpublished version", "refs/heads/" + c.cfg.Branch, parent, commit}
+	}
+	if _, err := c.run(ctx, gitCmd{args: args}); err != nil {
+		c.log.WarnContext(ctx, "git catalog: could not move branch back", "branch", c.cfg.Branch, "err", err)
+	}
 }
 
 // commit writes template to <product>/template.<ext> on top of the branch
@@ -410,7 +433,7 @@ func (c *Catalog) push(ctx context.Context, id, product string) error {
 	_, err := c.run(ctx, gitCmd{args: []string{"push", "--quiet", "--atomic", c.cfg.Remote,
 		"refs/heads/" + c.cfg.Branch + ":refs/heads/" + c.cfg.Branch, tag + ":" + tag}})
 	if err != nil {
-		return fmt.Errorf("push %s %s to %s (committed locally; Publish again with the same idempotency key to retry the push): %w", product, id, c.cfg.Remote, err)
+		return fmt.Errorf("push %s %s to %s: %w", product, id, c.cfg.Remote, err)
 	}
 	return nil
 }

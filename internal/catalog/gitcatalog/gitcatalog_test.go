@@ -197,7 +197,7 @@ func TestPushToRemote(t *testing.T) {
 	}
 }
 
-func TestFailedPushIsRetriedByIdempotencyKey(t *testing.T) {
+func TestFailedPushLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	remote := filepath.Join(root, "remote.git")
@@ -216,8 +216,15 @@ func TestFailedPushIsRetriedByIdempotencyKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := catalog.Publish{Template: []byte(tmplV1), Format: catalog.FormatCFNYAML, Description: "first", IdempotencyKey: "run-7"}
-	if _, err := c.Publish(ctx, "web", p); err == nil || !strings.Contains(err.Error(), "same idempotency key") {
+	if _, err := c.Publish(ctx, "web", p); err == nil || !strings.Contains(err.Error(), "rejected by policy") || !strings.Contains(err.Error(), "nothing was published") {
 		t.Fatalf("publish to rejecting remote: %v", err)
+	}
+	// Nothing half-published is left behind.
+	if got := git(t, local, "tag", "--list"); got != "web/v1" {
+		t.Errorf("local tags after failed push = %q", got)
+	}
+	if got, want := git(t, local, "rev-parse", "main"), git(t, remote, "rev-parse", "main"); got != want {
+		t.Errorf("local main %s was not moved back to %s", got, want)
 	}
 	if err := os.Remove(hook); err != nil {
 		t.Fatal(err)
@@ -365,4 +372,47 @@ func BenchmarkPublish(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A crash after the local commit and before the push leaves an unpushed
+// version; the retry with the same key finds it and pushes it.
+func TestUnpushedVersionIsPushedOnRetry(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	remote := filepath.Join(root, "remote.git")
+	git(t, remote, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	local := filepath.Join(root, "local.git")
+	clk := clock()
+	p := catalog.Publish{Template: []byte(tmplV1), Format: catalog.FormatCFNYAML, IdempotencyKey: "run-9"}
+	// Same repository, remote not yet used: stands in for the crash.
+	offline := open(t, Config{Dir: local, Init: true, Now: clk})
+	v, err := offline.Publish(ctx, "web", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online := open(t, Config{Dir: local, Remote: remote, Now: clk})
+	again, err := online.Publish(ctx, "web", p)
+	if err != nil || again.ID != v.ID || !again.CreatedAt.Equal(v.CreatedAt) {
+		t.Fatalf("retry = %+v, %v; want %+v", again, err, v)
+	}
+	if got := git(t, remote, "tag", "--list"); got != "web/v1" {
+		t.Errorf("remote tags = %q", got)
+	}
+}
+
+func FuzzSplitTrailers(f *testing.F) {
+	f.Add("Subject\n\nTend-Product: web\nTend-Version: v1\n")
+	f.Add("Subject\n\nbody: text\n")
+	f.Add("\n\n")
+	f.Fuzz(func(t *testing.T, msg string) {
+		desc, tr := splitTrailers(msg)
+		if len(desc) > len(msg) {
+			t.Fatalf("description longer than message")
+		}
+		for k := range tr {
+			if !strings.HasPrefix(k, "Tend-") {
+				t.Fatalf("trailer key %q", k)
+			}
+		}
+	})
 }

@@ -1,6 +1,6 @@
 // Package hcl reads and changes the instance type in a Terraform .tf file:
-// the instance_type of an aws_instance, aws_launch_template or
-// aws_launch_configuration, written as a string literal, as var.NAME (the
+// the instance_type of an aws_instance, aws_launch_template,
+// aws_launch_configuration or aws_spot_instance_request, written as a string literal, as var.NAME (the
 // variable's default changes, and a contains([...], var.NAME) validation
 // list gains the new type) or as local.NAME (the local's value changes).
 //
@@ -30,9 +30,10 @@ const MaxTemplateSize = 1 << 20
 // resourceTypes are the Terraform resources that launch EC2 instances
 // with an instance_type argument.
 var resourceTypes = map[string]bool{
-	"aws_instance":             true,
-	"aws_launch_template":      true,
-	"aws_launch_configuration": true,
+	"aws_instance":              true,
+	"aws_launch_template":       true,
+	"aws_launch_configuration":  true,
+	"aws_spot_instance_request": true,
 }
 
 // Editor edits Terraform files. The zero value is ready to use.
@@ -140,7 +141,7 @@ func find(tmpl []byte, address string) (target, error) {
 	case len(cands) == 1:
 		address = cands[0]
 	case len(cands) == 0:
-		return target{}, fmt.Errorf("file has no aws_instance, aws_launch_template or aws_launch_configuration resource")
+		return target{}, fmt.Errorf("file has no aws_instance, aws_launch_template, aws_launch_configuration or aws_spot_instance_request resource")
 	default:
 		return target{}, fmt.Errorf("file has %d instance-like resources (%s); choose one by address", len(cands), strings.Join(cands, ", "))
 	}
