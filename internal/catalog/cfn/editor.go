@@ -109,6 +109,11 @@ func (e *Editor) set(tmpl []byte, logicalID, newType string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.param != "" && t.scalar.value != newType {
+		if err := checkMapUses(src.root, t.param, newType); err != nil {
+			return nil, err
+		}
+	}
 	var edits []edit
 	if t.scalar.value != newType {
 		if t.scalar.alias {

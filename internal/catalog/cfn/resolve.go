@@ -24,6 +24,8 @@ type target struct {
 	// is a parameter's Default and the parameter restricts its values.
 	allowed      *node
 	allowedWhere string
+	// param is the parameter whose Default holds the type, if any.
+	param string
 }
 
 // resolve finds the instance type of the resource logicalID ("" = the only
@@ -205,7 +207,7 @@ func (r *resolver) parameter(name, where string) (target, error) {
 	if !isLiteral(def) {
 		return target{}, fmt.Errorf("%s.Default is %s, not a literal instance type", pw, def.describe())
 	}
-	t := target{scalar: def, where: pw + ".Default"}
+	t := target{scalar: def, where: pw + ".Default", param: name}
 	if av := p.get("AllowedValues"); av != nil {
 		if av.kind != seqNode || av.tag != "" {
 			return target{}, fmt.Errorf("%s.AllowedValues is %s, not a list", pw, av.describe())
