@@ -265,7 +265,7 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 		return catalog.Version{}, fmt.Errorf("publish %s %s: %w", product, id, err)
 	}
 	tag := product + "/" + id
-	if _, err := c.run(ctx, gitCmd{args: []string{"tag", "--annotate", "--file=-", tag, commit}, stdin: []byte(msg), env: c.identity(now)}); err != nil {
+	if _, err := c.run(ctx, gitCmd{args: []string{"tag", "--annotate", "--no-sign", "--file=-", tag, commit}, stdin: []byte(msg), env: c.identity(now)}); err != nil {
 		c.undo(ctx, "", commit, parent)
 		return catalog.Version{}, fmt.Errorf("publish %s %s: tag: %w", product, id, err)
 	}
@@ -342,7 +342,7 @@ func (c *Catalog) commit(ctx context.Context, product, ext string, template []by
 	if err != nil {
 		return "", "", err
 	}
-	args := []string{"commit-tree", strings.TrimSpace(string(out)), "-F", "-"}
+	args := []string{"commit-tree", "--no-gpg-sign", strings.TrimSpace(string(out)), "-F", "-"}
 	if parent != "" {
 		args = append(args, "-p", parent)
 	}
