@@ -192,7 +192,7 @@ func (c *Catalog) versions(ctx context.Context, product string) ([]tagged, error
 	if err := checkProduct(product); err != nil {
 		return nil, fmt.Errorf("%w: %w", err, catalog.ErrNotFound)
 	}
-	vs, err := c.list(ctx, product)
+	vs, err := c.list(ctx, product, true)
 	if err != nil {
 		return nil, err
 	}
@@ -235,15 +235,21 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 	if err := c.fetch(ctx, product); err != nil {
 		return catalog.Version{}, err
 	}
-	vs, err := c.list(ctx, product)
+	vs, err := c.list(ctx, product, false)
 	if err != nil {
 		return catalog.Version{}, err
 	}
 	next, prevActive := 1, ""
-	for _, v := range vs {
+	for i, v := range vs {
 		if p.IdempotencyKey != "" && v.IdempotencyKey == p.IdempotencyKey {
 			c.log.InfoContext(ctx, "git catalog: version already published", "product", product, "version", v.ID)
-			return v.Version, c.push(ctx, v.ID, product)
+			if err := c.readTemplates(ctx, product, vs[i:i+1]); err != nil {
+				return catalog.Version{}, err
+			}
+			if err := c.push(ctx, v.ID, product); err != nil {
+				return catalog.Version{}, err
+			}
+			return vs[i].Version, nil
 		}
 		next = v.Number + 1
 		if v.Active {

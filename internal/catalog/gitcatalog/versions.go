@@ -49,9 +49,9 @@ type tagged struct {
 	deprecates []string
 }
 
-// list reads every version tag of product (refs/tags/<product>/v<N>), with
-// templates, ordered by number.
-func (c *Catalog) list(ctx context.Context, product string) ([]tagged, error) {
+// list reads every version tag of product (refs/tags/<product>/v<N>),
+// ordered by number, with templates when withTemplates is set.
+func (c *Catalog) list(ctx context.Context, product string, withTemplates bool) ([]tagged, error) {
 	out, err := c.run(ctx, gitCmd{args: []string{"for-each-ref",
 		"--format=%(refname)%00%(objecttype)%00%(*objectname)%00%(objectname)%00%(creatordate:unix)%00%(*contents)%00%(contents)%00",
 		"refs/tags/" + product + "/"}})
@@ -97,8 +97,10 @@ func (c *Catalog) list(ctx context.Context, product string) ([]tagged, error) {
 	for i := range vs {
 		vs[i].Active = !deprecated[vs[i].ID]
 	}
-	if err := c.readTemplates(ctx, product, vs); err != nil {
-		return nil, err
+	if withTemplates {
+		if err := c.readTemplates(ctx, product, vs); err != nil {
+			return nil, err
+		}
 	}
 	return vs, nil
 }
