@@ -82,6 +82,68 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	return nil
 }
 
+// WriteFilesAtomic writes every file or none: all contents go to temporary
+// files first, and only when all are written are they renamed into place.
+func WriteFilesAtomic(files map[string][]byte, perm os.FileMode) error {
+	type pending struct{ tmp, name string }
+	var done []pending
+	cleanup := func() {
+		for _, p := range done {
+			_ = os.Remove(p.tmp)
+		}
+	}
+	for _, name := range sortedKeys(files) {
+		f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
+		if err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		done = append(done, pending{tmp: f.Name(), name: name})
+		_, werr := f.Write(files[name])
+		if werr == nil {
+			werr = f.Chmod(perm)
+		}
+		if werr == nil {
+			werr = f.Sync()
+		}
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", name, werr)
+		}
+	}
+	for i, p := range done {
+		if err := os.Rename(p.tmp, p.name); err != nil {
+			for _, q := range done[i:] {
+				_ = os.Remove(q.tmp)
+			}
+			for _, q := range done[:i] {
+				_ = os.Remove(q.name)
+			}
+			return fmt.Errorf("write %s: %w", p.name, err)
+		}
+	}
+	return nil
+}
+
+// ParseResources parses a resources file (CloudFormation ResourcesToImport JSON).
+func ParseResources(b []byte) ([]ResourceToImport, error) {
+	var out []ResourceToImport
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		return nil, fmt.Errorf("parse resources file: %s", describeJSONError(b, err))
+	}
+	for i, r := range out {
+		if r.ResourceType == "" || r.LogicalResourceID == "" {
+			return nil, fmt.Errorf("resources file entry %d: ResourceType and LogicalResourceId are required", i)
+		}
+	}
+	return out, nil
+}
+
 // ParseTemplate parses a CloudFormation template in JSON or YAML (short
 // intrinsic tags such as !Ref and !GetAtt included) into plain values.
 func ParseTemplate(b []byte) (map[string]any, error) {

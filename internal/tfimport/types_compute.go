@@ -40,8 +40,8 @@ var _ = register("AWS::EC2::Instance", &spec{
 })
 
 var _ = register("AWS::EC2::LaunchTemplate", &spec{
-	noAuto: true,
-	ident:  map[string]func(map[string]any) string{"LaunchTemplateId": attr("id")},
+	noAuto:  true,
+	ident:   map[string]func(map[string]any) string{"LaunchTemplateId": attr("id")},
 	tagProp: "-",
 	build: func(b *builder) {
 		b.set("LaunchTemplateName", b.str("name"))
@@ -264,7 +264,7 @@ func pascalKeys(v any) any {
 }
 
 var _ = register("AWS::ECS::TaskDefinition", &spec{
-	ident: map[string]func(map[string]any) string{"TaskDefinitionArn": attr("arn")},
+	ident:  map[string]func(map[string]any) string{"TaskDefinitionArn": attr("arn")},
 	rename: map[string]string{"revision": "", "skip_destroy": "", "track_latest": ""},
 	build: func(b *builder) {
 		if s := b.str("container_definitions"); s != "" {
