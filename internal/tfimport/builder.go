@@ -1,6 +1,7 @@
 package tfimport
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -92,6 +93,93 @@ func (b *builder) run() error {
 		}
 	}
 	return nil
+}
+
+// leak returns an error if a value Terraform marked sensitive appears in
+// the properties in clear, however a build function got it there.
+func (b *builder) leak() error {
+	if len(b.r.Sensitive) == 0 && len(b.sp.secrets) == 0 {
+		return nil
+	}
+	out, err := json.Marshal(b.props)
+	if err != nil {
+		return err
+	}
+	paths := append([][]string(nil), b.r.Sensitive...)
+	for k := range b.sp.secrets {
+		paths = append(paths, []string{k})
+	}
+	for _, p := range paths {
+		v, ok := lookupPath(b.a, p)
+		if !ok {
+			continue
+		}
+		for _, leaf := range leaves(v, 0) {
+			q, _ := json.Marshal(leaf)
+			if bytes.Contains(out, q[1:len(q)-1]) {
+				return fmt.Errorf("attribute %q is sensitive and would reach the template in clear; not converted (tend passes sensitive values only as NoEcho parameters)", strings.Join(p, "."))
+			}
+		}
+	}
+	return nil
+}
+
+func lookupPath(a map[string]any, p []string) (any, bool) {
+	var cur any = a
+	for _, step := range p {
+		switch x := cur.(type) {
+		case map[string]any:
+			v, ok := x[step]
+			if !ok {
+				return nil, false
+			}
+			cur = v
+		case []any:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			cur = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// leaves lists the string values under v worth searching for (3+ characters,
+// not booleans), including those inside JSON documents held in strings.
+func leaves(v any, depth int) []string {
+	if depth > 32 {
+		return nil
+	}
+	var out []string
+	switch x := v.(type) {
+	case string:
+		if len(x) >= 3 && x != "true" && x != "false" {
+			out = append(out, x)
+		}
+		t := strings.TrimSpace(x)
+		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") {
+			var doc any
+			if json.Unmarshal([]byte(t), &doc) == nil {
+				out = append(out, leaves(doc, depth+1)...)
+			}
+		}
+	case float64:
+		if s := scalarString(x); len(s) >= 3 {
+			out = append(out, s)
+		}
+	case map[string]any:
+		for _, e := range x {
+			out = append(out, leaves(e, depth+1)...)
+		}
+	case []any:
+		for _, e := range x {
+			out = append(out, leaves(e, depth+1)...)
+		}
+	}
+	return out
 }
 
 // secret adds a NoEcho parameter for a sensitive value and returns a Ref.

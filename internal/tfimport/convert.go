@@ -235,6 +235,10 @@ func (c *Converter) convertOne(res *Result, r Resource, ti TypeInfo, id string) 
 		skip(SkipInvalid, "generated properties do not match the %s schema: %s", ti.CFNType, strings.Join(msgs, "; "))
 		return
 	}
+	if err := b.leak(); err != nil {
+		skip(SkipSensitive, "%v", err)
+		return
+	}
 	for name, p := range b.params {
 		res.Template.Parameters = orParams(res.Template.Parameters)
 		res.Template.Parameters[name] = p
