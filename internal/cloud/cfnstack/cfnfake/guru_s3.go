@@ -140,3 +140,31 @@ func (s *S3) Fetcher(base string) func(string) (string, bool) {
 		return string(b), ok
 	}
 }
+
+// AWS serves all three fakes from one endpoint, the way a LocalStack-like
+// --endpoint-url does: DevOps Guru's PUT /resource-collections, CloudFormation's
+// form POSTs to /, and S3 path-style objects everywhere else.
+type AWS struct {
+	CloudFormation *CloudFormation
+	S3             *S3
+	DevOpsGuru     *DevOpsGuru
+}
+
+// NewAWS returns fresh fakes; call Wire with the server URL once started.
+func NewAWS() *AWS {
+	return &AWS{CloudFormation: NewCloudFormation(), S3: NewS3(), DevOpsGuru: NewDevOpsGuru()}
+}
+
+// Wire lets CloudFormation read TemplateURLs from the fake S3 at baseURL.
+func (a *AWS) Wire(baseURL string) { a.CloudFormation.FetchTemplate = a.S3.Fetcher(baseURL) }
+
+func (a *AWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == "/resource-collections":
+		a.DevOpsGuru.ServeHTTP(w, r)
+	case r.Method == http.MethodPost && (r.URL.Path == "/" || r.URL.Path == ""):
+		a.CloudFormation.ServeHTTP(w, r)
+	default:
+		a.S3.ServeHTTP(w, r)
+	}
+}
