@@ -98,7 +98,7 @@ func TestWaitHonoursContext(t *testing.T) {
 }
 
 func TestGuruAddStacksInBatches(t *testing.T) {
-	fakes, srv := setup(t)
+	fakes, _ := setup(t)
 	var calls int
 	mux := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
