@@ -317,7 +317,7 @@ func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *import
 	}
 	if o.s3Bucket != "" {
 		s3c := s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = cfg.BaseEndpoint != nil })
-		d.Uploader = cfnstack.NewUploader(s3c, aws.ToString(cfg.BaseEndpoint))
+		d.Uploader = cfnstack.NewUploader(s3c, cfg.Region, aws.ToString(cfg.BaseEndpoint))
 	}
 	if o.enroll == "devops-guru" {
 		d.Guru = cfnstack.NewGuru(devopsguru.NewFromConfig(cfg))

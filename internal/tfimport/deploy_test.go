@@ -49,7 +49,7 @@ func fakeAWS(t *testing.T) (*cfnfake.AWS, *Deployer, *recordingRegistrar) {
 	reg := &recordingRegistrar{}
 	d := &Deployer{
 		Stacks:     cfnstack.New(cfn, cfnstack.Options{Poll: time.Millisecond}),
-		Uploader:   cfnstack.NewUploader(s3c, srv.URL),
+		Uploader:   cfnstack.NewUploader(s3c, "us-east-1", srv.URL),
 		Guru:       cfnstack.NewGuru(guru),
 		Registrars: []BoundaryRegistrar{reg},
 		Now:        func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) },

@@ -57,13 +57,14 @@ var _ S3API = (*s3.Client)(nil)
 // Uploader puts templates too large for TemplateBody into S3.
 type Uploader struct {
 	api      S3API
-	endpoint string // base URL for TemplateURL; "" means https://BUCKET.s3.amazonaws.com
+	region   string
+	endpoint string // base URL for TemplateURL; "" means https://BUCKET.s3.REGION.amazonaws.com
 }
 
-// NewUploader returns an uploader. endpoint overrides the TemplateURL base
-// (for S3-compatible endpoints and tests); leave it empty for AWS.
-func NewUploader(api S3API, endpoint string) *Uploader {
-	return &Uploader{api: api, endpoint: strings.TrimRight(endpoint, "/")}
+// NewUploader returns an uploader for buckets in region. endpoint overrides
+// the TemplateURL base (S3-compatible endpoints, tests); leave it empty for AWS.
+func NewUploader(api S3API, region, endpoint string) *Uploader {
+	return &Uploader{api: api, region: region, endpoint: strings.TrimRight(endpoint, "/")}
 }
 
 // Upload stores body at s3://bucket/key and returns the HTTPS URL
@@ -82,5 +83,8 @@ func (u *Uploader) Upload(ctx context.Context, bucket, key string, body []byte) 
 	if u.endpoint != "" {
 		return u.endpoint + "/" + bucket + "/" + esc, nil
 	}
-	return "https://" + bucket + ".s3.amazonaws.com/" + esc, nil
+	if u.region == "" || u.region == "us-east-1" {
+		return "https://" + bucket + ".s3.amazonaws.com/" + esc, nil
+	}
+	return "https://" + bucket + ".s3." + u.region + ".amazonaws.com/" + esc, nil
 }

@@ -130,15 +130,15 @@ func TestUploaderURL(t *testing.T) {
 	fakes, srv := setup(t)
 	s3c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), HTTPClient: srv.Client()})
-	u, err := cfnstack.NewUploader(s3c, srv.URL).Upload(context.Background(), "b", "tend/t 1.json", []byte(`{"a":1}`))
+	u, err := cfnstack.NewUploader(s3c, "us-east-1", srv.URL).Upload(context.Background(), "b", "tend/t 1.json", []byte(`{"a":1}`))
 	if err != nil || u != srv.URL+"/b/tend/t%201.json" {
 		t.Fatalf("url %q, %v", u, err)
 	}
 	if b, ok := fakes.S3.Object("b/tend/t 1.json"); !ok || string(b) != `{"a":1}` {
 		t.Fatalf("object %q %v", b, ok)
 	}
-	u, _ = cfnstack.NewUploader(s3c, "").Upload(context.Background(), "b", "k.json", nil)
-	if u != "https://b.s3.amazonaws.com/k.json" {
+	u, _ = cfnstack.NewUploader(s3c, "eu-west-1", "").Upload(context.Background(), "b", "k.json", nil)
+	if u != "https://b.s3.eu-west-1.amazonaws.com/k.json" {
 		t.Errorf("AWS url %q", u)
 	}
 }
