@@ -75,8 +75,8 @@ var _ = register("AWS::EC2::LaunchTemplate", &spec{
 		for _, m := range b.blocks("block_device_mappings") {
 			var ebs map[string]any
 			if e := firstBlock(m, "ebs"); e != nil {
-				ebs = obj("VolumeSize", e["volume_size"], "VolumeType", e["volume_type"], "Encrypted", e["encrypted"],
-					"DeleteOnTermination", e["delete_on_termination"], "Iops", e["iops"], "Throughput", e["throughput"],
+				ebs = obj("VolumeSize", nonZero(e["volume_size"]), "VolumeType", e["volume_type"], "Encrypted", e["encrypted"],
+					"DeleteOnTermination", e["delete_on_termination"], "Iops", nonZero(e["iops"]), "Throughput", nonZero(e["throughput"]),
 					"KmsKeyId", e["kms_key_id"], "SnapshotId", e["snapshot_id"])
 			}
 			if bd := obj("DeviceName", m["device_name"], "Ebs", ebs, "NoDevice", m["no_device"], "VirtualName", m["virtual_name"]); bd != nil {
@@ -99,6 +99,14 @@ var _ = register("AWS::EC2::LaunchTemplate", &spec{
 		}
 	},
 })
+
+// nonZero drops a 0 Terraform stores for "not set" (EBS iops, throughput).
+func nonZero(v any) any {
+	if scalarString(v) == "0" {
+		return nil
+	}
+	return v
+}
 
 // tagList renders tags_all (or tags) as a sorted Key/Value list.
 func tagList(a map[string]any) []any {
@@ -408,6 +416,9 @@ var _ = register("AWS::ElasticBeanstalk::Environment", &spec{
 			b.set("Tier", obj("Name", "WebServer", "Type", "Standard"))
 		case "Worker":
 			b.set("Tier", obj("Name", "Worker", "Type", "SQS/HTTP"))
+		}
+		if b.str("platform_arn") != "" {
+			b.used["solution_stack_name"] = true // the platform ARN names the stack already
 		}
 		if len(b.blocks("setting")) > 0 {
 			b.note("option settings are not carried over (write-only in CloudFormation); the environment keeps its live settings")
