@@ -187,11 +187,20 @@ func runImportTerraform(ctx context.Context, cmd *cobra.Command, g *globals, o *
 	if err != nil {
 		return err
 	}
+	// The stack's region: resources elsewhere cannot be imported into it.
+	region := o.region
+	var cfg aws.Config
+	if o.deploy {
+		if cfg, err = loadAWSConfig(ctx, o.region, o.endpoint); err != nil {
+			return err
+		}
+		region = cfg.Region
+	}
 	desc := o.description
 	if desc == "" {
 		desc = "Resources imported by tend from Terraform state " + source + " (every resource retained)"
 	}
-	res := tfimport.NewConverter(schemas, nil).Convert(st, desc)
+	res := tfimport.NewConverter(schemas, nil).Convert(st, tfimport.Options{Description: desc, Region: region})
 	printImportReport(cmd.OutOrStdout(), st, res)
 	if skipped := res.Unconverted(); o.strict && len(skipped) > 0 {
 		return fmt.Errorf("--strict: %d managed resources not converted (listed above); nothing written", len(skipped))
@@ -205,7 +214,7 @@ func runImportTerraform(ctx context.Context, cmd *cobra.Command, g *globals, o *
 	if !o.deploy {
 		return nil
 	}
-	return deployImport(ctx, cmd, g, o, res)
+	return deployImport(ctx, cmd, g, o, cfg, res)
 }
 
 func readImportState(cmd *cobra.Command, o *importOptions) (*tfimport.State, string, error) {
@@ -303,12 +312,8 @@ func orDash(s string) string {
 	return s
 }
 
-func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *importOptions, res *tfimport.Result) error {
+func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *importOptions, cfg aws.Config, res *tfimport.Result) error {
 	errw := cmd.ErrOrStderr()
-	cfg, err := loadAWSConfig(ctx, o.region, o.endpoint)
-	if err != nil {
-		return err
-	}
 	logger := slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	d := &tfimport.Deployer{
 		Stacks:   cfnstack.New(cloudformation.NewFromConfig(cfg), cfnstack.Options{Poll: o.poll, Log: logger}),

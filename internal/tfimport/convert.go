@@ -83,7 +83,23 @@ const (
 	SkipInvalid     SkipKind = "schema validation"
 	SkipState       SkipKind = "instance state"
 	SkipSensitive   SkipKind = "sensitive value"
+	SkipRegion      SkipKind = "other region"
 )
+
+// resourceRegion is the region state places a resource in: its region
+// attribute (S3 buckets; every resource from provider v6), else its ARN's.
+// Global resources (IAM, CloudFront, Route 53) have none.
+func resourceRegion(a map[string]any) string {
+	if r := scalarString(a["region"]); r != "" {
+		return r
+	}
+	if arn := scalarString(a["arn"]); strings.HasPrefix(arn, "arn:") {
+		if parts := strings.SplitN(arn, ":", 5); len(parts) == 5 {
+			return parts[3]
+		}
+	}
+	return ""
+}
 
 // Skipped describes a state entry that is not in the template, and why.
 type Skipped struct {
@@ -142,13 +158,22 @@ func (c *Converter) SupportedTerraformTypes() []string {
 	return out
 }
 
+// Options tune a conversion.
+type Options struct {
+	Description string // the template's Description
+	// Region, when set, is the region of the stack the template is for:
+	// resources state places in another region are reported, not converted,
+	// since a stack can only import resources of its own region.
+	Region string
+}
+
 // Convert converts every managed resource instance of st it can, and
 // reports every one it cannot, with the reason.
-func (c *Converter) Convert(st *State, description string) *Result {
+func (c *Converter) Convert(st *State, opts Options) *Result {
 	res := &Result{
 		Template: &Template{
 			AWSTemplateFormatVersion: "2010-09-09",
-			Description:              description,
+			Description:              opts.Description,
 			Resources:                map[string]TemplateResource{},
 		},
 		Secrets: map[string]string{},
@@ -182,6 +207,10 @@ func (c *Converter) Convert(st *State, description string) *Result {
 		}
 		if r.Tainted {
 			skip(SkipState, "tainted: terraform will replace it on the next apply; import after that")
+			continue
+		}
+		if where := resourceRegion(r.Attributes); opts.Region != "" && where != "" && where != opts.Region {
+			skip(SkipRegion, "in region %s, not %s: a stack imports only resources of its own region (run again with --region %s for a stack there)", where, opts.Region, where)
 			continue
 		}
 		todo = append(todo, pending{r: r, ti: ti, base: logicalID(r)})

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 func convertFixture(t testing.TB, name string) *Result {
 	t.Helper()
-	return NewConverter(mustSchemas(t), nil).Convert(readFixture(t, name), "Resources imported by tend from Terraform state (every resource retained)")
+	return NewConverter(mustSchemas(t), nil).Convert(readFixture(t, name), Options{Description: "Resources imported by tend from Terraform state (every resource retained)"})
 }
 
 func report(res *Result) string {
@@ -299,7 +299,7 @@ func TestSensitiveNestedValueRefused(t *testing.T) {
 			"container_definitions": `[{"name":"a","image":"x","environment":[{"name":"K","value":"secret-value"}]}]`},
 		Sensitive: [][]string{{"container_definitions"}},
 	}}}
-	res := NewConverter(mustSchemas(t), nil).Convert(st, "")
+	res := NewConverter(mustSchemas(t), nil).Convert(st, Options{Description: ""})
 	if len(res.Converted) != 0 || len(res.Skipped) != 1 || res.Skipped[0].Kind != SkipSensitive {
 		t.Fatalf("converted %v skipped %v", res.Converted, res.Skipped)
 	}
@@ -311,7 +311,7 @@ func TestSensitiveNestedValueRefused(t *testing.T) {
 
 func TestMissingIdentifierReported(t *testing.T) {
 	st := &State{Resources: []Resource{{Address: "aws_sqs_queue.q", Mode: "managed", Type: "aws_sqs_queue", Name: "q", Attributes: map[string]any{"name": "q"}}}}
-	res := NewConverter(mustSchemas(t), nil).Convert(st, "")
+	res := NewConverter(mustSchemas(t), nil).Convert(st, Options{Description: ""})
 	if len(res.Skipped) != 1 || res.Skipped[0].Kind != SkipIdentifier || !strings.Contains(res.Skipped[0].Reason, "QueueUrl") {
 		t.Fatalf("skipped %+v", res.Skipped)
 	}
@@ -370,9 +370,35 @@ func BenchmarkConvertFullState(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		res := conv.Convert(st, "bench")
+		res := conv.Convert(st, Options{Description: "bench"})
 		if len(res.Converted) != 46 {
 			b.Fatalf("%d converted", len(res.Converted))
+		}
+	}
+}
+
+func TestResourcesInOtherRegionsReported(t *testing.T) {
+	st := readFixture(t, "full.tfstate")
+	conv := NewConverter(mustSchemas(t), nil)
+	same := conv.Convert(st, Options{Region: "us-east-1"})
+	if len(same.Converted) != 46 {
+		t.Fatalf("us-east-1: %d converted", len(same.Converted))
+	}
+	other := conv.Convert(st, Options{Region: "eu-west-1"})
+	kinds := map[string]SkipKind{}
+	for _, s := range other.Skipped {
+		kinds[s.Address] = s.Kind
+	}
+	if kinds["aws_sqs_queue.sample_sqs_queue"] != SkipRegion || kinds[`module.services["checkout"].aws_s3_bucket.assets`] != SkipRegion {
+		t.Errorf("regional resources not reported: %v", kinds)
+	}
+	global := map[string]bool{}
+	for _, c := range other.Converted {
+		global[c.Type] = true
+	}
+	for _, typ := range []string{"AWS::IAM::Role", "AWS::CloudFront::Distribution", "AWS::Route53::HostedZone"} {
+		if !global[typ] {
+			t.Errorf("global %s not converted", typ)
 		}
 	}
 }

@@ -233,7 +233,7 @@ func bigState(n int) *State {
 }
 
 func TestDeployLargeTemplateGoesThroughS3(t *testing.T) {
-	res := NewConverter(mustSchemas(t), nil).Convert(bigState(200), "bulk")
+	res := NewConverter(mustSchemas(t), nil).Convert(bigState(200), Options{Description: "bulk"})
 	fakes, d, _ := fakeAWS(t)
 	_, err := d.Deploy(context.Background(), DeployRequest{StackName: "bulk", Result: res})
 	if err == nil || !strings.Contains(err.Error(), "--s3-bucket") {

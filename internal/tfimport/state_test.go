@@ -171,7 +171,7 @@ func FuzzReadState(f *testing.F) {
 				t.Fatalf("malformed resource %+v", r)
 			}
 		}
-		res := conv.Convert(st, "fuzz")
+		res := conv.Convert(st, Options{Description: "fuzz"})
 		seen := map[string]bool{}
 		for id, r := range res.Template.Resources {
 			if !ValidLogicalID(id) || seen[id] {
