@@ -248,6 +248,13 @@ func TestImportTerraformDeployEndToEnd(t *testing.T) {
 		t.Errorf("injected registrar got %d resources", len(registered))
 	}
 
+	// AWS_ENDPOINT_URL works as the SDK defines it, without the flag.
+	t.Setenv("AWS_ENDPOINT_URL", srv.URL)
+	code, out, errOut = runTend(t, "", "import", "terraform", "--state", fixtureState, "--deploy", "--stack-name", "from-env", "--poll-interval", "1ms")
+	if code != 0 || !strings.Contains(out, "Stack from-env: IMPORT_COMPLETE") {
+		t.Fatalf("AWS_ENDPOINT_URL: exit %d\n%s\n%s", code, out, errOut)
+	}
+
 	// A stack left ROLLBACK_COMPLETE is refused with a clear message.
 	fakes.CloudFormation.PutStack(cfnfake.Stack{Name: "broken", Status: "ROLLBACK_COMPLETE"})
 	code, _, errOut = runTend(t, "", "import", "terraform", "--state", fixtureState, "--deploy", "--stack-name", "broken",
