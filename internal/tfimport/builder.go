@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,6 +94,18 @@ func (b *builder) run() error {
 		}
 	}
 	return nil
+}
+
+// isSensitive reports whether the attribute path, or anything enclosing
+// it, is marked sensitive in state.
+func (b *builder) isSensitive(path ...string) bool {
+	for _, p := range b.r.Sensitive {
+		if len(p) <= len(path) && slices.Equal(p, path[:len(p)]) {
+			return true
+		}
+	}
+	_, secret := b.sp.secrets[path[0]]
+	return secret
 }
 
 // leak returns an error if a value Terraform marked sensitive appears in

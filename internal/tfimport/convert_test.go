@@ -402,3 +402,32 @@ func TestResourcesInOtherRegionsReported(t *testing.T) {
 		}
 	}
 }
+
+// The blog post's sample application, as `terraform show -json` prints it
+// (nulls, sensitive_values mirroring the values, depends_on).
+func TestConvertSeedSampleGolden(t *testing.T) {
+	res := convertFixture(t, "seed-sample.show.json")
+	tj, err := RenderTemplate(res.Template, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "seed-sample.template.json", tj)
+	rj, _ := RenderJSON(res.Imports)
+	golden(t, "seed-sample.resources.json", rj)
+	golden(t, "seed-sample.report.txt", []byte(report(res)))
+	if bytes.Contains(tj, []byte("hunter2-from-tfvars")) {
+		t.Error("sensitive environment variable written")
+	}
+	if probs := mustSchemas(t).CheckTemplate(mustMap(t, tj), res.Imports); len(probs) > 0 {
+		t.Errorf("problems: %v", probs)
+	}
+}
+
+func mustMap(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	m, err := ParseTemplate(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

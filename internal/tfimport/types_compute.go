@@ -374,7 +374,7 @@ var _ = register("AWS::Lambda::Function", &spec{
 			vars, _ := e["variables"].(map[string]any)
 			out := map[string]any{}
 			for _, k := range sortedKeys(vars) {
-				if b.sensitive["environment"] {
+				if b.isSensitive("environment", "0", "variables", k) {
 					out[k] = b.secret("environment."+k, "Env"+k, scalarString(vars[k]))
 					b.parameter["environment"] = true
 				} else {
