@@ -336,9 +336,11 @@ func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *import
 			d.Registrars = append(d.Registrars, r)
 		}
 	}
-	fileReg := &tfimport.FileRegistrar{Path: o.boundaryOut}
 	if o.boundaryOut != "" {
-		d.Registrars = append(d.Registrars, fileReg)
+		d.Registrars = append(d.Registrars, &tfimport.FileRegistrar{Path: o.boundaryOut})
+	}
+	if len(d.Registrars) == 0 {
+		fmt.Fprintln(errw, "note: no boundary registry is configured and --boundary-out is not set; the stack's boundary is not recorded")
 	}
 	out, err := d.Deploy(ctx, tfimport.DeployRequest{
 		StackName: o.stackName, Result: res, S3Bucket: o.s3Bucket, S3Prefix: o.s3Prefix,

@@ -57,21 +57,6 @@ type Converted struct {
 	Notes      []string // values left out, each with why
 }
 
-// PhysicalID is the identifier value CloudFormation reports as the physical
-// resource id: the first primary identifier.
-func (c Converted) PhysicalID(s *Schemas) string {
-	ti := s.types[c.Type]
-	if len(ti.PrimaryIdentifier) > 0 {
-		if v := c.Identifier[importKeys(ti)[0]]; v != "" {
-			return v
-		}
-	}
-	for _, v := range c.Identifier {
-		return v
-	}
-	return ""
-}
-
 // SkipKind classifies why a state entry was not converted.
 type SkipKind string
 
