@@ -16,19 +16,21 @@ type Config struct {
 	Damp               float64
 	K                  float64
 	Decay              float64
-	Bins               int
-	Order              int
+	Bins, Bins2        int
+	Order, Order2      int
 	Experts            uint // bitmask of enabled experts
 	Combine            int
 	SeasonRate         float64
 	Gamma, Offset      float64
 	RefFrac            float64
+	Escalate           float64
+	Relearn            float64
 }
 
 // DefaultConfig returns the parameters tend ships with.
 func DefaultConfig() Config {
-	return Config{FastRate: 1.0 / 8, SlowRate: 1.0 / 512, Clip: 4, Warmup: 150, Refractory: 200, Damp: 0, K: 5,
-		Bins: 12, Order: 3, Experts: 5, Combine: 1, Decay: 0, SeasonRate: 0.1}
+	return Config{FastRate: 1.0 / 8, SlowRate: 1.0 / 512, Clip: 4, Warmup: 150, Refractory: 100, Damp: 0, K: 5,
+		Bins: 8, Order: 1, Bins2: 6, Order2: 2, Gamma: 0.8, Offset: 0.4, RefFrac: 0.02, Relearn: 0.25, Experts: 21, Combine: 1, Decay: 0, SeasonRate: 0.1}
 }
 
 type ewm struct{ mean, dev float64 }
@@ -96,17 +98,13 @@ type ensembleState struct {
 	Lo, Hi     float64
 	Fast, Slow ewm
 	SinceAlert int64
-	// pattern novelty
-	QLo, QW float64
-	QN      int64
-	Hist    [4]int16
-	Seen    [novBits / 64]uint64
-	NovRate float64
+	Nov        [2]novelty
 	// daily profile
 	SMean, SDev [seasonBins]float32
 	SCount      [seasonBins]uint16
 	Calib       [nExperts]calib
 	Sur         [nExperts]float64
+	LastLP      float64
 }
 
 // Ensemble is tend's default detector.
@@ -124,43 +122,52 @@ func NewEnsemble(cfg Config) *Ensemble {
 	return e
 }
 
-func (e *Ensemble) novelty(v float64) float64 {
-	s, c := &e.st, &e.cfg
-	rng := s.Hi - s.Lo
-	if s.QW <= 0 || rng > 2*s.QW*float64(c.Bins) || (s.QN < int64(c.Warmup) && rng > s.QW*float64(c.Bins)) {
+type novelty struct {
+	QLo, QW float64
+	QN      int64
+	Hist    [4]int16
+	Seen    [novBits / 64]uint64
+	Rate    float64
+}
+
+// observe quantises v into bins over the range seen so far and reports the
+// surprise (in nats) of a never-seen pattern of the last order levels.
+func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64) float64 {
+	rng := hi - lo
+	if nv.QW <= 0 || rng > 2*nv.QW*float64(bins) || (nv.QN < int64(warmup) && rng > nv.QW*float64(bins)) {
 		if rng <= 0 {
 			return 0
 		}
-		s.QW = rng / float64(c.Bins)
-		s.QLo = s.Lo
-		s.QN = 0
-		s.Seen = [novBits / 64]uint64{}
+		nv.QW = rng / float64(bins)
+		nv.QLo = lo
+		nv.QN = 0
+		nv.Seen = [novBits / 64]uint64{}
 	}
-	s.QN++
-	q := int16(math.Floor((v - s.QLo) / s.QW))
+	nv.QN++
+	q := int16(math.Floor((v - nv.QLo) / nv.QW))
 	if q < -100 {
 		q = -100
 	} else if q > 1000 {
 		q = 1000
 	}
-	copy(s.Hist[1:], s.Hist[:3])
-	s.Hist[0] = q
+	copy(nv.Hist[1:], nv.Hist[:3])
+	nv.Hist[0] = q
 	h := uint32(2166136261)
-	for i := 0; i < c.Order; i++ {
-		h = (h ^ uint32(uint16(s.Hist[i]))) * 16777619
+	for i := 0; i < order; i++ {
+		h = (h ^ uint32(uint16(nv.Hist[i]))) * 16777619
 	}
 	h %= novBits
 	bit := uint64(1) << (h % 64)
-	novel := s.Seen[h/64]&bit == 0
-	s.Seen[h/64] |= bit
-	n := 0.0
-	if novel && s.QN > int64(c.Order) && s.QN > int64(c.Warmup)/2 {
-		n = 1
+	novel := nv.Seen[h/64]&bit == 0
+	nv.Seen[h/64] |= bit
+	x := 0.0
+	if novel && nv.QN > int64(order) && nv.QN > int64(warmup)/2 {
+		x = 1
 	}
-	r := s.NovRate
-	a := math.Max(1.0/500, 1/float64(s.N))
-	s.NovRate += a * (n - s.NovRate)
-	if n == 0 {
+	r := nv.Rate
+	a := math.Max(1.0/500, 1/float64(n))
+	nv.Rate += a * (x - nv.Rate)
+	if x == 0 {
 		return 0
 	}
 	return -math.Log(math.Max(r, 1e-4))
@@ -192,7 +199,11 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	if v > s.Hi {
 		s.Hi = v
 	}
-	s.Sur[2] = e.novelty(v)
+	s.Sur[2] = s.Nov[0].observe(v, s.Lo, s.Hi, c.Bins, c.Order, c.Warmup, s.N)
+	s.Sur[4] = 0
+	if c.Experts&(1<<4) != 0 {
+		s.Sur[4] = s.Nov[1].observe(v, s.Lo, s.Hi, c.Bins2, c.Order2, c.Warmup, s.N)
+	}
 	// daily profile residual
 	sec := t.Unix() % 86400
 	if sec < 0 {
@@ -218,9 +229,13 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 			s.SCount[b]++
 		}
 	}
-	s.Sur[4] = 0
 	s.Fast.update(v, c.FastRate, c.Clip, eps, s.N)
 	s.Slow.update(v, c.SlowRate, c.Clip, eps, s.N)
+	if c.Relearn > 0 && s.SinceAlert < int64(c.Refractory) {
+		// after an alert, move the baseline quickly to the new regime
+		a := c.Relearn / float64(s.SinceAlert+2)
+		s.Slow.mean += math.Min(1, a) * (v - s.Slow.mean)
+	}
 
 	// calibrate each expert against its own history
 	pmin := 1.0
@@ -254,10 +269,15 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	}
 	s.SinceAlert++
 	if s.SinceAlert <= int64(c.Refractory) || float64(s.SinceAlert) <= c.RefFrac*float64(s.N) {
-		out *= c.Damp
+		if c.Escalate > 0 && lp > s.LastLP+c.Escalate {
+			// a clearly worse event during an incident still counts
+		} else {
+			out *= c.Damp
+		}
 	}
 	if out >= DefaultThreshold {
 		s.SinceAlert = 0
+		s.LastLP = lp
 	}
 	return Result{Score: out}
 }

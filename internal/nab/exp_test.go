@@ -15,12 +15,11 @@ func TestExp(t *testing.T) {
 	c := testCorpus(t)
 	base := detect.DefaultConfig()
 	var cfgs []detect.Config
-	for _, g := range []float64{0, 0.3, 0.6, 1} {
-		for _, rf := range []float64{0, 0.02, 0.04} {
+	for _, sr := range []float64{1.0 / 128, 1.0 / 256, 1.0 / 512, 1.0 / 1024} {
+		for _, cl := range []float64{2, 4, 8} {
 			cf := base
-			cf.Gamma = g
-			cf.Offset = 0.5 * g
-			cf.RefFrac = rf
+			cf.SlowRate = sr
+			cf.Clip = cl
 			cfgs = append(cfgs, cf)
 		}
 	}
@@ -36,8 +35,6 @@ func TestDiag(t *testing.T) {
 	}
 	c := testCorpus(t)
 	cf := detect.DefaultConfig()
-	cf.Experts = 5
-	cf.Combine = 1
 	s, _ := c.Run(t.Context(), func() (detect.Detector, error) { return detect.NewEnsemble(cf), nil }, 0, nil)
 	p := c.Profiles[0]
 	ps, _ := c.Optimize(s, p)
@@ -64,4 +61,57 @@ func TestDiag(t *testing.T) {
 		}
 		t.Log(line)
 	}
+}
+
+func TestBreakdown(t *testing.T) {
+	if os.Getenv("TEND_DIAG") == "" {
+		t.Skip()
+	}
+	c := testCorpus(t)
+	s, _ := c.Run(t.Context(), Named(detect.DefaultName), 0, nil)
+	p := c.Profiles[0]
+	ps, _ := c.Optimize(s, p)
+	var tp, fn, fpBefore, fpAfter, fpNone float64
+	var nBefore, nAfter, nNone int
+	for _, f := range c.Files {
+		win, val := rowValues(f, p)
+		sc := s[f.Key]
+		hit := make([]bool, len(f.Windows))
+		for i := f.Probation; i < f.Len(); i++ {
+			if sc[i] < ps.Threshold {
+				continue
+			}
+			if win[i] >= 0 {
+				if !hit[win[i]] {
+					tp += val[i]
+					hit[win[i]] = true
+				}
+				continue
+			}
+			// before any window / after a window
+			after := false
+			for _, w := range f.Windows {
+				if w.End < i {
+					after = true
+				}
+			}
+			switch {
+			case len(f.Windows) == 0:
+				fpNone += val[i]
+				nNone++
+			case after:
+				fpAfter += val[i]
+				nAfter++
+			default:
+				fpBefore += val[i]
+				nBefore++
+			}
+		}
+		for _, h := range hit {
+			if !h {
+				fn--
+			}
+		}
+	}
+	t.Logf("score %.2f tp %.2f fn %.0f fp-before-first %.2f (%d) fp-after %.2f (%d) fp-nowindow-files %.2f (%d)", ps.Score, tp, fn, fpBefore, nBefore, fpAfter, nAfter, fpNone, nNone)
 }
