@@ -9,28 +9,28 @@ var _ = register(DefaultName, func() Detector { return NewEnsemble(DefaultConfig
 
 // Config holds the Ensemble detector's parameters.
 type Config struct {
-	FastRate, SlowRate float64
-	Clip               float64
-	Warmup             int
-	Refractory         int
-	Damp               float64
-	K                  float64
-	Decay              float64
-	Bins, Bins2        int
-	Order, Order2      int
-	Experts            uint // bitmask of enabled experts
-	Combine            int
-	SeasonRate         float64
-	Gamma, Offset      float64
-	RefFrac            float64
-	Escalate           float64
-	Relearn            float64
+	FastRate, SlowRate    float64
+	Clip                  float64
+	Warmup                int
+	Refractory            int
+	Damp                  float64
+	K                     float64
+	Decay                 float64
+	Bins, Bins2, Bins3    int
+	Order, Order2, Order3 int
+	Experts               uint // bitmask of enabled experts
+	Combine               int
+	Gamma, Offset         float64
+	RefFrac               float64
+	Escalate              float64
+	Relearn               float64
+	ExScale               float64
 }
 
 // DefaultConfig returns the parameters tend ships with.
 func DefaultConfig() Config {
 	return Config{FastRate: 1.0 / 8, SlowRate: 1.0 / 512, Clip: 4, Warmup: 150, Refractory: 100, Damp: 0, K: 5,
-		Bins: 8, Order: 1, Bins2: 6, Order2: 2, Gamma: 0.8, Offset: 0.4, RefFrac: 0.02, Relearn: 0.25, Experts: 21, Combine: 1, Decay: 0, SeasonRate: 0.1}
+		Bins: 8, Order: 1, Bins2: 6, Order2: 2, Bins3: 12, Order3: 1, Gamma: 0.8, Offset: 0.4, RefFrac: 0.02, Relearn: 0.25, Experts: 31, ExScale: 10, Combine: 1, Decay: 0}
 }
 
 type ewm struct{ mean, dev float64 }
@@ -54,10 +54,9 @@ func (e *ewm) update(v, a, clip, eps float64, n int64) {
 }
 
 const (
-	novBits    = 1 << 14
-	nExperts   = 5
-	histBins   = 48
-	seasonBins = 48
+	novBits  = 1 << 14
+	nExperts = 5
+	histBins = 48
 )
 
 // calib turns an expert's surprise into a tail probability: the (decayed)
@@ -98,13 +97,10 @@ type ensembleState struct {
 	Lo, Hi     float64
 	Fast, Slow ewm
 	SinceAlert int64
-	Nov        [2]novelty
-	// daily profile
-	SMean, SDev [seasonBins]float32
-	SCount      [seasonBins]uint16
-	Calib       [nExperts]calib
-	Sur         [nExperts]float64
-	LastLP      float64
+	Nov        [3]novelty
+	Calib      [nExperts]calib
+	Sur        [nExperts]float64
+	LastLP     float64
 }
 
 // Ensemble is tend's default detector.
@@ -174,7 +170,7 @@ func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64) 
 }
 
 // Observe implements Detector.
-func (e *Ensemble) Observe(t time.Time, v float64) Result {
+func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return Result{}
 	}
@@ -190,9 +186,13 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	rng := s.Hi - s.Lo
 	eps := 1e-3*rng + 1e-9*math.Abs(v) + 1e-12
 	sd := math.Max(s.Slow.dev, eps)
-	fastNext := s.Fast.mean + c.FastRate*(v-s.Fast.mean)
 	s.Sur[0] = math.Abs(v-s.Slow.mean) / sd
-	s.Sur[1] = math.Abs(fastNext-s.Slow.mean) / sd / math.Sqrt(c.FastRate/(2-c.FastRate))
+	s.Sur[1] = 0
+	if rng > 0 {
+		if ex := math.Max(v-s.Hi, s.Lo-v) / rng; ex > 0 {
+			s.Sur[1] = math.Log1p(ex * c.ExScale)
+		}
+	}
 	if v < s.Lo {
 		s.Lo = v
 	}
@@ -204,30 +204,9 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	if c.Experts&(1<<4) != 0 {
 		s.Sur[4] = s.Nov[1].observe(v, s.Lo, s.Hi, c.Bins2, c.Order2, c.Warmup, s.N)
 	}
-	// daily profile residual
-	sec := t.Unix() % 86400
-	if sec < 0 {
-		sec += 86400
-	}
-	b := int(sec * seasonBins / 86400)
 	s.Sur[3] = 0
-	if s.SCount[b] >= 3 {
-		s.Sur[3] = math.Abs(v-float64(s.SMean[b])) / math.Max(float64(s.SDev[b]), eps)
-	}
-	{
-		a := math.Max(c.SeasonRate, 1/float64(s.SCount[b]+1))
-		d := v - float64(s.SMean[b])
-		if s.SCount[b] == 0 {
-			s.SMean[b] = float32(v)
-			s.SDev[b] = float32(s.Slow.dev)
-		} else {
-			lim := c.Clip * math.Max(float64(s.SDev[b]), eps)
-			s.SDev[b] += float32(a * (math.Min(math.Abs(d), lim) - float64(s.SDev[b])))
-			s.SMean[b] += float32(a * math.Max(-lim, math.Min(lim, d)))
-		}
-		if s.SCount[b] < math.MaxUint16 {
-			s.SCount[b]++
-		}
+	if c.Experts&(1<<3) != 0 {
+		s.Sur[3] = s.Nov[2].observe(v, s.Lo, s.Hi, c.Bins3, c.Order3, c.Warmup, s.N)
 	}
 	s.Fast.update(v, c.FastRate, c.Clip, eps, s.N)
 	s.Slow.update(v, c.SlowRate, c.Clip, eps, s.N)

@@ -15,11 +15,11 @@ func TestExp(t *testing.T) {
 	c := testCorpus(t)
 	base := detect.DefaultConfig()
 	var cfgs []detect.Config
-	for _, sr := range []float64{1.0 / 128, 1.0 / 256, 1.0 / 512, 1.0 / 1024} {
-		for _, cl := range []float64{2, 4, 8} {
+	for _, ex := range []uint{29, 31, 30} {
+		for _, es := range []float64{1, 10, 100} {
 			cf := base
-			cf.SlowRate = sr
-			cf.Clip = cl
+			cf.Experts = ex
+			cf.ExScale = es
 			cfgs = append(cfgs, cf)
 		}
 	}
