@@ -25,12 +25,15 @@ type Config struct {
 	Escalate              float64
 	Relearn               float64
 	ExScale               float64
+	Confirm               int
+	DayBins, Bins4        int
+	ConfirmGap            float64
 }
 
 // DefaultConfig returns the parameters tend ships with.
 func DefaultConfig() Config {
 	return Config{FastRate: 1.0 / 8, SlowRate: 1.0 / 512, Clip: 4, Warmup: 150, Refractory: 100, Damp: 0, K: 5,
-		Bins: 8, Order: 1, Bins2: 6, Order2: 2, Bins3: 12, Order3: 1, Gamma: 0.8, Offset: 0.4, RefFrac: 0.02, Relearn: 0.25, Experts: 31, ExScale: 10, Combine: 1, Decay: 0}
+		Bins: 8, Order: 1, Bins2: 6, Order2: 2, Bins3: 12, Order3: 1, Gamma: 0.8, Offset: 0.4, RefFrac: 0.02, Relearn: 0.25, Experts: 31, ExScale: 10, Confirm: 3, ConfirmGap: 0.5, Combine: 1, Decay: 0}
 }
 
 type ewm struct{ mean, dev float64 }
@@ -55,7 +58,7 @@ func (e *ewm) update(v, a, clip, eps float64, n int64) {
 
 const (
 	novBits  = 1 << 14
-	nExperts = 5
+	nExperts = 6
 	histBins = 48
 )
 
@@ -93,14 +96,14 @@ func (h *calib) add(sur, decay float64) {
 }
 
 type ensembleState struct {
-	N          int64
-	Lo, Hi     float64
-	Fast, Slow ewm
-	SinceAlert int64
-	Nov        [3]novelty
-	Calib      [nExperts]calib
-	Sur        [nExperts]float64
-	LastLP     float64
+	N              int64
+	Lo, Hi         float64
+	Fast, Slow     ewm
+	SinceAlert     int64
+	Nov            [4]novelty
+	Calib          [nExperts]calib
+	Sur            [nExperts]float64
+	LastLP, PrevLP float64
 }
 
 // Ensemble is tend's default detector.
@@ -128,7 +131,7 @@ type novelty struct {
 
 // observe quantises v into bins over the range seen so far and reports the
 // surprise (in nats) of a never-seen pattern of the last order levels.
-func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64) float64 {
+func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64, salt uint32) float64 {
 	rng := hi - lo
 	if nv.QW <= 0 || rng > 2*nv.QW*float64(bins) || (nv.QN < int64(warmup) && rng > nv.QW*float64(bins)) {
 		if rng <= 0 {
@@ -148,7 +151,7 @@ func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64) 
 	}
 	copy(nv.Hist[1:], nv.Hist[:3])
 	nv.Hist[0] = q
-	h := uint32(2166136261)
+	h := (2166136261 ^ salt) * 16777619
 	for i := 0; i < order; i++ {
 		h = (h ^ uint32(uint16(nv.Hist[i]))) * 16777619
 	}
@@ -170,7 +173,7 @@ func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64) 
 }
 
 // Observe implements Detector.
-func (e *Ensemble) Observe(_ time.Time, v float64) Result {
+func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return Result{}
 	}
@@ -199,14 +202,23 @@ func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 	if v > s.Hi {
 		s.Hi = v
 	}
-	s.Sur[2] = s.Nov[0].observe(v, s.Lo, s.Hi, c.Bins, c.Order, c.Warmup, s.N)
+	s.Sur[2] = s.Nov[0].observe(v, s.Lo, s.Hi, c.Bins, c.Order, c.Warmup, s.N, 0)
 	s.Sur[4] = 0
 	if c.Experts&(1<<4) != 0 {
-		s.Sur[4] = s.Nov[1].observe(v, s.Lo, s.Hi, c.Bins2, c.Order2, c.Warmup, s.N)
+		s.Sur[4] = s.Nov[1].observe(v, s.Lo, s.Hi, c.Bins2, c.Order2, c.Warmup, s.N, 0)
+	}
+	s.Sur[5] = 0
+	if c.Experts&(1<<5) != 0 {
+		sec := t.Unix() % 86400
+		if sec < 0 {
+			sec += 86400
+		}
+		salt := uint32(1 + sec*int64(c.DayBins)/86400)
+		s.Sur[5] = s.Nov[3].observe(v, s.Lo, s.Hi, c.Bins4, 1, c.Warmup, s.N, salt)
 	}
 	s.Sur[3] = 0
 	if c.Experts&(1<<3) != 0 {
-		s.Sur[3] = s.Nov[2].observe(v, s.Lo, s.Hi, c.Bins3, c.Order3, c.Warmup, s.N)
+		s.Sur[3] = s.Nov[2].observe(v, s.Lo, s.Hi, c.Bins3, c.Order3, c.Warmup, s.N, 0)
 	}
 	s.Fast.update(v, c.FastRate, c.Clip, eps, s.N)
 	s.Slow.update(v, c.SlowRate, c.Clip, eps, s.N)
@@ -242,6 +254,14 @@ func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 		p = math.Exp(logSum)
 	}
 	lp := -math.Log10(p) - c.Gamma*math.Log10(float64(s.Calib[0].N)+1)
+	switch c.Confirm {
+	case 1:
+		lp, s.PrevLP = math.Min(lp, s.PrevLP), lp
+	case 2:
+		lp, s.PrevLP = 0.5*(lp+s.PrevLP), lp
+	case 3:
+		lp, s.PrevLP = math.Max(math.Min(lp, s.PrevLP), lp-c.ConfirmGap), lp
+	}
 	out := math.Max(0, math.Min(1, lp/c.K+c.Offset))
 	if s.N <= int64(c.Warmup) {
 		return Result{}

@@ -15,11 +15,14 @@ func TestExp(t *testing.T) {
 	c := testCorpus(t)
 	base := detect.DefaultConfig()
 	var cfgs []detect.Config
-	for _, ex := range []uint{29, 31, 30} {
-		for _, es := range []float64{1, 10, 100} {
+	base.Confirm = 3
+	base.ConfirmGap = 0.5
+	for _, db := range []int{6, 12, 24} {
+		for _, b4 := range []int{4, 6, 8} {
 			cf := base
-			cf.Experts = ex
-			cf.ExScale = es
+			cf.Experts = 31 | 32
+			cf.DayBins = db
+			cf.Bins4 = b4
 			cfgs = append(cfgs, cf)
 		}
 	}
