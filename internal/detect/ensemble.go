@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -101,7 +102,8 @@ type Ensemble struct {
 	cfg Config
 	st  ensembleState
 	sur [nExperts]float64
-	p   [nExperts]float64
+	// logP is each expert's log10 tail probability for the latest point.
+	logP [nExperts]float64
 }
 
 var _ Detector = (*Ensemble)(nil)
@@ -150,13 +152,14 @@ func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 	logP := 0.0
 	learn := s.N > int64(c.Warmup)/4
 	for i := range e.sur {
-		e.p[i] = s.Calib[i].tail(e.sur[i])
-		logP += math.Log10(e.p[i])
+		b := s.Calib[i].bin(e.sur[i])
+		e.logP[i] = s.Calib[i].log10Tail(b)
+		logP += e.logP[i]
 		if learn {
-			s.Calib[i].add(e.sur[i])
+			s.Calib[i].add(b)
 		}
 	}
-	lp := -logP - c.HistoryPenalty*math.Log10(float64(s.Calib[expLevel].N)+1)
+	lp := -logP - c.HistoryPenalty*math.Log10(float64(s.Calib[expLevel].Tail[0])+1)
 	lp, s.PrevLP = math.Max(math.Min(lp, s.PrevLP), lp-c.Confirm), lp
 
 	if s.N <= int64(c.Warmup) {
@@ -178,8 +181,8 @@ func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 // alerts, so its allocation stays off the hot path.
 func (e *Ensemble) reason(v, z float64) string {
 	best := 0
-	for i := range e.p {
-		if e.p[i] < e.p[best] {
+	for i := range e.logP {
+		if e.logP[i] < e.logP[best] {
 			best = i
 		}
 	}
@@ -202,7 +205,7 @@ func (e *Ensemble) reason(v, z float64) string {
 		b = append(b, "pattern never seen before"...)
 	}
 	b = append(b, " (p≈"...)
-	b = strconv.AppendFloat(b, e.p[best], 'g', 2, 64)
+	b = strconv.AppendFloat(b, math.Pow(10, e.logP[best]), 'g', 2, 64)
 	b = append(b, ')')
 	return string(b)
 }
@@ -220,6 +223,28 @@ func (e *Ensemble) UnmarshalBinary(data []byte) error {
 	if err := unmarshalState(data, DefaultName, 1, &st); err != nil {
 		return err
 	}
+	if err := st.validate(); err != nil {
+		return err
+	}
 	e.st = st
+	return nil
+}
+
+func (s *ensembleState) validate() error {
+	fs := []float64{s.Lo, s.Hi, s.Base.Mean, s.Base.Dev, s.PrevLP}
+	for _, nv := range s.Nov {
+		fs = append(fs, nv.QLo, nv.QW, nv.Rate)
+		if nv.QW < 0 || nv.Rate < 0 || nv.Rate > 1 {
+			return fmt.Errorf("%w: novelty state out of range", ErrSnapshot)
+		}
+	}
+	for _, f := range fs {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%w: non-finite value", ErrSnapshot)
+		}
+	}
+	if s.N < 0 || s.Lo > s.Hi || s.Base.Dev < 0 {
+		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)
+	}
 	return nil
 }

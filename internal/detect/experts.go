@@ -78,27 +78,31 @@ func (nv *novelty) observe(v, lo, hi float64, bins, order, warmup int, n int64) 
 
 // calib turns an expert's surprise into a tail probability: the fraction of
 // the expert's past surprises at least as large (with one pseudo-count).
+// Tail[i] counts past surprises in bin i or above, so a lookup is O(1).
 type calib struct {
-	Hist [histBins]uint32
-	N    uint32
+	Tail [histBins]uint32
 }
 
 func (h *calib) bin(sur float64) int {
-	return min(int(math.Log1p(math.Max(sur, 0))*8), histBins-1)
-}
-
-func (h *calib) tail(sur float64) float64 {
-	t := uint32(0)
-	for _, c := range h.Hist[h.bin(sur):] {
-		t += c
+	if sur <= 0 {
+		return 0
 	}
-	return (float64(t) + 1) / (float64(h.N) + 1)
+	return min(int(math.Log1p(sur)*8), histBins-1)
 }
 
-func (h *calib) add(sur float64) {
-	if h.N == math.MaxUint32 {
+// log10Tail returns log10 of the tail probability of bin b.
+func (h *calib) log10Tail(b int) float64 {
+	if b == 0 {
+		return 0 // every past surprise is at least 0
+	}
+	return math.Log10(float64(h.Tail[b])+1) - math.Log10(float64(h.Tail[0])+1)
+}
+
+func (h *calib) add(b int) {
+	if h.Tail[0] == math.MaxUint32 {
 		return
 	}
-	h.N++
-	h.Hist[h.bin(sur)]++
+	for i := 0; i <= b; i++ {
+		h.Tail[i]++
+	}
 }

@@ -1,48 +1,68 @@
 package nab
 
 import (
-	"context"
 	"fmt"
-	"os"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tendhq/tend/internal/detect"
 )
 
-func evalFactory(t *testing.T, c *Corpus, name string, f Factory) {
-	s, err := c.Run(context.Background(), f, 0, nil)
+// TestDefaultDetector runs tend's default detector over the whole corpus and
+// scores it, with NAB's threshold sweep and at detect.DefaultThreshold. It is
+// the fast evaluation loop (about a second) and a regression guard: the
+// floors are the scores of the shipped detector, rounded down.
+func TestDefaultDetector(t *testing.T) {
+	c := testCorpus(t)
+	s, err := c.Run(t.Context(), Named(detect.DefaultName), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	line := name + ":"
+	floors := map[string][2]float64{ // optimised, fixed threshold
+		"standard":           {71.0, 70.8},
+		"reward_low_FP_rate": {62.4, 61.6},
+		"reward_low_FN_rate": {75.9, 75.7},
+	}
+	var b strings.Builder
 	for _, p := range c.Profiles {
-		ps, err := c.Optimize(s, p)
+		opt, err := c.Optimize(s, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		line += fmt.Sprintf(" %s %.2f (t=%.4f det=%d fp=%d)", short(p.Name), ps.Score, ps.Threshold, ps.Detected, ps.FP)
+		fixed, err := c.ScoreAt(s, p, detect.DefaultThreshold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "\n%-20s optimised %.2f (t=%.4f, %d/%d windows, %d FP rows)  fixed %.2f (%d/%d windows, %d FP rows)",
+			p.Name, opt.Score, opt.Threshold, opt.Detected, opt.Windows, opt.FP, fixed.Score, fixed.Detected, fixed.Windows, fixed.FP)
+		if f := floors[p.Name]; opt.Score < f[0] || fixed.Score < f[1] {
+			t.Errorf("%s: optimised %.2f, fixed %.2f; the shipped detector scores at least %.1f and %.1f", p.Name, opt.Score, fixed.Score, f[0], f[1])
+		}
 	}
-	for _, p := range c.Profiles {
-		ps, _ := c.ScoreAt(s, p, detect.DefaultThreshold)
-		line += fmt.Sprintf(" fixed %.2f", ps.Score)
-	}
-	t.Log(line)
+	t.Log(b.String())
 }
 
-func TestEvalExperiment(t *testing.T) {
-	if os.Getenv("TEND_EVAL") == "" {
-		t.Skip("set TEND_EVAL=1")
-	}
+// TestRunIsDeterministic checks that parallel runs give identical scores.
+func TestRunIsDeterministic(t *testing.T) {
 	c := testCorpus(t)
-	evalFactory(t, c, "default", Named(detect.DefaultName))
-}
-
-func short(p string) string {
-	switch p {
-	case "reward_low_FP_rate":
-		return "lowFP"
-	case "reward_low_FN_rate":
-		return "lowFN"
+	a, err := c.Run(t.Context(), Named(detect.DefaultName), 1, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return "std"
+	var calls atomic.Int64
+	b, err := c.Run(t.Context(), Named(detect.DefaultName), 2, func(done, total int) { calls.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() == 0 {
+		t.Error("progress never called")
+	}
+	for k, v := range a {
+		for i := range v {
+			if v[i] != b[k][i] {
+				t.Fatalf("%s row %d: %v vs %v", k, i, v[i], b[k][i])
+			}
+		}
+	}
 }
