@@ -18,8 +18,9 @@ type ZScore struct {
 }
 
 type zscoreState struct {
-	N    int64
-	Base baseline
+	N      int64
+	Lo, Hi float64
+	Base   baseline
 }
 
 var _ Detector = (*ZScore)(nil)
@@ -37,9 +38,11 @@ func (d *ZScore) Observe(_ time.Time, v float64) Result {
 	s.N++
 	if s.N == 1 {
 		s.Base.init(v)
+		s.Lo, s.Hi = v, v
 		return Result{}
 	}
-	eps := 1e-9*math.Abs(v) + 1e-12
+	eps := 1e-3*(s.Hi-s.Lo) + 1e-9*math.Abs(v) + 1e-12
+	s.Lo, s.Hi = math.Min(s.Lo, v), math.Max(s.Hi, v)
 	z := (v - s.Base.Mean) / math.Max(s.Base.Dev, eps)
 	s.Base.update(v, d.rate, 4, eps, s.N)
 	if s.N < 32 {
@@ -65,7 +68,7 @@ func (d *ZScore) UnmarshalBinary(data []byte) error {
 	if err := unmarshalState(data, "zscore", 1, &st); err != nil {
 		return err
 	}
-	if b := st.Base; st.N < 0 || b.Dev < 0 || math.IsNaN(b.Mean+b.Dev) || math.IsInf(b.Mean+b.Dev, 0) {
+	if b := st.Base; st.N < 0 || st.Lo > st.Hi || b.Dev < 0 || math.IsNaN(b.Mean+b.Dev) || math.IsInf(b.Mean+b.Dev, 0) {
 		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)
 	}
 	d.st = st
