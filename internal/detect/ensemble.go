@@ -211,7 +211,7 @@ func (e *Ensemble) reason(v, z float64) string {
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
-// learned state (not the configuration), about 1.6 KiB.
+// learned state (not the configuration), 1,534 bytes.
 func (e *Ensemble) MarshalBinary() ([]byte, error) {
 	return marshalState(DefaultName, 1, &e.st)
 }
