@@ -25,8 +25,13 @@ type Config struct {
 	// Clip bounds, in deviations, how far one point can move the baseline,
 	// so outliers do not drag it.
 	Clip float64
-	// Novelty lists the pattern-novelty views (at most MaxResolutions).
+	// Novelty lists the level-novelty views.
 	Novelty [MaxResolutions]Resolution
+	// ShapeLen is the window (points) of the shape memory and ShapeRadius
+	// the distance (mean absolute difference, in units of the range seen so
+	// far) within which a window matches a learned shape.
+	ShapeLen    int
+	ShapeRadius float64
 	// ExcessScale converts how far a value lies beyond the range seen so
 	// far (as a fraction of that range) into surprise: log(1 + x·ExcessScale).
 	ExcessScale float64
@@ -52,8 +57,8 @@ type Config struct {
 	Relearn float64
 }
 
-// MaxResolutions is the number of pattern-novelty views.
-const MaxResolutions = 3
+// MaxResolutions is the number of level-novelty views.
+const MaxResolutions = 2
 
 // DefaultConfig returns the parameters tend ships with.
 func DefaultConfig() Config {
@@ -61,7 +66,9 @@ func DefaultConfig() Config {
 		Warmup:         150,
 		BaselineRate:   1.0 / 512,
 		Clip:           4,
-		Novelty:        [MaxResolutions]Resolution{{Bins: 8, Order: 1}, {Bins: 12, Order: 1}, {Bins: 6, Order: 2}},
+		Novelty:        [MaxResolutions]Resolution{{Bins: 8, Order: 1}, {Bins: 12, Order: 1}},
+		ShapeLen:       12,
+		ShapeRadius:    0.1,
 		ExcessScale:    10,
 		HistoryPenalty: 0.8,
 		AlertEvidence:  0.5,
@@ -77,6 +84,7 @@ func DefaultConfig() Config {
 const (
 	expLevel  = iota // distance from the robust baseline, in deviations
 	expExcess        // distance beyond the range seen so far
+	expShape         // distance to the nearest learned shape
 	expNovel         // first of MaxResolutions pattern-novelty experts
 	nExperts  = expNovel + MaxResolutions
 )
@@ -89,6 +97,7 @@ type ensembleState struct {
 	PrevLP     float64
 	Nov        [MaxResolutions]novelty
 	Calib      [nExperts]calib
+	Shape      shapeMem
 }
 
 // Ensemble is tend's default detector ("tend"). Each point is judged by
@@ -142,6 +151,7 @@ func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 	for i, r := range c.Novelty {
 		e.sur[expNovel+i] = s.Nov[i].observe(v, s.Lo, s.Hi, r.Bins, r.Order, c.Warmup, s.N)
 	}
+	e.sur[expShape] = s.Shape.observe(v, s.Lo, s.Hi, c.ShapeLen, c.ShapeRadius)
 	s.Base.update(v, c.BaselineRate, c.Clip, eps, s.N)
 	if s.SinceAlert < int64(c.Refractory) {
 		a := math.Min(1, c.Relearn/float64(s.SinceAlert+2))
@@ -199,10 +209,12 @@ func (e *Ensemble) reason(v, z float64) string {
 		b = append(b, "value above the highest seen before"...)
 	case best == expExcess:
 		b = append(b, "value below the lowest seen before"...)
+	case best == expShape:
+		b = append(b, "shape never seen before"...)
 	case e.cfg.Novelty[best-expNovel].Order == 1:
 		b = append(b, "value at a level never seen before"...)
 	default:
-		b = append(b, "pattern never seen before"...)
+		b = append(b, "pattern of levels never seen before"...)
 	}
 	b = append(b, " (p≈"...)
 	b = strconv.AppendFloat(b, math.Pow(10, e.logP[best]), 'g', 2, 64)
