@@ -100,13 +100,14 @@ type ensembleState struct {
 	Shape      shapeMem
 }
 
-// Ensemble is tend's default detector ("tend"). Each point is judged by
-// several experts — distance from a robust baseline, excursion beyond the
-// range seen so far, and never-seen patterns at three resolutions. Each
-// expert's surprise is calibrated against that expert's own history into a
-// tail probability; the probabilities are multiplied, discounted for the
-// length of the history, and mapped to a score. After an alert the score
-// stays 0 for a refractory period while the baseline relearns.
+// Ensemble is tend's default detector ("tend"). Each point is judged by five
+// experts — distance from a robust baseline, excursion beyond the range seen
+// so far, never-seen levels at two resolutions, and distance from the
+// nearest learned shape of the last few points. Each expert's surprise is
+// calibrated against that expert's own history into a tail probability; the
+// probabilities are multiplied, discounted for the length of the history,
+// and mapped to a score. After an alert the score stays 0 for a refractory
+// period while the baseline relearns. docs/detection.md has the details.
 type Ensemble struct {
 	cfg Config
 	st  ensembleState
@@ -223,7 +224,7 @@ func (e *Ensemble) reason(v, z float64) string {
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
-// learned state (not the configuration), 1,534 bytes.
+// learned state (not the configuration), 3,630 bytes.
 func (e *Ensemble) MarshalBinary() ([]byte, error) {
 	return marshalState(DefaultName, 1, &e.st)
 }
