@@ -9,6 +9,7 @@ package nab
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path"
@@ -85,7 +86,7 @@ func loadCorpus(dir, windowsFile string) (*Corpus, error) {
 		return nil, err
 	}
 	wpath := filepath.Join(dir, "labels", windowsFile)
-	raw, err := os.ReadFile(wpath)
+	raw, err := readLimited(wpath)
 	if err != nil {
 		return nil, fmt.Errorf("read windows: %w", err)
 	}
@@ -169,7 +170,7 @@ var ProfileNames = []string{"standard", "reward_low_FP_rate", "reward_low_FN_rat
 
 // LoadProfiles reads NAB's config/profiles.json.
 func LoadProfiles(file string) ([]Profile, error) {
-	raw, err := os.ReadFile(file)
+	raw, err := readLimited(file)
 	if err != nil {
 		return nil, fmt.Errorf("read profiles: %w", err)
 	}
@@ -226,4 +227,23 @@ func FindDir(candidates ...string) string {
 		}
 	}
 	return ""
+}
+
+// maxJSON bounds the size of a labels or profiles file (NAB's are 20 KiB).
+const maxJSON = 64 << 20
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxJSON+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxJSON {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxJSON)
+	}
+	return b, nil
 }
