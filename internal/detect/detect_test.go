@@ -187,3 +187,25 @@ func FuzzUnmarshalSnapshot(f *testing.F) {
 		}
 	})
 }
+
+func TestDefaultConfigValid(t *testing.T) {
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"ShapeLen", func(c *Config) { c.ShapeLen = 40 }},
+		{"Span", func(c *Config) { c.Span = 0 }},
+		{"BaselineRate", func(c *Config) { c.BaselineRate = math.NaN() }},
+		{"Novelty[1]", func(c *Config) { c.Novelty[1].Order = 9 }},
+		{"HistoryPenalty", func(c *Config) { c.HistoryPenalty = 2 }},
+	} {
+		c := DefaultConfig()
+		tc.mod(&c)
+		if _, err := NewEnsemble(c); err == nil || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("%s: err = %v, want it named", tc.name, err)
+		}
+	}
+}

@@ -7,7 +7,10 @@ import (
 	"time"
 )
 
-var _ = register(DefaultName, func() Detector { return NewEnsemble(DefaultConfig()) })
+var _ = register(DefaultName, func() Detector {
+	e, _ := NewEnsemble(DefaultConfig()) // DefaultConfig is valid (TestDefaultConfigValid)
+	return e
+})
 
 // Resolution is one pattern-novelty view of a series: values quantised into
 // Bins levels over the range seen so far, patterns of Order consecutive levels.
@@ -118,11 +121,55 @@ type Ensemble struct {
 
 var _ Detector = (*Ensemble)(nil)
 
-// NewEnsemble returns an Ensemble detector with cfg.
-func NewEnsemble(cfg Config) *Ensemble {
+// NewEnsemble returns an Ensemble detector with cfg, or an error naming the
+// first invalid parameter.
+func NewEnsemble(cfg Config) (*Ensemble, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	e := &Ensemble{cfg: cfg}
 	e.st.SinceAlert = math.MaxInt32
-	return e
+	return e, nil
+}
+
+// Validate reports the first parameter outside its range.
+func (c Config) Validate() error {
+	bad := func(field, why string) error { return fmt.Errorf("detector config: %s %s", field, why) }
+	pos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	switch {
+	case c.Warmup < 0:
+		return bad("Warmup", "must be ≥ 0")
+	case !pos(c.BaselineRate) || c.BaselineRate > 1:
+		return bad("BaselineRate", "must be in (0, 1]")
+	case !pos(c.Clip):
+		return bad("Clip", "must be > 0")
+	case c.ShapeLen < 2 || c.ShapeLen > maxShapeLen:
+		return bad("ShapeLen", fmt.Sprintf("must be in [2, %d]", maxShapeLen))
+	case !pos(c.ShapeRadius):
+		return bad("ShapeRadius", "must be > 0")
+	case !pos(c.ExcessScale):
+		return bad("ExcessScale", "must be > 0")
+	case math.IsNaN(c.HistoryPenalty) || c.HistoryPenalty < 0 || c.HistoryPenalty > 1:
+		return bad("HistoryPenalty", "must be in [0, 1]")
+	case math.IsNaN(c.AlertEvidence) || math.IsInf(c.AlertEvidence, 0):
+		return bad("AlertEvidence", "must be finite")
+	case !pos(c.Span):
+		return bad("Span", "must be > 0")
+	case !pos(c.Confirm):
+		return bad("Confirm", "must be > 0")
+	case c.Refractory < 0:
+		return bad("Refractory", "must be ≥ 0")
+	case math.IsNaN(c.RefractoryFrac) || c.RefractoryFrac < 0 || c.RefractoryFrac > 1:
+		return bad("RefractoryFrac", "must be in [0, 1]")
+	case math.IsNaN(c.Relearn) || c.Relearn < 0 || c.Relearn > 2:
+		return bad("Relearn", "must be in [0, 2]")
+	}
+	for i, r := range c.Novelty {
+		if r.Bins < 1 || r.Bins > 256 || r.Order < 1 || r.Order > 4 {
+			return bad(fmt.Sprintf("Novelty[%d]", i), "needs Bins in [1, 256] and Order in [1, 4]")
+		}
+	}
+	return nil
 }
 
 // Observe implements Detector.
