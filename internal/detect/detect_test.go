@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -208,4 +209,38 @@ func TestDefaultConfigValid(t *testing.T) {
 			t.Errorf("%s: err = %v, want it named", tc.name, err)
 		}
 	}
+}
+
+func TestExtremeValues(t *testing.T) {
+	for _, name := range Names() {
+		d, _ := New(name)
+		vals := []float64{0, 1e308, -1e308, 5e-324, -1e308, 1e308, 0, 0, 0}
+		for i := 0; i < 3000; i++ {
+			v := vals[i%len(vals)]
+			if i%7 == 0 {
+				v = float64(i)
+			}
+			if r := d.Observe(t0, v); !(r.Score >= 0 && r.Score <= 1) {
+				t.Fatalf("%s: point %d (%v): score %v", name, i, v, r.Score)
+			}
+		}
+	}
+}
+
+// FuzzObserve feeds arbitrary values (any bit pattern) to every detector.
+func FuzzObserve(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 1, 2, 3, 4, 5, 6, 7, 8})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, name := range Names() {
+			d, _ := New(name)
+			for i := 0; i+8 <= len(data); i += 8 {
+				v := math.Float64frombits(binary.LittleEndian.Uint64(data[i:]))
+				for k := 0; k < 40; k++ { // repeat so warm-up passes
+					if r := d.Observe(t0, v+float64(k%3)); !(r.Score >= 0 && r.Score <= 1) {
+						t.Fatalf("%s: Observe(%v) scored %v", name, v, r.Score)
+					}
+				}
+			}
+		}
+	})
 }

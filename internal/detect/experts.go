@@ -16,6 +16,9 @@ func (b *baseline) update(v, a, clip, eps float64, n int64) {
 	lim := clip * math.Max(b.Dev, eps)
 	b.Dev += a * (math.Min(math.Abs(d), lim) - b.Dev)
 	b.Mean += a * math.Max(-lim, math.Min(lim, d))
+	if math.IsNaN(b.Mean+b.Dev) || math.IsInf(b.Mean+b.Dev, 0) {
+		b.init(v) // overflow from extreme inputs: start again from v
+	}
 }
 
 const (
@@ -84,8 +87,11 @@ type calib struct {
 }
 
 func (h *calib) bin(sur float64) int {
-	if sur <= 0 {
+	switch {
+	case sur <= 0:
 		return 0
+	case !(sur < 1e300): // +Inf or NaN from extreme inputs
+		return histBins - 1
 	}
 	return min(int(math.Log1p(sur)*8), histBins-1)
 }

@@ -48,7 +48,10 @@ func (d *ZScore) Observe(_ time.Time, v float64) Result {
 	if s.N < 32 {
 		return Result{}
 	}
-	score := math.Abs(z) / (math.Abs(z) + d.z)
+	score := 1.0 // z is ±Inf or NaN only for extreme, overflowing inputs
+	if az := math.Abs(z); az <= math.MaxFloat64 {
+		score = az / (az + d.z)
+	}
 	if score < DefaultThreshold {
 		return Result{Score: score}
 	}
