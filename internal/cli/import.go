@@ -211,6 +211,11 @@ func runImportTerraform(ctx context.Context, cmd *cobra.Command, g *globals, o *
 	if err := writeImportOutputs(o, res); err != nil {
 		return err
 	}
+	for _, f := range []struct{ name, what string }{{o.template, "template"}, {o.resources, "resources to import"}} {
+		if f.name != "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "Wrote the %s to %s (%d resources).\n", f.what, f.name, len(res.Imports))
+		}
+	}
 	if !o.deploy {
 		return nil
 	}
