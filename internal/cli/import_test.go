@@ -43,7 +43,7 @@ func TestImportTerraformWritesTemplateAndResources(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"46 converted, 4 not converted", "PlatformNetworkEdgeEuLbWeb", "NOT CONVERTED", "aws_vpc", "5 sensitive values became NoEcho parameters"} {
+	for _, want := range []string{"46 converted, 4 not converted", "PlatformNetworkEdgeEuLbWeb", "NOT CONVERTED", "aws_vpc", "5 sensitive value(s) became NoEcho parameters"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
