@@ -25,11 +25,11 @@ import (
 
 var _ = registerCommand(newImportCmd)
 
-// importBoundaryRegistrar, when set by the application wiring, returns the
-// registrar that records imported stacks as application boundaries in
-// tend's store. It is called once per deploy; nil means only the
-// --boundary-out file is written.
-var importBoundaryRegistrar func(g *globals) (tfimport.BoundaryRegistrar, error)
+// importBoundaryRegistrar returns the registrar that records imported stacks
+// as application boundaries in tend's store (tests replace it). It is called
+// once per deploy; a nil registrar means only the --boundary-out file is
+// written.
+var importBoundaryRegistrar = storeBoundaryRegistrar
 
 type importOptions struct {
 	state, dir, template, resources, boundaryOut string
@@ -334,7 +334,7 @@ func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *import
 		d.Guru = cfnstack.NewGuru(devopsguru.NewFromConfig(cfg))
 	}
 	if importBoundaryRegistrar != nil {
-		r, err := importBoundaryRegistrar(g)
+		r, err := importBoundaryRegistrar(cmd, g)
 		if err != nil {
 			return fmt.Errorf("open the boundary registry: %w", err)
 		}
