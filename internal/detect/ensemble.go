@@ -303,6 +303,10 @@ func (s *ensembleState) validate() error {
 			return fmt.Errorf("%w: non-finite value", ErrSnapshot)
 		}
 	}
+	if sh := s.Shape; sh.Used < 0 || sh.Used > shapeK || sh.Fill < 0 || sh.Fill > maxShapeLen ||
+		sh.W < 0 || math.IsNaN(sh.Lo+sh.W) || math.IsInf(sh.Lo+sh.W, 0) {
+		return fmt.Errorf("%w: shape memory out of range", ErrSnapshot)
+	}
 	if s.N < 0 || s.Lo > s.Hi || s.Base.Dev < 0 {
 		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)
 	}
