@@ -271,7 +271,7 @@ func (e *Ensemble) reason(v, z float64) string {
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
-// learned state (not the configuration), 3,630 bytes.
+// learned state (not the configuration), 3,090 bytes.
 func (e *Ensemble) MarshalBinary() ([]byte, error) {
 	return marshalState(DefaultName, 1, &e.st)
 }

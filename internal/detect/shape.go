@@ -3,7 +3,7 @@ package detect
 import "math"
 
 const (
-	shapeK      = 32 // prototypes a shape memory holds
+	shapeK      = 24 // prototypes a shape memory holds
 	maxShapeLen = 16 // longest shape window
 	// shapeForget decays prototype counts at every match, so prototypes not
 	// matched for a long time are the first to be replaced.
@@ -94,12 +94,19 @@ func (m *shapeMem) observe(v, lo, hi float64, n int, radius float64) float64 {
 // dist32 returns Σ|w−p|, or a partial sum above limit as soon as it
 // exceeds limit.
 func dist32(w, p []float32, limit float32) float32 {
+	p = p[:len(w)]
 	var d float32
-	for i, x := range w {
-		d += math.Float32frombits(math.Float32bits(x-p[i]) &^ (1 << 31)) // |x−p|
-		if i&3 == 3 && d > limit {
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		d += abs32(w[i]-p[i]) + abs32(w[i+1]-p[i+1]) + abs32(w[i+2]-p[i+2]) + abs32(w[i+3]-p[i+3])
+		if d > limit {
 			return d
 		}
 	}
+	for ; i < len(w); i++ {
+		d += abs32(w[i] - p[i])
+	}
 	return d
 }
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
