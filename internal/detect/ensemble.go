@@ -46,9 +46,9 @@ type Config struct {
 	// DefaultThreshold (0.5); Span is the evidence that moves the score from
 	// 0.5 to 1.
 	AlertEvidence, Span float64
-	// Confirm caps, in decades, how much evidence a single point can carry
-	// beyond what the previous point showed: a lone blip is discounted, a
-	// sustained change is not.
+	// Confirm is the most evidence, in decades, a point loses when the
+	// previous point showed less: its evidence is lowered towards the
+	// previous point's. A lone blip is discounted, a sustained change is not.
 	Confirm float64
 	// Refractory is the number of points after an alert during which the
 	// score stays 0 (one alert per incident); it is at least
