@@ -247,6 +247,7 @@ func (e *Ensemble) reason(v, z float64) string {
 	var b []byte
 	switch {
 	case best == expLevel:
+		b = append(b, "value "...)
 		b = strconv.AppendFloat(b, math.Abs(z), 'f', 1, 64)
 		if z >= 0 {
 			b = append(b, "σ above the baseline"...)
