@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/tendhq/tend/internal/catalog"
+	"github.com/tendhq/tend/internal/catalog/cfn"
 	"github.com/tendhq/tend/internal/cloud/aws"
 	"github.com/tendhq/tend/internal/cloud/aws/awstest"
 	"github.com/tendhq/tend/internal/cloud/dynatrace"
@@ -124,7 +125,19 @@ func TestSeedLoopWithProviders(t *testing.T) {
 	if latest.Format != catalog.FormatCFNJSON || !bytes.Equal(latest.Template, tmpl) {
 		t.Fatalf("latest = %s %s", latest.ID, latest.Format)
 	}
-	edited := bytes.Replace(latest.Template, []byte(`"Default": "t3.small"`), []byte(`"Default": "`+next+`"`), 1)
+	editor := cfn.NewEditor(latest.Format)
+	logicalID := inst.Tags["aws:cloudformation:logical-id"]
+	if cur, err := editor.InstanceType(latest.Template, logicalID); err != nil || cur != inst.Type {
+		t.Fatalf("template's instance type = %q, %v; want %s", cur, err, inst.Type)
+	}
+	edited, err := editor.SetInstanceType(latest.Template, logicalID, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The parameter's Default changes; every other byte stays.
+	if want := bytes.Replace(tmpl, []byte(`"Default": "t3.small"`), []byte(`"Default": "`+next+`"`), 1); !bytes.Equal(edited, want) {
+		t.Fatalf("edited template:\n%s", edited)
+	}
 	pub := catalog.Publish{
 		Template:       edited,
 		Format:         latest.Format,
