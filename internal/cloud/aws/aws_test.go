@@ -6,38 +6,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/tendhq/tend/internal/cloud/aws/awstest"
 )
-
-// testAWSConfig is an aws.Config for the fake: static credentials (requests
-// are still SigV4-signed), the fake's HTTP client, and a retryer that does
-// not sleep.
-func testAWSConfig(fake *awstest.Fake) awssdk.Config {
-	return awssdk.Config{
-		Region:      awstest.Region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
-		HTTPClient:  fake.Client(),
-		Retryer: func() awssdk.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-				o.RateLimiter = noRateLimit{}
-			})
-		},
-	}
-}
-
-type noRateLimit struct{}
-
-func (noRateLimit) GetToken(context.Context, uint) (func() error, error) {
-	return func() error { return nil }, nil
-}
-func (noRateLimit) AddTokens(uint) error { return nil }
 
 func newTestProviders(t *testing.T, bucket string) (*Providers, *awstest.Fake) {
 	t.Helper()
@@ -46,7 +19,7 @@ func newTestProviders(t *testing.T, bucket string) (*Providers, *awstest.Fake) {
 	if bucket != "" {
 		fake.CreateBucket(bucket)
 	}
-	p, err := NewFromConfig(testAWSConfig(fake), Config{EndpointURL: fake.URL, TemplateBucket: bucket, TemplatePrefix: "tend/"}, nil)
+	p, err := NewFromConfig(fake.AWSConfig(), Config{EndpointURL: fake.URL, TemplateBucket: bucket, TemplatePrefix: "tend/"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

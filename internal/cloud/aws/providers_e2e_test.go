@@ -10,10 +10,6 @@ import (
 	"testing"
 	"time"
 
-	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
 	"github.com/tendhq/tend/internal/catalog"
 	"github.com/tendhq/tend/internal/catalog/cfn"
 	"github.com/tendhq/tend/internal/cloud/aws"
@@ -44,13 +40,7 @@ func TestSeedLoopWithProviders(t *testing.T) {
 	cloud := awstest.NewFake()
 	defer cloud.Close()
 	cloud.CreateBucket("tend-templates")
-	prod := cloud.AddProduct("EC2InstanceWithOneAgent")
-	pa := cloud.AddVersion(prod.ID, "v1", tmpl)
-	cloud.AddInstance(awstest.Instance{ID: instanceID, Type: "t3.small", Tags: map[string]string{
-		"aws:servicecatalog:productArn":                     prod.ARN,
-		"aws:servicecatalog:provisioningArtifactIdentifier": pa,
-		"aws:cloudformation:logical-id":                     "WebServer",
-	}})
+	prod, _ := cloud.Launch("EC2InstanceWithOneAgent", tmpl, instanceID, "t3.small", "WebServer")
 	cloud.PutParameter(approved, "StringList", "t3.micro,t3.small,t3.medium,t3.large")
 
 	// Dynatrace side: the problem and the host.
@@ -64,17 +54,7 @@ func TestSeedLoopWithProviders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	awsCfg := awssdk.Config{
-		Region:      awstest.Region,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		HTTPClient:  cloud.Client(),
-		Retryer: func() awssdk.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return time.Millisecond, nil })
-			})
-		},
-	}
-	p, err := aws.NewFromConfig(awsCfg, aws.Config{EndpointURL: cloud.URL, TemplateBucket: "tend-templates", TemplatePrefix: "tend/"}, nil)
+	p, err := aws.NewFromConfig(cloud.AWSConfig(), aws.Config{EndpointURL: cloud.URL, TemplateBucket: "tend-templates", TemplatePrefix: "tend/"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -187,6 +187,19 @@ func (f *Fake) AddProblem(p Problem) {
 	f.problems[p.ProblemID] = p
 }
 
+// SetStatus changes a problem's status ("OPEN", "CLOSED"); it reports
+// whether the problem exists.
+func (f *Fake) SetStatus(problemID, status string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.problems[problemID]
+	if ok {
+		p.Status = status
+		f.problems[problemID] = p
+	}
+	return ok
+}
+
 // AddEntity seeds an entity.
 func (f *Fake) AddEntity(e Entity) {
 	f.mu.Lock()

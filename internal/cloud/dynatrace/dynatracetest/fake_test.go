@@ -64,6 +64,12 @@ func TestFakeWireShapes(t *testing.T) {
 	if status != 400 || !strings.Contains(m["error"].(map[string]any)["message"].(string), "nextPageKey") {
 		t.Errorf("nextPageKey with pageSize: %d %v", status, m)
 	}
+	if !f.SetStatus("P1", "CLOSED") || f.SetStatus("NOPE", "CLOSED") {
+		t.Error("SetStatus")
+	}
+	if _, m = get(t, f, "/api/v2/problems/P1", Token); m["status"] != "CLOSED" {
+		t.Errorf("status after SetStatus = %v", m["status"])
+	}
 	status, _ = get(t, f, "/api/v2/problems/NOPE", Token)
 	if status != 404 {
 		t.Errorf("unknown problem: %d", status)
