@@ -257,6 +257,10 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		}
 		wait, ok := c.retryDelay(err, attempt)
 		if !ok {
+			var ae *APIError
+			if errors.As(err, &ae) && ae.RetryAfter > c.cfg.MaxRetryAfter {
+				return nil, fmt.Errorf("%w (the server asked to retry after %v, longer than the %v tend waits)", err, ae.RetryAfter, c.cfg.MaxRetryAfter)
+			}
 			if attempt == 0 {
 				return nil, err
 			}

@@ -177,7 +177,7 @@ func TestRetries(t *testing.T) {
 		{
 			name:      "Retry-After beyond MaxRetryAfter is not waited for",
 			fail:      func(f *dynatracetest.Fake) { f.Fail("problems", 1, 429, "3600") },
-			wantErr:   "status 429",
+			wantErr:   "status 429: Too many requests (the server asked to retry after 1h0m0s, longer than the 1m0s tend waits)",
 			wantCalls: 1,
 		},
 		{
