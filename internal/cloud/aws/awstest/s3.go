@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/md5"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
@@ -59,9 +62,17 @@ func (f *Fake) serveS3(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(body)
 		return
 	}
-	body, err := readS3Body(r)
+	body, trailers, err := readS3Body(r)
 	if err != nil {
 		writeS3Error(w, http.StatusBadRequest, "IncompleteBody", err.Error(), key)
+		return
+	}
+	sum := r.Header.Get("X-Amz-Checksum-Crc32")
+	if sum == "" {
+		sum = trailers["x-amz-checksum-crc32"]
+	}
+	if sum != "" && sum != crc32Base64(body) {
+		writeS3Error(w, http.StatusBadRequest, "BadDigest", "The CRC32 you specified did not match the calculated checksum.", key)
 		return
 	}
 	f.mu.Lock()
@@ -71,59 +82,77 @@ func (f *Fake) serveS3(w http.ResponseWriter, r *http.Request) {
 		writeS3Error(w, flt.status, flt.code, "injected failure after acting", key)
 		return
 	}
-	sum := md5.Sum(body)
-	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:])+`"`)
+	etag := md5.Sum(body)
+	w.Header().Set("ETag", `"`+hex.EncodeToString(etag[:])+`"`)
 	w.WriteHeader(http.StatusOK)
 }
 
 // readS3Body reads a PUT body, decoding aws-chunked encoding (which the SDK
-// uses to send a trailing checksum).
-func readS3Body(r *http.Request) ([]byte, error) {
+// uses to send a trailing checksum) and returning its trailers.
+func readS3Body(r *http.Request) ([]byte, map[string]string, error) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	chunked := strings.Contains(r.Header.Get("Content-Encoding"), "aws-chunked") ||
 		strings.HasPrefix(r.Header.Get("X-Amz-Content-Sha256"), "STREAMING-")
 	if !chunked {
-		return raw, nil
+		return raw, nil, nil
 	}
-	body, err := decodeAWSChunked(raw)
+	body, trailers, err := decodeAWSChunked(raw)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if dl := r.Header.Get("X-Amz-Decoded-Content-Length"); dl != "" {
 		if n, err := strconv.Atoi(dl); err != nil || n != len(body) {
-			return nil, fmt.Errorf("decoded length %d does not match x-amz-decoded-content-length %s", len(body), dl)
+			return nil, nil, fmt.Errorf("decoded length %d does not match x-amz-decoded-content-length %s", len(body), dl)
 		}
 	}
-	return body, nil
+	return body, trailers, nil
+}
+
+// crc32Base64 is the x-amz-checksum-crc32 of b.
+func crc32Base64(b []byte) string {
+	var sum [4]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.ChecksumIEEE(b))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
 // decodeAWSChunked decodes "<hex size>[;chunk-signature=…]\r\n<data>\r\n"
-// chunks ending with a zero-size chunk and optional trailers.
-func decodeAWSChunked(raw []byte) ([]byte, error) {
+// chunks ending with a zero-size chunk and optional "name:value" trailers
+// (names lower-cased).
+func decodeAWSChunked(raw []byte) ([]byte, map[string]string, error) {
 	br := bufio.NewReader(bytes.NewReader(raw))
 	var out bytes.Buffer
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
-			return nil, fmt.Errorf("aws-chunked: chunk header: %w", err)
+			return nil, nil, fmt.Errorf("aws-chunked: chunk header: %w", err)
 		}
 		sizeHex, _, _ := strings.Cut(strings.TrimRight(line, "\r\n"), ";")
 		size, err := strconv.ParseInt(strings.TrimSpace(sizeHex), 16, 64)
 		if err != nil || size < 0 {
-			return nil, fmt.Errorf("aws-chunked: bad chunk size %q", sizeHex)
+			return nil, nil, fmt.Errorf("aws-chunked: bad chunk size %q", sizeHex)
 		}
 		if size == 0 {
-			return out.Bytes(), nil // trailers (checksums) follow; not verified
+			trailers := map[string]string{}
+			for {
+				line, err := br.ReadString('\n')
+				line = strings.TrimRight(line, "\r\n")
+				if name, value, ok := strings.Cut(line, ":"); ok {
+					trailers[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
+				}
+				if err != nil || line == "" {
+					return out.Bytes(), trailers, nil
+				}
+			}
 		}
 		if _, err := io.CopyN(&out, br, size); err != nil {
-			return nil, fmt.Errorf("aws-chunked: chunk data: %w", err)
+			return nil, nil, fmt.Errorf("aws-chunked: chunk data: %w", err)
 		}
 		crlf := make([]byte, 2)
 		if _, err := io.ReadFull(br, crlf); err != nil || string(crlf) != "\r\n" {
-			return nil, errors.New("aws-chunked: chunk not terminated by CRLF")
+			return nil, nil, errors.New("aws-chunked: chunk not terminated by CRLF")
 		}
 	}
 }

@@ -17,7 +17,7 @@ func TestDecodeAWSChunked(t *testing.T) {
 		{"", "", "chunk header"},
 	}
 	for _, tt := range tests {
-		got, err := decodeAWSChunked([]byte(tt.in))
+		got, trailers, err := decodeAWSChunked([]byte(tt.in))
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("decode(%q) err = %v, want %q", tt.in, err, tt.err)
@@ -27,15 +27,25 @@ func TestDecodeAWSChunked(t *testing.T) {
 		if err != nil || string(got) != tt.want {
 			t.Errorf("decode(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
+		if strings.Contains(tt.in, "crc32") && trailers["x-amz-checksum-crc32"] != "AAAAAA==" {
+			t.Errorf("trailers = %v", trailers)
+		}
 	}
 }
 
 func FuzzDecodeAWSChunked(f *testing.F) {
 	f.Add([]byte("5\r\nhello\r\n0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		out, err := decodeAWSChunked(b)
+		out, _, err := decodeAWSChunked(b)
 		if err == nil && len(out) > len(b) {
 			t.Fatalf("decoded %d bytes from %d", len(out), len(b))
 		}
 	})
+}
+
+func TestCRC32Base64(t *testing.T) {
+	// crc32("hello") = 0x3610a686
+	if got := crc32Base64([]byte("hello")); got != "NhCmhg==" {
+		t.Errorf("crc32Base64(hello) = %s", got)
+	}
 }
