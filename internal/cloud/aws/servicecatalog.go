@@ -78,6 +78,21 @@ func ProductID(product string) (string, error) {
 	return id, nil
 }
 
+// productID resolves product and checks that an ARN names this catalog's
+// region: Service Catalog products are regional.
+func (c *Catalog) productID(product string) (string, error) {
+	id, err := ProductID(product)
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(product, "arn:") {
+		if region := strings.SplitN(product, ":", 6)[3]; region != "" && c.templates.region != "" && region != c.templates.region {
+			return "", fmt.Errorf("product %s is in region %s but tend's AWS region is %s: set aws region to %s (one tend AWS configuration serves one region)", product, region, c.templates.region, region)
+		}
+	}
+	return id, nil
+}
+
 // keyTrailer marks the idempotency token in an artifact's description, so a
 // Publish retried after AWS forgot the IdempotencyToken still finds the
 // version it created.
@@ -99,7 +114,7 @@ const maxDescription = 8192
 // numbered from 1, without templates. Deprecated (Guidance DEPRECATED) and
 // inactive artifacts have Active false.
 func (c *Catalog) Versions(ctx context.Context, product string) ([]catalog.Version, error) {
-	id, err := ProductID(product)
+	id, err := c.productID(product)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +165,7 @@ func timeOf(t *time.Time) time.Time {
 
 // Latest returns the highest-numbered active version with its template.
 func (c *Catalog) Latest(ctx context.Context, product string) (catalog.Version, error) {
-	id, err := ProductID(product)
+	id, err := c.productID(product)
 	if err != nil {
 		return catalog.Version{}, err
 	}
@@ -169,7 +184,7 @@ func (c *Catalog) Latest(ctx context.Context, product string) (catalog.Version, 
 // Version returns one version with its template. id is a provisioning
 // artifact id (pa-…), an artifact name, or "v" and a version number.
 func (c *Catalog) Version(ctx context.Context, product, id string) (catalog.Version, error) {
-	pid, err := ProductID(product)
+	pid, err := c.productID(product)
 	if err != nil {
 		return catalog.Version{}, err
 	}
@@ -230,7 +245,7 @@ func (c *Catalog) withTemplate(ctx context.Context, productID string, v catalog.
 // empty IdempotencyKey is derived from the product, template and
 // description, so an identical Publish is not repeated either.
 func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish) (catalog.Version, error) {
-	id, err := ProductID(product)
+	id, err := c.productID(product)
 	if err != nil {
 		return catalog.Version{}, err
 	}

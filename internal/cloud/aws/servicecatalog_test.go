@@ -67,6 +67,10 @@ func TestCatalogRead(t *testing.T) {
 			t.Errorf("%s: err = %v, want catalog.ErrNotFound", tt.name, err)
 		}
 	}
+	other := strings.Replace(prod.ARN, awstest.Region, "us-east-1", 1)
+	if _, err := c.Latest(ctx, other); err == nil || !strings.Contains(err.Error(), "in region us-east-1") {
+		t.Errorf("product of another region: %v", err)
+	}
 	if _, err := c.Latest(ctx, "web-server"); err == nil || !strings.Contains(err.Error(), "not a Service Catalog product id") {
 		t.Errorf("bad product name: %v", err)
 	}
