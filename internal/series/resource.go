@@ -286,7 +286,7 @@ func unitOf(metric string, l Labels) string {
 		return u
 	}
 	for suffix, unit := range map[string]string{
-		"_seconds": "s", "_bytes": "By", "_percent": "%", "_ratio": "1", "_utilization": "%", "_total": "1",
+		"_seconds": "s", "_bytes": "By", "_percent": "%", "_ratio": "1", "_bytes_per_second": "By/s",
 	} {
 		if strings.HasSuffix(metric, suffix) {
 			return unit
