@@ -256,7 +256,9 @@ func TestOTLPEndpoint(t *testing.T) {
 	}
 }
 
-func urlq(s string) string { return strings.NewReplacer("{", "%7B", "}", "%7D", "\"", "%22", "=", "%3D", " ", "%20").Replace(s) }
+func urlq(s string) string {
+	return strings.NewReplacer("{", "%7B", "}", "%7D", "\"", "%22", "=", "%3D", " ", "%20").Replace(s)
+}
 
 func getJSON(t *testing.T, url string, want int, v any) {
 	t.Helper()
@@ -273,4 +275,3 @@ func getJSON(t *testing.T, url string, want int, v any) {
 		t.Fatalf("GET %s: %v: %s", url, err, b)
 	}
 }
-
