@@ -6,6 +6,7 @@ package series
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -91,11 +92,12 @@ var sep = [2]byte{0xff, 0xfe}
 // FormatID renders a Hash as the 16-hex-digit series ID.
 func FormatID(h uint64) string { return fmt.Sprintf("%016x", h) }
 
-// LabelsOf turns sorted labels into a Labels map.
+// LabelsOf turns labels into a Labels map of copied strings, so that the
+// map does not keep a decoder's buffer alive.
 func LabelsOf(ls []ingest.Label) Labels {
 	m := make(Labels, len(ls))
 	for _, l := range ls {
-		m[l.Name] = l.Value
+		m[strings.Clone(l.Name)] = strings.Clone(l.Value)
 	}
 	return m
 }

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -325,7 +326,8 @@ func (w *Watcher) process(ctx context.Context, sh *shard, it *item) {
 }
 
 func (w *Watcher) newState(it *item) *state {
-	info := w.o.Mapper.Describe(it.s.Metric, series.LabelsOf(it.s.Labels))
+	// Copy the strings: a decoder's may point into its request buffer.
+	info := w.o.Mapper.Describe(strings.Clone(it.s.Metric), series.LabelsOf(it.s.Labels))
 	info.ID = series.FormatID(it.h)
 	st := &state{info: info, firstMs: it.s.TimeMs, lastMs: it.s.TimeMs, covered: w.o.Mapper.Covered(info), counter: it.s.Counter}
 	if st.counter {

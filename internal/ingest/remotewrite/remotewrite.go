@@ -57,15 +57,14 @@ func Decode(body []byte, maxDecoded int) (Result, error) {
 	if err != nil {
 		return Result{}, &DecodeError{Field: "body", Reason: "corrupt snappy data: " + err.Error()}
 	}
-	var req prompb.WriteRequest
-	if err := req.Unmarshal(raw); err != nil {
-		return Result{}, &DecodeError{Field: "body", Reason: "not a protobuf prometheus.WriteRequest: " + err.Error()}
-	}
-	return FromWriteRequest(&req)
+	return decodeWriteRequest(raw)
 }
 
-// FromWriteRequest turns a decoded WriteRequest into samples, validating
-// every series.
+func utf8Valid(b []byte) bool { return utf8.Valid(b) }
+
+// FromWriteRequest turns a WriteRequest decoded with prompb into samples,
+// validating every series the same way Decode does. Decode itself reads
+// the wire format directly (decode.go); this is its reference.
 func FromWriteRequest(req *prompb.WriteRequest) (Result, error) {
 	total := 0
 	for i := range req.Timeseries {

@@ -108,3 +108,66 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeMatchesPrompb checks the wire decoder against prompb: whatever
+// prompb decodes, Decode must decode to the same samples.
+func FuzzDecodeMatchesPrompb(f *testing.F) {
+	f.Add(mustMarshal(f, &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{{Labels: []prompb.Label{{Name: "__name__", Value: "m"}, {Name: "b", Value: "2"}, {Name: "a", Value: "1"}}, Samples: []prompb.Sample{{Value: 1, Timestamp: 5}, {Value: 2, Timestamp: -1}}}}}))
+	f.Add(mustMarshal(f, &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{{Labels: []prompb.Label{{Name: "__name__", Value: "x_total"}}, Samples: []prompb.Sample{{Value: math.NaN()}}, Histograms: []prompb.Histogram{{Count: &prompb.Histogram_CountInt{CountInt: 1}}}}}, Metadata: []prompb.MetricMetadata{{MetricFamilyName: "x"}}}))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var req prompb.WriteRequest
+		if req.Unmarshal(raw) != nil {
+			return
+		}
+		// Compare on prompb's own encoding of what it decoded: where the
+		// input is malformed wire data (stray group markers) that prompb
+		// tolerates, the wire decoder may refuse it.
+		req.XXX_unrecognized = nil
+		for i := range req.Timeseries {
+			ts := &req.Timeseries[i]
+			ts.XXX_unrecognized = nil
+			for j := range ts.Labels {
+				ts.Labels[j].XXX_unrecognized = nil
+			}
+			for j := range ts.Samples {
+				ts.Samples[j].XXX_unrecognized = nil
+			}
+			ts.Exemplars, ts.Histograms = nil, make([]prompb.Histogram, len(ts.Histograms))
+		}
+		req.Metadata = nil
+		canon, err := req.Marshal()
+		if err != nil {
+			return
+		}
+		want, werr := remotewrite.FromWriteRequest(&req)
+		got, gerr := remotewrite.Decode(snappy.Encode(nil, canon), 1<<30)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("prompb: %v; wire decoder: %v", werr, gerr)
+		}
+		if werr != nil {
+			return
+		}
+		if len(got.Samples) != len(want.Samples) || got.Stale != want.Stale || got.Histograms != want.Histograms {
+			t.Fatalf("wire decoder %d samples (%d stale, %d histograms), prompb %d (%d, %d)", len(got.Samples), got.Stale, got.Histograms, len(want.Samples), want.Stale, want.Histograms)
+		}
+		for i := range got.Samples {
+			g, w := got.Samples[i], want.Samples[i]
+			if g.Metric != w.Metric || g.TimeMs != w.TimeMs || g.Value != w.Value || g.Counter != w.Counter || len(g.Labels) != len(w.Labels) {
+				t.Fatalf("sample %d: %+v vs %+v", i, g, w)
+			}
+			for j := range g.Labels {
+				if g.Labels[j] != w.Labels[j] {
+					t.Fatalf("sample %d label %d: %+v vs %+v", i, j, g.Labels[j], w.Labels[j])
+				}
+			}
+		}
+	})
+}
+
+func mustMarshal(f *testing.F, req *prompb.WriteRequest) []byte {
+	b, err := req.Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
