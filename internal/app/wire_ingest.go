@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/tendhq/tend/internal/api"
 	"github.com/tendhq/tend/internal/ingest/hostagent"
@@ -39,9 +40,19 @@ func buildIngest(_ context.Context, a *App) error {
 		MaxSeries:    cfg.Ingest.MaxSeries,
 		Baseline:     cfg.Series.Baseline,
 		RetryAfter:   cfg.Ingest.RetryAfter,
+		SnapshotPath: filepath.Join(cfg.DataDir, "watch.snapshot"), SnapshotInterval: cfg.Ingest.SnapshotInterval,
 	})
 	if err != nil {
 		return fmt.Errorf("build the detection stage: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data_dir for detection snapshots: %w", err)
+	}
+	if n, err := w.LoadSnapshot(filepath.Join(cfg.DataDir, "watch.snapshot")); err != nil {
+		// A damaged snapshot costs a new baseline, not the start.
+		a.log.Warn("detection state not restored; series baseline again", "err", err)
+	} else if n > 0 {
+		a.log.Info("detection state restored", "series", n)
 	}
 	a.watch = w
 	a.runners["watch"] = w

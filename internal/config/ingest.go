@@ -20,6 +20,9 @@ type Ingest struct {
 	MaxDecodedBytes int `yaml:"max_decoded_bytes"`
 	// What 429 answers tell senders to wait.
 	RetryAfter time.Duration `yaml:"retry_after"`
+	// How often the detectors' learned state is saved to data_dir (it is
+	// also saved at shutdown and loaded at start).
+	SnapshotInterval time.Duration `yaml:"snapshot_interval"`
 	// Host agent: the machine tend runs on.
 	Host HostAgent `yaml:"host"`
 }
@@ -68,7 +71,7 @@ type Series struct {
 
 func defaultIngest() Ingest {
 	return Ingest{
-		QueueSamples: 1_000_000, MaxSeries: 1_000_000, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second,
+		QueueSamples: 1_000_000, MaxSeries: 1_000_000, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
 		Host: HostAgent{Enabled: true, Interval: 10 * time.Second, ProcRoot: "/proc"},
 	}
 }
@@ -94,6 +97,9 @@ func (in Ingest) validate() []FieldError {
 	}
 	if in.RetryAfter < time.Second || in.RetryAfter > time.Hour {
 		bad("ingest.retry_after", "must be between 1s and 1h (got %s)", in.RetryAfter)
+	}
+	if in.SnapshotInterval < 10*time.Second {
+		bad("ingest.snapshot_interval", "must be at least 10s (got %s)", in.SnapshotInterval)
 	}
 	if in.Host.Enabled {
 		if in.Host.Interval < time.Second {

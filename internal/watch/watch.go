@@ -52,6 +52,10 @@ type Options struct {
 	Baseline time.Duration
 	// RetryAfter is what overloaded senders are told (default 5s).
 	RetryAfter time.Duration
+	// SnapshotPath, when set, is where Run saves the detectors' state every
+	// SnapshotInterval (default 5m) and when it stops.
+	SnapshotPath     string
+	SnapshotInterval time.Duration
 }
 
 // ErrStopped is returned by Append after Run has returned.
@@ -137,6 +141,9 @@ func New(o Options) (*Watcher, error) {
 	}
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = 5 * time.Second
+	}
+	if o.SnapshotInterval <= 0 {
+		o.SnapshotInterval = 5 * time.Minute
 	}
 	w := &Watcher{o: o}
 	for range o.Workers {
@@ -233,10 +240,37 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.work(ctx, sh)
 		}()
 	}
-	<-ctx.Done()
+	if w.o.SnapshotPath != "" {
+		t := time.NewTicker(w.o.SnapshotInterval)
+		defer t.Stop()
+	loop:
+		for {
+			select {
+			case <-ctx.Done():
+				break loop
+			case <-t.C:
+				w.save()
+			}
+		}
+	} else {
+		<-ctx.Done()
+	}
 	w.stopped.Store(true)
 	wg.Wait()
+	if w.o.SnapshotPath != "" {
+		w.save()
+	}
 	return nil
+}
+
+func (w *Watcher) save() {
+	start := time.Now()
+	n, err := w.SaveSnapshot(w.o.SnapshotPath)
+	if err != nil {
+		w.o.Logger.Error("detection state not saved; a restart would baseline again", "err", err)
+		return
+	}
+	w.o.Logger.Debug("detection state saved", "series", n, "path", w.o.SnapshotPath, "took", time.Since(start).String())
 }
 
 func (w *Watcher) work(ctx context.Context, sh *shard) {
