@@ -149,5 +149,7 @@ func (c *Config) Validate() []FieldError {
 	default:
 		bad("log.format", "must be auto, text or json (got %q)", c.Log.Format)
 	}
+	errs = append(errs, c.Ingest.validate()...)
+	errs = append(errs, c.Series.validate()...)
 	return errs
 }
