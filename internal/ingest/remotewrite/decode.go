@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -162,6 +163,19 @@ func decodeSeries(b []byte, idx int, res *Result, arena []ingest.Label) ([]inges
 }
 
 func decodeLabel(b []byte) (name, value string, err error) {
+	// Fast path: the canonical encoding every sender produces, tag 0x0a,
+	// short name, tag 0x12, short value.
+	if len(b) >= 2 && b[0] == 0x0a && b[1] < 0x80 && len(b) >= 2+int(b[1])+2 {
+		n := int(b[1])
+		rest := b[2+n:]
+		if rest[0] == 0x12 && rest[1] < 0x80 && len(rest) == 2+int(rest[1]) {
+			nb, vb := b[2:2+n], rest[2:]
+			if !utf8.Valid(nb) || !utf8.Valid(vb) {
+				return "", "", errors.New("a label is not valid UTF-8")
+			}
+			return bytesString(nb), bytesString(vb), nil
+		}
+	}
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -232,14 +246,7 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-func validUTF8(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return utf8Valid(b)
-		}
-	}
-	return true
-}
+func validUTF8(b []byte) bool { return utf8.Valid(b) }
 
 func wireError(field string, err error) error {
 	return &DecodeError{Field: "body", Reason: fmt.Sprintf("not a protobuf prometheus.WriteRequest (%s: %v)", field, err)}

@@ -60,8 +60,6 @@ func Decode(body []byte, maxDecoded int) (Result, error) {
 	return decodeWriteRequest(raw)
 }
 
-func utf8Valid(b []byte) bool { return utf8.Valid(b) }
-
 // FromWriteRequest turns a WriteRequest decoded with prompb into samples,
 // validating every series the same way Decode does. Decode itself reads
 // the wire format directly (decode.go); this is its reference.
