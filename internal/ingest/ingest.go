@@ -67,6 +67,26 @@ func (e *OverloadedError) Error() string {
 	return fmt.Sprintf("tend is overloaded (%s); retry after %s", e.Reason, e.RetryAfter)
 }
 
+// Limits on one series' labels, so that a sender cannot make tend hold
+// arbitrarily large series identities.
+const (
+	MaxLabels      = 64
+	MaxLabelLength = 4096
+)
+
+// CheckLabels returns why a series' labels are over the limits, or "".
+func CheckLabels(ls []Label) string {
+	if len(ls) > MaxLabels {
+		return fmt.Sprintf("%d labels, more than the limit of %d", len(ls), MaxLabels)
+	}
+	for _, l := range ls {
+		if len(l.Name) > MaxLabelLength || len(l.Value) > MaxLabelLength {
+			return fmt.Sprintf("label %.40q is longer than %d bytes", l.Name, MaxLabelLength)
+		}
+	}
+	return ""
+}
+
 // SortLabels sorts labels by name in place.
 func SortLabels(ls []Label) {
 	if !slices.IsSortedFunc(ls, cmpLabel) {

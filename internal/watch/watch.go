@@ -333,6 +333,10 @@ func (w *Watcher) process(ctx context.Context, sh *shard, it *item) {
 	}
 	v, prev, prevMs := s.Value, st.last, st.prevMs
 	st.last, st.prevMs = s.Value, s.TimeMs
+	if st.info.Period == 0 && st.n > 1 && s.TimeMs > prevMs {
+		// The sampling period, from the first two samples.
+		st.info.Period = time.Duration(s.TimeMs-prevMs) * time.Millisecond
+	}
 	if st.counter {
 		// Score the per-second rate; a drop is a counter reset.
 		if st.n == 1 || s.TimeMs <= prevMs {

@@ -106,6 +106,9 @@ func TestScoresBaselinesAndRates(t *testing.T) {
 	if reqs[10].Value != 5 || reqs[10].Series.Statistic != "rate" {
 		t.Errorf("counter observation = %v %q, want rate 5/s", reqs[10].Value, reqs[10].Series.Statistic)
 	}
+	if cpu[0].Series.Period != 0 || cpu[5].Series.Period != 10*time.Second {
+		t.Errorf("period = %v then %v, want 0 then 10s", cpu[0].Series.Period, cpu[5].Series.Period)
+	}
 	if cpu[0].Series.Resource.ID != "host/web-1" || cpu[0].Series.ID == "" {
 		t.Errorf("series info = %+v", cpu[0].Series)
 	}

@@ -179,6 +179,10 @@ func numbers(res *Result, name string, dps pmetric.NumberDataPointSlice, base []
 }
 
 func (r *Result) add(name string, ls []ingest.Label, t int64, v float64, counter bool) {
+	if why := ingest.CheckLabels(ls); why != "" {
+		r.reject(1, "metric %q: %s", name, why)
+		return
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		r.reject(1, "metric %q: value %v is not a finite number", name, v)
 		return

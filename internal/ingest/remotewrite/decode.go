@@ -148,6 +148,9 @@ func decodeSeries(b []byte, idx int, res *Result, arena []ingest.Label) ([]inges
 		return arena[:start], nil // only staleness markers
 	}
 	labels := arena[start:len(arena):len(arena)]
+	if why := ingest.CheckLabels(labels); why != "" {
+		return arena, &DecodeError{Field: field(), Reason: why}
+	}
 	ingest.SortLabels(labels)
 	for i := 1; i < len(labels); i++ {
 		if labels[i].Name == labels[i-1].Name {

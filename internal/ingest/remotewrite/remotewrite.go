@@ -128,6 +128,9 @@ func convertLabels(in []prompb.Label) (string, []ingest.Label, error) {
 	if !ingest.ValidMetricName(metric) {
 		return "", nil, fmt.Errorf("metric name %q is not valid", metric)
 	}
+	if why := ingest.CheckLabels(out); why != "" {
+		return "", nil, errors.New(why)
+	}
 	ingest.SortLabels(out)
 	for i := 1; i < len(out); i++ {
 		if out[i].Name == out[i-1].Name {

@@ -2,6 +2,7 @@ package remotewrite_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -170,4 +171,19 @@ func mustMarshal(f *testing.F, req *prompb.WriteRequest) []byte {
 		f.Fatal(err)
 	}
 	return b
+}
+
+func TestLabelLimits(t *testing.T) {
+	many := []prompb.Label{{Name: "__name__", Value: "m"}}
+	for i := range 65 {
+		many = append(many, prompb.Label{Name: fmt.Sprintf("l%03d", i), Value: "v"})
+	}
+	long := []prompb.Label{{Name: "__name__", Value: "m"}, {Name: "a", Value: strings.Repeat("x", 5000)}}
+	for name, ls := range map[string][]prompb.Label{"65 labels": many, "long value": long} {
+		_, err := remotewrite.Decode(body(t, &prompb.WriteRequest{Timeseries: []prompb.TimeSeries{{Labels: ls, Samples: []prompb.Sample{{Value: 1}}}}}), 1<<20)
+		var de *remotewrite.DecodeError
+		if !errors.As(err, &de) || de.Field != "timeseries[0].labels" || !strings.Contains(de.Reason, "limit") && !strings.Contains(de.Reason, "longer") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
