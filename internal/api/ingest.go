@@ -61,6 +61,11 @@ func (h *ingestHandler) remoteWrite(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("Content-Encoding %q is not supported: remote_write bodies are snappy-compressed", ce)})
 		return
 	}
+	if v := r.Header.Get("X-Prometheus-Remote-Write-Version"); v != "" && !strings.HasPrefix(v, "0.1") {
+		WriteError(w, r, &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Field: "X-Prometheus-Remote-Write-Version",
+			Message: fmt.Sprintf("remote_write version %q is not supported: tend speaks remote_write 1.0 (version %s)", v, remotewrite.Version)})
+		return
+	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, params, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/x-protobuf" {

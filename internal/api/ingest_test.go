@@ -160,6 +160,17 @@ func TestRemoteWriteEndpoint(t *testing.T) {
 		})
 	}
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/write", bytes.NewReader(body))
+	req.Header.Set("X-API-Key", e.key)
+	req.Header.Set("X-Prometheus-Remote-Write-Version", "2.0.0")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 415 {
+		t.Fatalf("version 2.0.0: %d, want 415", resp.StatusCode)
+	}
+	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/write", bytes.NewReader(body))
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
