@@ -110,7 +110,10 @@ func (h *ingestHandler) remoteWrite(w http.ResponseWriter, r *http.Request) {
 func writeAppendError(w http.ResponseWriter, r *http.Request, err error) {
 	var oe *ingest.OverloadedError
 	var tl *watch.BatchTooLargeError
+	var sl *watch.SeriesLimitError
 	switch {
+	case errors.As(err, &sl):
+		WriteError(w, r, &Error{Status: http.StatusBadRequest, Code: "series_limit", Message: sl.Error() + "; nothing from this request was accepted"})
 	case errors.As(err, &oe):
 		w.Header().Set("Retry-After", retryAfter(oe.RetryAfter))
 		WriteError(w, r, &Error{Status: http.StatusTooManyRequests, Code: "overloaded", Message: oe.Error() + "; nothing from this request was accepted"})
@@ -160,7 +163,10 @@ func (h *ingestHandler) otlp(w http.ResponseWriter, r *http.Request) {
 	if err := h.o.Sink.Append(r.Context(), res.Samples); err != nil {
 		var oe *ingest.OverloadedError
 		var tl *watch.BatchTooLargeError
+		var sl *watch.SeriesLimitError
 		switch {
+		case errors.As(err, &sl):
+			otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument, sl.Error()+"; nothing from this request was accepted", 0)
 		case errors.As(err, &oe):
 			otlpError(w, isJSON, http.StatusTooManyRequests, codes.Unavailable, oe.Error()+"; nothing from this request was accepted", oe.RetryAfter)
 		case errors.As(err, &tl):

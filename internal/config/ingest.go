@@ -13,8 +13,8 @@ type Ingest struct {
 	// Most samples admitted and waiting for detection; when full, ingest
 	// endpoints answer 429 with Retry-After instead of buffering more.
 	QueueSamples int `yaml:"queue_samples"`
-	// Most series tracked; samples of new series beyond it are counted in
-	// tend_watch_series_limit_samples_total and not analysed.
+	// Most series tracked; at the limit a request with new series is
+	// refused whole (400), known series still get in.
 	MaxSeries int `yaml:"max_series"`
 	// Largest remote_write body after snappy decompression, in bytes.
 	MaxDecodedBytes int `yaml:"max_decoded_bytes"`

@@ -151,7 +151,7 @@ func New(o Options) (*Watcher, error) {
 	}
 	w.m = metrics{
 		samples: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tend_ingest_samples_total", Help: "Samples offered to the detection stage, by result: accepted, overloaded (refused with 429), too_large.",
+			Name: "tend_ingest_samples_total", Help: "Samples offered to the detection stage, by result: accepted, overloaded (refused with 429), too_large, series_limit.",
 		}, []string{"result"}),
 		observeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tend_watch_observer_errors_total", Help: "Scored observations the insight stage returned an error for.",
@@ -177,7 +177,8 @@ var _ ingest.Sink = (*Watcher)(nil)
 
 // Append admits the whole batch for detection or none of it. It returns
 // *ingest.OverloadedError when the queue is full, *BatchTooLargeError when
-// the batch can never fit, ErrStopped after shutdown. Samples must carry
+// the batch can never fit, *SeriesLimitError when it has new series and
+// MaxSeries are tracked, ErrStopped after shutdown. Samples must carry
 // sorted labels; Append copies what it keeps, not the label slices.
 func (w *Watcher) Append(_ context.Context, batch []ingest.Sample) error {
 	n := len(batch)
@@ -209,6 +210,13 @@ func (w *Watcher) Append(_ context.Context, batch []ingest.Sample) error {
 		}
 		parts[k] = append(parts[k], item{h: h, s: s})
 	}
+	if w.nSeries.Load() >= int64(w.o.MaxSeries) {
+		if err := w.checkKnown(parts); err != nil {
+			w.pending.Add(-int64(n))
+			w.m.samples.WithLabelValues("series_limit").Add(float64(n))
+			return err
+		}
+	}
 	for k, p := range parts {
 		if len(p) == 0 {
 			continue
@@ -223,6 +231,38 @@ func (w *Watcher) Append(_ context.Context, batch []ingest.Sample) error {
 		}
 	}
 	w.m.samples.WithLabelValues("accepted").Add(float64(n))
+	return nil
+}
+
+// SeriesLimitError refuses a batch with new series once ingest.max_series
+// series are tracked. Retrying does not help.
+type SeriesLimitError struct {
+	Limit  int
+	Metric string
+}
+
+func (e *SeriesLimitError) Error() string {
+	return fmt.Sprintf("tend already tracks its limit of %d series (ingest.max_series) and this request has new ones (e.g. %q); raise the limit or drop series before sending", e.Limit, e.Metric)
+}
+
+// checkKnown refuses the batch if it has a series not tracked yet. It runs
+// only at the series limit, so the shard locks it takes are off the usual
+// path.
+func (w *Watcher) checkKnown(parts [][]item) error {
+	for k, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		sh := w.shards[k]
+		sh.smu.Lock()
+		for i := range p {
+			if sh.series[p[i].h] == nil {
+				sh.smu.Unlock()
+				return &SeriesLimitError{Limit: w.o.MaxSeries, Metric: p[i].s.Metric}
+			}
+		}
+		sh.smu.Unlock()
+	}
 	return nil
 }
 

@@ -187,10 +187,23 @@ func TestCoverageAndSeriesLimit(t *testing.T) {
 	err := w.Append(context.Background(), []ingest.Sample{
 		{Metric: "cpu", Labels: shop, TimeMs: 1, Value: 1},
 		{Metric: "cpu", Labels: host("b"), TimeMs: 1, Value: 1},
-		{Metric: "cpu", Labels: host("c"), TimeMs: 1, Value: 1},
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	waitProcessed(t, w)
+	// At the limit: a batch with a new series is refused whole; known
+	// series still get in.
+	err = w.Append(context.Background(), []ingest.Sample{
+		{Metric: "cpu", Labels: host("b"), TimeMs: 2, Value: 1},
+		{Metric: "cpu", Labels: host("c"), TimeMs: 2, Value: 1},
+	})
+	var sl *watch.SeriesLimitError
+	if !errors.As(err, &sl) || sl.Limit != 2 {
+		t.Fatalf("new series at the limit: %v", err)
+	}
+	if err := w.Append(context.Background(), []ingest.Sample{{Metric: "cpu", Labels: host("b"), TimeMs: 3, Value: 1}}); err != nil {
+		t.Fatalf("known series at the limit: %v", err)
 	}
 	waitProcessed(t, w)
 	stop()
@@ -198,7 +211,8 @@ func TestCoverageAndSeriesLimit(t *testing.T) {
 		t.Fatalf("observations = %+v, want only the covered series", obs)
 	}
 	list, _ := w.List(series.Selector{}, 0, 0)
-	if len(list) != 2 || w.SeriesCount() != 2 {
+	b, _ := w.List(mustSelector(t, `{host="b"}`), 0, 0)
+	if len(list) != 2 || w.SeriesCount() != 2 || len(b) != 1 || b[0].Samples != 2 {
 		t.Fatalf("tracked %d series, want the limit of 2", len(list))
 	}
 }
@@ -224,4 +238,13 @@ func TestZScoreSnapshot(t *testing.T) {
 	if err := b.UnmarshalBinary([]byte{1}); err == nil {
 		t.Fatal("short snapshot accepted")
 	}
+}
+
+func mustSelector(t *testing.T, s string) series.Selector {
+	t.Helper()
+	sel, err := series.ParseSelector(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sel
 }
