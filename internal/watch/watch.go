@@ -75,7 +75,11 @@ type Watcher struct {
 	shards  []*shard
 	pending atomic.Int64
 	nSeries atomic.Int64
-	stopped atomic.Bool
+	// admit is held shared by Append while it admits a batch and exclusively
+	// by Run to stop admission, so no batch is queued after the workers'
+	// final drain.
+	admit   sync.RWMutex
+	stopped bool
 	running atomic.Bool
 	m       metrics
 }
@@ -185,7 +189,9 @@ func (w *Watcher) Append(_ context.Context, batch []ingest.Sample) error {
 	if n == 0 {
 		return nil
 	}
-	if w.stopped.Load() {
+	w.admit.RLock()
+	defer w.admit.RUnlock()
+	if w.stopped {
 		return ErrStopped
 	}
 	if n > w.o.QueueSamples {
@@ -273,11 +279,16 @@ func (w *Watcher) Run(ctx context.Context) error {
 		return errors.New("watch: Run called twice")
 	}
 	var wg sync.WaitGroup
+	quit := make(chan struct{})
+	// Observations are handed on even while shutting down, so that what
+	// was admitted is processed: the observer gets a context that is not
+	// cancelled with ctx.
+	octx := context.WithoutCancel(ctx)
 	for _, sh := range w.shards {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.work(ctx, sh)
+			w.work(octx, quit, sh)
 		}()
 	}
 	if w.o.SnapshotPath != "" {
@@ -295,7 +306,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 	} else {
 		<-ctx.Done()
 	}
-	w.stopped.Store(true)
+	// Stop admitting, then let the workers drain what was admitted.
+	w.admit.Lock()
+	w.stopped = true
+	w.admit.Unlock()
+	close(quit)
 	wg.Wait()
 	if w.o.SnapshotPath != "" {
 		w.save()
@@ -313,17 +328,13 @@ func (w *Watcher) save() {
 	w.o.Logger.Debug("detection state saved", "series", n, "path", w.o.SnapshotPath, "took", time.Since(start).String())
 }
 
-func (w *Watcher) work(ctx context.Context, sh *shard) {
-	// Observations are handed on even while shutting down, so that what
-	// was admitted is processed; the observer gets a context that is not
-	// cancelled with ctx.
-	octx := context.WithoutCancel(ctx)
+func (w *Watcher) work(ctx context.Context, quit <-chan struct{}, sh *shard) {
 	for {
 		select {
 		case <-sh.wake:
-			w.drain(octx, sh)
-		case <-ctx.Done():
-			w.drain(octx, sh)
+			w.drain(ctx, sh)
+		case <-quit:
+			w.drain(ctx, sh)
 			return
 		}
 	}

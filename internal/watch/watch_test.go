@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -247,4 +248,46 @@ func mustSelector(t *testing.T, s string) series.Selector {
 		t.Fatal(err)
 	}
 	return sel
+}
+
+// TestConcurrentAppendListStop appends from several goroutines while
+// listing and stopping: every accepted sample is observed, none after stop.
+func TestConcurrentAppendListStop(t *testing.T) {
+	obs := &counter{}
+	w, _ := watch.New(watch.Options{Observer: obs, Workers: 3, QueueSamples: 5000})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { _ = w.Run(ctx); close(done) }()
+	var accepted atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 300 {
+				batch := []ingest.Sample{
+					{Metric: "m", Labels: host(fmt.Sprint(g, "-", i%50)), TimeMs: int64(i), Value: float64(i)},
+					{Metric: "n", Labels: host(fmt.Sprint(g)), TimeMs: int64(i), Value: 1},
+				}
+				if err := w.Append(context.Background(), batch); err == nil {
+					accepted.Add(2)
+				}
+				if i == 150 && g == 0 {
+					cancel()
+				}
+				if i%50 == 0 {
+					w.List(series.Selector{}, 0, 10)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	<-done
+	if got := obs.n.Load(); got != accepted.Load() {
+		t.Fatalf("observed %d samples, accepted %d", got, accepted.Load())
+	}
+	if w.Pending() != 0 {
+		t.Fatalf("%d samples left pending", w.Pending())
+	}
 }
