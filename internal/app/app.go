@@ -24,10 +24,12 @@ import (
 	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/buildinfo"
 	"github.com/tendhq/tend/internal/config"
+	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres"
 	"github.com/tendhq/tend/internal/store/sqlite"
 	"github.com/tendhq/tend/internal/store/sqlstore"
+	"github.com/tendhq/tend/internal/watch"
 )
 
 // Runner is a background component: Run owns its goroutines and returns
@@ -58,6 +60,13 @@ type App struct {
 	api     *api.API
 	reg     *prometheus.Registry
 	runners map[string]Runner
+
+	// Metrics in (wire_ingest.go): the detection stage, the detector
+	// factory it uses (watch.NewZScore when nil) and the insight stage it
+	// hands scored observations to (set by the insight builder).
+	watch     *watch.Watcher
+	newScorer watch.NewScorer
+	observer  insight.Observer
 
 	srv      *http.Server
 	ln       net.Listener

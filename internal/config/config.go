@@ -22,6 +22,8 @@ type Config struct {
 	Server  Server `yaml:"server"`
 	Store   Store  `yaml:"store"`
 	Log     Log    `yaml:"log"`
+	Ingest  Ingest `yaml:"ingest"`
+	Series  Series `yaml:"series"`
 }
 
 // Server configures the HTTP server.
@@ -74,7 +76,9 @@ func Default() Config {
 			ShutdownTimeout:   10 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:    Log{Level: "info", Format: "auto"},
+		Ingest: defaultIngest(),
+		Series: defaultSeries(),
 	}
 }
 
@@ -145,5 +149,7 @@ func (c *Config) Validate() []FieldError {
 	default:
 		bad("log.format", "must be auto, text or json (got %q)", c.Log.Format)
 	}
+	errs = append(errs, c.Ingest.validate()...)
+	errs = append(errs, c.Series.validate()...)
 	return errs
 }
