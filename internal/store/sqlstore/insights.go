@@ -233,4 +233,3 @@ func (i insights) List(ctx context.Context, f store.InsightFilter) (store.Insigh
 	}
 	return page, nil
 }
-

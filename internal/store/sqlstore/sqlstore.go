@@ -35,7 +35,7 @@ type DB struct {
 	db      *sql.DB
 	dialect Dialect
 	// rebound caches queries rewritten for the dialect's placeholders.
-	apiKeys apiKeys
+	apiKeys   apiKeys
 	insights  insights
 	anomalies anomalies
 }
