@@ -151,7 +151,7 @@ func (g *grouper) withStored(ctx context.Context, is *insightState) ([]store.Ano
 		return nil, err
 	}
 	for _, a := range stored {
-		if _, ours := is.anoms[a.ID]; !ours {
+		if _, known := is.anoms[a.ID]; !known || a.Owner != g.e.cfg.Instance {
 			is.anoms[a.ID] = a
 			g.byAnomaly[a.ID] = is
 		}

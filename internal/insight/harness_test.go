@@ -2,6 +2,8 @@ package insight
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,7 +86,7 @@ func newHarness(t *testing.T, st Store, cfg Config) *harness {
 
 func (h *harness) start(cfg Config) {
 	h.t.Helper()
-	e, err := New(Options{Store: h.st, Config: cfg, Sink: h.sink, Now: h.clock.Now,
+	e, err := New(Options{Store: h.st, Logger: slog.New(slog.NewTextHandler(testWriter{h.t}, nil)), Config: cfg, Sink: h.sink, Now: h.clock.Now,
 		InsightURL: func(id string) string { return "http://tend.test/v1/insights/" + id }})
 	if err != nil {
 		h.t.Fatalf("New: %v", err)
@@ -176,4 +178,12 @@ func (h *harness) allAnomalies() []store.Anomaly {
 		out = append(out, h.anomalies(in.ID)...)
 	}
 	return out
+}
+
+// testWriter sends log lines to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
