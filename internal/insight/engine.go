@@ -109,6 +109,7 @@ type Engine struct {
 	wall    atomic.Int64
 	stopped chan struct{}
 	runOnce sync.Once
+	sweepAt int // next shard to sweep (Run goroutine only)
 	g       grouper
 	m       engineMetrics
 }
@@ -386,16 +387,20 @@ func (e *Engine) handle(ctx context.Context, ev event) {
 
 func (e *Engine) tick(ctx context.Context) {
 	now := e.now()
-	e.wall.Store(now.Unix())
-	e.closeStale(ctx, now)
+	// Silence is measured against the coarse clock the hot path has been
+	// reading, not against now: if this goroutine was held up, series that
+	// kept reporting meanwhile still carry the old coarse time and must not
+	// look silent.
+	prev := e.wall.Swap(now.Unix())
+	e.closeStale(ctx, prev)
 	e.g.housekeeping(ctx, now)
-	e.sweep(now)
+	e.sweep(now, prev)
 }
 
 // closeStale closes open anomalies whose series have not reported for
 // StaleAfter. It only tries shard locks: a busy shard is retried next tick.
-func (e *Engine) closeStale(ctx context.Context, now time.Time) {
-	limit := now.Add(-e.cfg.StaleAfter).Unix()
+func (e *Engine) closeStale(ctx context.Context, wall int64) {
+	limit := wall - int64(e.cfg.StaleAfter/time.Second)
 	for _, ref := range e.g.openAnomalies() {
 		sh := e.shardOf(ref.seriesID)
 		if !sh.mu.TryLock() {
@@ -417,13 +422,13 @@ func (e *Engine) closeStale(ctx context.Context, now time.Time) {
 
 // sweep forgets series that have not reported for an hour and have no open
 // anomaly, one shard per tick, so memory follows the active series.
-func (e *Engine) sweep(now time.Time) {
-	i := int(now.Unix()/int64(e.cfg.Tick/time.Second+1)) % shardCount
-	sh := &e.shards[i]
+func (e *Engine) sweep(now time.Time, wall int64) {
+	e.sweepAt = (e.sweepAt + 1) % shardCount
+	sh := &e.shards[e.sweepAt]
 	if !sh.mu.TryLock() {
 		return
 	}
-	limit := now.Add(-time.Hour).Unix()
+	limit := wall - int64(time.Hour/time.Second)
 	for id, st := range sh.m {
 		if st.open == nil && st.lastWall < limit {
 			delete(sh.m, id)
