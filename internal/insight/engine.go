@@ -360,6 +360,18 @@ func (e *Engine) Run(ctx context.Context) error {
 		select {
 		case ev := <-e.queue:
 			e.handle(bg, ev)
+			// Take what else is queued before storing: an insight whose
+			// anomalies changed in a burst is summarised and written once.
+			for n := 1; n < e.cfg.QueueSize; n++ {
+				select {
+				case ev := <-e.queue:
+					e.handle(bg, ev)
+					continue
+				default:
+				}
+				break
+			}
+			e.g.flushDirty(bg)
 		case <-tick.C:
 			e.tick(bg)
 		case <-ctx.Done():
@@ -368,6 +380,7 @@ func (e *Engine) Run(ctx context.Context) error {
 				case ev := <-e.queue:
 					e.handle(bg, ev)
 				default:
+					e.g.flushDirty(bg)
 					return nil
 				}
 			}
@@ -380,6 +393,7 @@ func (e *Engine) handle(ctx context.Context, ev event) {
 	case evUpdate:
 		e.g.anomaly(ctx, ev.anomaly, ev.boundary)
 	case evFlush:
+		e.g.flushDirty(ctx)
 		e.tick(ctx)
 		close(ev.done)
 	}
@@ -393,6 +407,7 @@ func (e *Engine) tick(ctx context.Context) {
 	// look silent.
 	prev := e.wall.Swap(now.Unix())
 	e.closeStale(ctx, prev)
+	e.g.flushDirty(ctx)
 	e.g.housekeeping(ctx, now)
 	e.sweep(now, prev)
 }

@@ -27,6 +27,9 @@ type insightState struct {
 	closing    bool   // closing once stored and handed on
 	closed     bool   // stored as CLOSED
 	handed     string // handoffKey last accepted by the sink
+	// shared is set once another tend process is known to write to the
+	// insight; only then are its anomalies re-read from the store.
+	shared bool
 }
 
 // grouper turns anomaly transitions into insights. Only the engine's Run
@@ -37,10 +40,20 @@ type grouper struct {
 	byAnomaly map[string]*insightState
 	// retry holds insights with a failed store write or hand-off.
 	retry map[*insightState]bool
+	// pending holds insights changed since the last flushDirty.
+	pending map[*insightState]bool
+}
+
+// flushDirty stores and hands on every insight changed since the last call.
+func (g *grouper) flushDirty(ctx context.Context) {
+	for is := range g.pending {
+		delete(g.pending, is)
+		g.persist(ctx, is)
+	}
 }
 
 func newGrouper(e *Engine) grouper {
-	return grouper{e: e, ongoing: map[string]*insightState{}, byAnomaly: map[string]*insightState{}, retry: map[*insightState]bool{}}
+	return grouper{e: e, ongoing: map[string]*insightState{}, byAnomaly: map[string]*insightState{}, retry: map[*insightState]bool{}, pending: map[*insightState]bool{}}
 }
 
 type anomalyRef struct{ seriesID, anomalyID string }
@@ -78,7 +91,7 @@ func (g *grouper) anomaly(ctx context.Context, a store.Anomaly, b series.Boundar
 			g.closedOne(is, a, now)
 		}
 		is.dirty = true
-		g.persist(ctx, is)
+		g.pending[is] = true
 		return
 	}
 	is := g.ongoing[a.BoundaryKey]
@@ -101,7 +114,7 @@ func (g *grouper) anomaly(ctx context.Context, a store.Anomaly, b series.Boundar
 		g.closedOne(is, a, now)
 	}
 	is.dirty = true
-	g.persist(ctx, is)
+	g.pending[is] = true
 }
 
 func (g *grouper) closedOne(is *insightState, a store.Anomaly, now time.Time) {
@@ -213,7 +226,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 			}
 			g.e.log.Info("joining the insight another tend process opened for this boundary", "insight", other.ID, "boundary", other.BoundaryKey)
 			other.Status = store.InsightOngoing
-			is.rec, is.created, is.dirty = other, true, true
+			is.rec, is.created, is.dirty, is.shared = other, true, true, true
 			for id, a := range is.anoms {
 				a.InsightID = other.ID
 				is.anoms[id] = a
@@ -244,9 +257,12 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 		return nil
 	}
 	for attempt := 0; ; attempt++ {
-		all, err := g.withStored(ctx, is)
-		if err != nil {
-			return err
+		all := g.list(is)
+		if is.shared {
+			var err error
+			if all, err = g.withStored(ctx, is); err != nil {
+				return err
+			}
 		}
 		next := g.apply(is, all, now)
 		if sameSummary(next, is.rec) {
@@ -259,6 +275,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 			if gerr != nil {
 				return errors.Join(err, gerr)
 			}
+			is.shared = true
 			if fresh.Status == store.InsightClosed && !is.closing {
 				// It closed it; ours is a new episode of the boundary.
 				return g.restartAfterForeignClose(ctx, is)

@@ -26,7 +26,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("load insights: %w", err)
 		}
-		is := &insightState{rec: in, created: true, anoms: map[string]store.Anomaly{}, unsaved: map[string]bool{}, quietSince: now}
+		is := &insightState{rec: in, created: true, shared: true, anoms: map[string]store.Anomaly{}, unsaved: map[string]bool{}, quietSince: now}
 		for _, a := range anoms {
 			is.anoms[a.ID] = a
 			g.byAnomaly[a.ID] = is
