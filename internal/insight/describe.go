@@ -63,6 +63,23 @@ func familiesPhrase(anoms []store.Anomaly) string {
 			names = append(names, h)
 		}
 	}
+	// Known families in the order of familyRules (CPU before load …),
+	// then other metrics by name: the same insight always reads the same.
+	rank := func(h string) int {
+		for i, r := range familyRules {
+			if r.family.Human == h {
+				return i
+			}
+		}
+		return len(familyRules)
+	}
+	sort.SliceStable(names, func(i, j int) bool {
+		ri, rj := rank(names[i]), rank(names[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
 	if len(names) > 3 {
 		more := len(names) - 2
 		names = append(names[:2], fmt.Sprintf("%d more metrics", more))
