@@ -23,6 +23,8 @@ import (
 	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/buildinfo"
 	"github.com/tendhq/tend/internal/config"
+	"github.com/tendhq/tend/internal/insight"
+	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres"
 	"github.com/tendhq/tend/internal/store/sqlite"
@@ -57,6 +59,12 @@ type App struct {
 	api     *api.API
 	reg     *prometheus.Registry
 	runners map[string]Runner
+	// insights is the insight engine (wire_insight.go); ingest hands it
+	// scored samples through Observer().
+	insights *insight.Engine
+	// problems receives the problems tend's own insights raise; the
+	// remediation wiring sets it. Nil: insights are not handed on.
+	problems problem.Sink
 
 	srv      *http.Server
 	ln       net.Listener

@@ -18,10 +18,11 @@ import (
 type Config struct {
 	// Directory where the embedded store (SQLite) and other local state live.
 	// Created if missing. Ignored by the store when store.url is PostgreSQL.
-	DataDir string `yaml:"data_dir"`
-	Server  Server `yaml:"server"`
-	Store   Store  `yaml:"store"`
-	Log     Log    `yaml:"log"`
+	DataDir string  `yaml:"data_dir"`
+	Server  Server  `yaml:"server"`
+	Store   Store   `yaml:"store"`
+	Log     Log     `yaml:"log"`
+	Insight Insight `yaml:"insight"`
 }
 
 // Server configures the HTTP server.
@@ -74,7 +75,8 @@ func Default() Config {
 			ShutdownTimeout:   10 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:     Log{Level: "info", Format: "auto"},
+		Insight: defaultInsight(),
 	}
 }
 
@@ -145,5 +147,6 @@ func (c *Config) Validate() []FieldError {
 	default:
 		bad("log.format", "must be auto, text or json (got %q)", c.Log.Format)
 	}
+	errs = append(errs, c.Insight.validate()...)
 	return errs
 }
