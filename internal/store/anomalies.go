@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -23,7 +24,7 @@ type Anomaly struct {
 	Metric    string            `json:"metric"`
 	Labels    map[string]string `json:"labels,omitempty"`
 	Statistic string            `json:"statistic,omitempty"`
-	Period    time.Duration     `json:"period,omitempty"`
+	Period    time.Duration     `json:"-"` // in JSON: period_seconds
 	Unit      string            `json:"unit,omitempty"`
 	// Family is the metric family ("cpu", "memory", "latency" …) and
 	// ProblemType what it points to (CPU_SATURATION …).
@@ -68,4 +69,29 @@ type Anomalies interface {
 	ListByInsight(ctx context.Context, insightID string) ([]Anomaly, error)
 	// ListOpen returns the OPEN anomalies tracked by owner, oldest first.
 	ListOpen(ctx context.Context, owner string) ([]Anomaly, error)
+}
+
+// anomalyJSON is Anomaly's JSON form: the period in seconds, as people and
+// CloudWatch write it.
+type anomalyJSON struct {
+	anomalyAlias
+	PeriodSeconds float64 `json:"period_seconds,omitempty"`
+}
+
+type anomalyAlias Anomaly
+
+// MarshalJSON writes the period as period_seconds.
+func (a Anomaly) MarshalJSON() ([]byte, error) {
+	return json.Marshal(anomalyJSON{anomalyAlias(a), a.Period.Seconds()})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (a *Anomaly) UnmarshalJSON(b []byte) error {
+	var j anomalyJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*a = Anomaly(j.anomalyAlias)
+	a.Period = time.Duration(j.PeriodSeconds * float64(time.Second))
+	return nil
 }
