@@ -93,6 +93,9 @@ func InsightFilterFromQuery(q url.Values, now time.Time) (store.InsightFilter, e
 	var f store.InsightFilter
 	for k, v := range q {
 		if !insightQueryKeys[k] {
+			if k == "" {
+				return f, BadRequest("query", "has a parameter without a name")
+			}
 			return f, BadRequest(k, "unknown filter; use type, status, severity, stack, app, resource, account, from, to, since, limit or cursor")
 		}
 		if len(v) > 1 {
@@ -155,6 +158,9 @@ func InsightFilterFromQuery(q url.Values, now time.Time) (store.InsightFilter, e
 		if err != nil {
 			return f, BadRequest("to", "%q is not an RFC 3339 time such as 2026-11-21T15:04:05Z", raw)
 		}
+		if t.Year() < 1970 || t.Year() > 9999 {
+			return f, BadRequest("to", "%q is outside the years 1970–9999", raw)
+		}
 		f.To, to = t, t
 	}
 	switch {
@@ -164,6 +170,9 @@ func InsightFilterFromQuery(q url.Values, now time.Time) (store.InsightFilter, e
 		t, err := time.Parse(time.RFC3339, q.Get("from"))
 		if err != nil {
 			return f, BadRequest("from", "%q is not an RFC 3339 time such as 2026-11-21T15:04:05Z", q.Get("from"))
+		}
+		if t.Year() < 1970 || t.Year() > 9999 {
+			return f, BadRequest("from", "%q is outside the years 1970–9999", q.Get("from"))
 		}
 		f.From = t
 	case q.Get("since") != "":
@@ -205,7 +214,7 @@ func parseSince(s string) (time.Duration, error) {
 		n, err := strconv.Atoi(s[:len(s)-1])
 		unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'm': 30 * 24 * time.Hour}[s[len(s)-1]]
 		if err == nil && unit > 0 {
-			if n <= 0 {
+			if n <= 0 || n > 100000 {
 				return 0, bad
 			}
 			return time.Duration(n) * unit, nil

@@ -3,6 +3,7 @@ package insight
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -140,4 +141,24 @@ func benchGrouping(b *testing.B, st Store, nSeries, nAnom int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nAnom), "ns/anomaly")
+}
+
+// BenchmarkSeriesMemory reports the engine's heap per watched series (ring
+// at excerpt_before = 30 plus map entry), measured over 100,000 series.
+func BenchmarkSeriesMemory(b *testing.B) {
+	for b.Loop() {
+		ss := benchSeries(100_000, 100)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		e, _, stop := benchEngine(b, newMemStore())
+		for i := range ss {
+			_ = e.Observe(context.Background(), Observation{Series: ss[i], Time: t0, Value: 1, Score: 0.1})
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(ss)), "bytes/series")
+		runtime.KeepAlive(e)
+		stop()
+	}
 }

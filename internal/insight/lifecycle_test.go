@@ -165,3 +165,21 @@ func TestExcerptBounded(t *testing.T) {
 		t.Fatalf("the peak (score 0.99) is not kept in the excerpt: peak %v", a.PeakScore)
 	}
 }
+
+func TestPackPoint(t *testing.T) {
+	for _, c := range []struct {
+		us    int64
+		score float64
+		wantS float64
+	}{
+		{time.Date(2026, 11, 21, 12, 0, 0, 123456000, time.UTC).UnixMicro(), 0.4996, 0.5},
+		{time.Date(2200, 1, 1, 0, 0, 0, 1000, time.UTC).UnixMicro(), 1, 1},
+		{0, -3, 0},
+		{time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro(), 7, 1},
+	} {
+		p := packPoint(c.us, 42.5, c.score)
+		if p.micros() != c.us || p.score() != c.wantS || p.v != 42.5 {
+			t.Errorf("packPoint(%d, %v) → %d, %v, %v", c.us, c.score, p.micros(), p.score(), p.v)
+		}
+	}
+}

@@ -8,13 +8,22 @@ import (
 	"github.com/tendhq/tend/internal/store"
 )
 
-// point is one sample in a series' recent history, kept small: the ring
-// of every watched series holds ExcerptBefore of them.
+// point is one sample in a series' recent history, kept to 16 bytes: the
+// ring of every watched series holds ExcerptBefore of them. ts packs the
+// time in Unix microseconds (51 bits until the year 2041, 53 until 2255)
+// with the score in thousandths in the low 10 bits.
 type point struct {
-	t int64 // Unix microseconds
-	v float64
-	s float32
+	ts int64
+	v  float64
 }
+
+func packPoint(us int64, v, score float64) point {
+	q := int64(math.Round(math.Max(0, math.Min(1, score)) * 1000))
+	return point{ts: us<<10 | q, v: v}
+}
+
+func (p point) micros() int64  { return p.ts >> 10 }
+func (p point) score() float64 { return float64(p.ts&1023) / 1000 }
 
 // seriesState is what the engine keeps per series: a ring of recent
 // samples (the excerpt before an anomaly) and the open anomaly, if any.
@@ -37,7 +46,7 @@ func (st *seriesState) push(size int, t int64, v float64, s float64) {
 	if st.ring == nil {
 		st.ring = make([]point, size)
 	}
-	st.ring[st.head] = point{t: t, v: v, s: float32(s)}
+	st.ring[st.head] = packPoint(t, v, s)
 	st.head = (st.head + 1) % len(st.ring)
 	if st.n < len(st.ring) {
 		st.n++
@@ -53,7 +62,7 @@ func (st *seriesState) before() []store.Point {
 	}
 	for i := 0; i < st.n; i++ {
 		p := st.ring[(start+i)%len(st.ring)]
-		out = append(out, store.Point{T: time.UnixMicro(p.t).UTC(), V: p.v, S: round3(float64(p.s))})
+		out = append(out, store.Point{T: time.UnixMicro(p.micros()).UTC(), V: p.v, S: p.score()})
 	}
 	return out
 }
