@@ -108,10 +108,13 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+		fmt.Fprintln(w, "\nAt the peak")
 		for _, a := range d.Anomalies {
-			if a.Reason != "" {
-				fmt.Fprintf(w, "  %s (%s): %s\n", a.ID, metricName(a), a.Reason)
+			reason := a.Reason
+			if reason == "" {
+				reason = "(the detector gave no reason)"
 			}
+			fmt.Fprintf(w, "  %s on %s at %s: %s  [%s]\n", metricName(a), a.Resource.Name, a.PeakAt.Local().Format("15:04:05"), reason, a.ID)
 		}
 	}
 	if len(in.Recommendations) > 0 {

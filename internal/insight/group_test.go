@@ -2,7 +2,9 @@ package insight
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -312,6 +314,51 @@ func TestTwoProcessesShareOneInsight(t *testing.T) {
 			}
 			if !strings.Contains(in.Name, "CPU utilisation and memory utilisation") {
 				t.Fatalf("shared insight's name misses a process's metric: %q", in.Name)
+			}
+		})
+	}
+}
+
+// TestTwoProcessesRaceForOneBoundary: two processes open anomalies in the
+// same boundary at the same moment; the store lets one insight win and the
+// other process joins it.
+func TestTwoProcessesRaceForOneBoundary(t *testing.T) {
+	for _, b := range storetest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			st := b.Open(t)
+			for round := 0; round < 5; round++ {
+				ca, cb := testConfig(), testConfig()
+				ca.Instance, cb.Instance = "node-a", "node-b"
+				ha, hb := newHarness(t, st, ca), newHarness(t, st, cb)
+				stack := fmt.Sprintf("race-%d", round)
+				sa, sb := hostSeries("host_cpu_utilization", stack+"-web-1", stack), hostSeries("host_cpu_utilization", stack+"-web-2", stack)
+				var wg sync.WaitGroup
+				for _, x := range []struct {
+					h *harness
+					s series.Info
+				}{{ha, sa}, {hb, sb}} {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_ = x.h.e.Observe(context.Background(), Observation{Series: x.s, Time: t0, Value: 99, Score: 0.9})
+						_ = x.h.e.Flush(context.Background())
+					}()
+				}
+				wg.Wait()
+				ha.flush()
+				hb.flush()
+				p, err := st.Insights().List(context.Background(), store.InsightFilter{Stack: stack, From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(p.Insights) != 1 {
+					t.Fatalf("round %d: %d insights for one boundary, want 1", round, len(p.Insights))
+				}
+				if n := len(ha.anomalies(p.Insights[0].ID)); n != 2 {
+					t.Fatalf("round %d: %d anomalies in the insight, want both processes' 2", round, n)
+				}
+				ha.stop()
+				hb.stop()
 			}
 		})
 	}
