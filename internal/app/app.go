@@ -60,9 +60,10 @@ type App struct {
 	api     *api.API
 	reg     *prometheus.Registry
 	runners map[string]Runner
-	// insights is the insight engine (wire_insight.go); ingest hands it
-	// scored samples through Observer().
+	// insights is the insight engine (wire_insight.go); observer is what
+	// the detection stage hands scored samples to (set to insights).
 	insights *insight.Engine
+	observer insight.Observer
 	// problems receives the problems tend's own insights raise; the
 	// remediation wiring sets it. Nil: insights are not handed on.
 	problems problem.Sink

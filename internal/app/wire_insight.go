@@ -54,14 +54,14 @@ func buildInsight(ctx context.Context, a *App) error {
 	if err := e.Load(ctx); err != nil {
 		return fmt.Errorf("restore insights: %w", err)
 	}
-	a.insights = e
+	a.insights, a.observer = e, e
 	a.runners["insight"] = e
 	api.RegisterInsights(a.api, a.store, a.now)
 	return nil
 }
 
 // Observer returns what scored samples are handed to: the insight engine.
-func (a *App) Observer() insight.Observer { return a.insights }
+func (a *App) Observer() insight.Observer { return a.observer }
 
 // Insights returns the insight engine.
 func (a *App) Insights() *insight.Engine { return a.insights }

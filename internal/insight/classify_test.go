@@ -14,6 +14,14 @@ func TestClassify(t *testing.T) {
 		want   string
 	}{
 		{"host_cpu_utilization", nil, "cpu", CPUSaturation},
+		// the host agent's metrics (internal/ingest/hostagent)
+		{"host_cpu_steal", nil, "cpu_steal", CPUSaturation},
+		{"host_load5", nil, "load", CPUSaturation},
+		{"host_memory_utilization", nil, "memory", MemorySaturation},
+		{"host_swap_utilization", nil, "swap", MemorySaturation},
+		{"host_disk_utilization", series.Labels{"mount": "/"}, "disk", DiskFull},
+		{"host_disk_io_bytes_per_second", series.Labels{"direction": "read"}, "disk_io", ResourceAnomaly},
+		{"host_network_bytes_per_second", series.Labels{"direction": "receive"}, "network", NetworkAnomaly},
 		{"host_cpu_steal_percent", nil, "cpu_steal", CPUSaturation},
 		{"host_load1", nil, "load", CPUSaturation},
 		{"node_load15", nil, "load", CPUSaturation},
