@@ -123,6 +123,10 @@ func (g *grouper) handoff(ctx context.Context, is *insightState) bool {
 	}
 	is.handed = key
 	g.e.m.handoffs.WithLabelValues("ok").Inc()
+	if rc.ProblemID == "" {
+		g.e.log.Debug("insight not handed on: no remediation engine took it", "insight", is.rec.ID, "state", p.State)
+		return true
+	}
 	g.e.log.Info("insight handed to remediation", "insight", is.rec.ID, "problem_type", p.EventType, "state", p.State,
 		"severity", p.Severity, "problem_id", rc.ProblemID, "duplicate", rc.Duplicate, "runs", len(rc.RunIDs))
 	return true
