@@ -406,7 +406,7 @@ func (e *Engine) tick(ctx context.Context) {
 	// kept reporting meanwhile still carry the old coarse time and must not
 	// look silent.
 	prev := e.wall.Swap(now.Unix())
-	e.closeStale(ctx, prev)
+	e.closeStale(ctx, prev, now)
 	e.g.flushDirty(ctx)
 	e.g.housekeeping(ctx, now)
 	e.sweep(now, prev)
@@ -414,7 +414,7 @@ func (e *Engine) tick(ctx context.Context) {
 
 // closeStale closes open anomalies whose series have not reported for
 // StaleAfter. It only tries shard locks: a busy shard is retried next tick.
-func (e *Engine) closeStale(ctx context.Context, wall int64) {
+func (e *Engine) closeStale(ctx context.Context, wall int64, now time.Time) {
 	limit := wall - int64(e.cfg.StaleAfter/time.Second)
 	for _, ref := range e.g.openAnomalies() {
 		sh := e.shardOf(ref.seriesID)
@@ -422,7 +422,14 @@ func (e *Engine) closeStale(ctx context.Context, wall int64) {
 			continue
 		}
 		st := sh.m[ref.seriesID]
-		if st == nil || st.open == nil || st.open.rec.ID != ref.anomalyID || st.lastWall > limit {
+		if st == nil || st.open == nil || st.open.rec.ID != ref.anomalyID {
+			// The series no longer tracks it: its closing event was lost
+			// (Observe's context ended while the queue was full).
+			sh.mu.Unlock()
+			e.g.closeOrphan(ctx, ref.anomalyID, now)
+			continue
+		}
+		if st.lastWall > limit {
 			sh.mu.Unlock()
 			continue
 		}

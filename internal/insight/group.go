@@ -353,6 +353,28 @@ func (g *grouper) close(ctx context.Context, is *insightState, now time.Time) bo
 	return true
 }
 
+// closeOrphan closes an open anomaly no series tracks any more, once the
+// grouper has heard nothing of it for StaleAfter (so that a closing event
+// still queued is not overtaken). Its end is its last known sample.
+func (g *grouper) closeOrphan(ctx context.Context, id string, now time.Time) {
+	is := g.byAnomaly[id]
+	if is == nil {
+		return
+	}
+	a := is.anoms[id]
+	if a.Status != store.AnomalyOpen || now.Sub(a.UpdatedAt) < g.e.cfg.StaleAfter {
+		return
+	}
+	a.Status, a.EndedAt = store.AnomalyClosed, a.PeakAt
+	for _, p := range a.Excerpt {
+		if p.T.After(a.EndedAt) {
+			a.EndedAt = p.T
+		}
+	}
+	g.e.log.Warn("anomaly closed: its series stopped tracking it", "anomaly", id, "metric", a.Metric, "resource", a.Resource.ID)
+	g.anomaly(ctx, a, boundaryOf(is.rec))
+}
+
 // forget drops a closed, stored and handed-on insight from memory.
 func (g *grouper) forget(is *insightState) {
 	for id := range is.anoms {

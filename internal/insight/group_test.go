@@ -363,3 +363,36 @@ func TestTwoProcessesRaceForOneBoundary(t *testing.T) {
 		})
 	}
 }
+
+// TestLostCloseEventIsRecovered: if an anomaly's closing event never
+// reached the grouper (Observe's context ended while the queue was full),
+// the anomaly still closes and so does its insight.
+func TestLostCloseEventIsRecovered(t *testing.T) {
+	h := newHarness(t, nil, testConfig())
+	cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
+	h.observe(cpu, t0, 95, 0.9, "")
+	h.observe(cpu, t0.Add(10*time.Second), 96, 0.92, "")
+	h.flush()
+	sh := h.e.shardOf(cpu.ID)
+	sh.mu.Lock()
+	sh.m[cpu.ID].open = nil // as if the close event had been lost
+	sh.mu.Unlock()
+	for i := 0; i < 4; i++ {
+		h.advance(time.Minute)
+	}
+	if a := h.allAnomalies()[0]; a.Status != store.AnomalyOpen {
+		t.Fatalf("closed before stale_after: %+v", a)
+	}
+	for i := 0; i < 6; i++ {
+		h.advance(time.Minute)
+	}
+	a := h.allAnomalies()[0]
+	// The grouper last heard of it at its start (the second sample was no
+	// new peak worth an event): that is its end.
+	if a.Status != store.AnomalyClosed || !a.EndedAt.Equal(t0) {
+		t.Fatalf("orphaned anomaly: %s end %v", a.Status, a.EndedAt)
+	}
+	if in := h.insights()[0]; in.Status != store.InsightClosed {
+		t.Fatalf("insight of an orphaned anomaly did not close: %s", in.Status)
+	}
+}
