@@ -409,7 +409,8 @@ func (e *Engine) tick(ctx context.Context) {
 	e.closeStale(ctx, prev, now)
 	e.g.flushDirty(ctx)
 	e.g.housekeeping(ctx, now)
-	e.sweep(now, prev)
+	e.sweep(ctx, prev)
+	e.g.flushDirty(ctx)
 }
 
 // closeStale closes open anomalies whose series have not reported for
@@ -442,21 +443,34 @@ func (e *Engine) closeStale(ctx context.Context, wall int64, now time.Time) {
 	}
 }
 
-// sweep forgets series that have not reported for an hour and have no open
-// anomaly, one shard per tick, so memory follows the active series.
-func (e *Engine) sweep(now time.Time, wall int64) {
+// sweep forgets series that have not reported for an hour (or twice
+// stale_after), one shard per tick, so memory follows the active series.
+// An anomaly still open on a series silent for an hour is one the grouper
+// never heard of (its opening event was lost and closeStale cannot see
+// it): it is handed on closed, so it is recorded all the same.
+func (e *Engine) sweep(ctx context.Context, wall int64) {
 	e.sweepAt = (e.sweepAt + 1) % shardCount
 	sh := &e.shards[e.sweepAt]
 	if !sh.mu.TryLock() {
 		return
 	}
-	limit := wall - int64(time.Hour/time.Second)
+	idle := max(time.Hour, 2*e.cfg.StaleAfter) // closeStale goes first
+	limit := wall - int64(idle/time.Second)
+	var lost []*openAnomaly
 	for id, st := range sh.m {
-		if st.open == nil && st.lastWall < limit {
-			delete(sh.m, id)
+		if st.lastWall >= limit {
+			continue
 		}
+		if st.open != nil {
+			lost = append(lost, st.open)
+		}
+		delete(sh.m, id)
 	}
 	sh.mu.Unlock()
+	for _, o := range lost {
+		o.rec.Status, o.rec.EndedAt = store.AnomalyClosed, o.last.UTC()
+		e.g.anomaly(ctx, o.rec, o.boundary)
+	}
 }
 
 type eventKind uint8

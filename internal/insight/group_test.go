@@ -396,3 +396,29 @@ func TestLostCloseEventIsRecovered(t *testing.T) {
 		t.Fatalf("insight of an orphaned anomaly did not close: %s", in.Status)
 	}
 }
+
+// TestLostOpenEventIsRecovered: an anomaly whose opening event never
+// reached the grouper, on a series that then falls silent, is still
+// recorded when the series is forgotten.
+func TestLostOpenEventIsRecovered(t *testing.T) {
+	h := newHarness(t, nil, testConfig())
+	cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
+	sh := h.e.shardOf(cpu.ID)
+	sh.mu.Lock()
+	st := &seriesState{lastWall: h.e.wall.Load()}
+	sh.m[cpu.ID] = st
+	st.open = h.e.openFor(st, Observation{Series: cpu, Time: t0, Value: 97, Score: 0.9}, 0.9) // never enqueued
+	sh.mu.Unlock()
+	for i := 0; i < 2*shardCount+5; i++ { // every shard is swept once per shardCount ticks
+		h.advance(time.Minute)
+	}
+	an := h.allAnomalies()
+	if len(an) != 1 || an[0].Status != store.AnomalyClosed || !an[0].StartedAt.Equal(t0) {
+		t.Fatalf("anomalies = %+v", an)
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if _, ok := sh.m[cpu.ID]; ok {
+		t.Fatal("the silent series was not forgotten")
+	}
+}
