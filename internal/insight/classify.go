@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/tendhq/tend/internal/series"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // Problem types an insight can have. They use the names Dynatrace uses
@@ -83,6 +84,23 @@ var familyRules = []familyRule{
 		nil, [][]string{{"error"}, {"errors"}, {"errs"}, {"5xx"}, {"failed"}, {"failures"}, {"faults"}, {"exceptions"}}},
 	{Family{"latency", "latency", LatencyDegraded, false},
 		nil, [][]string{{"duration"}, {"latency"}, {"response", "time"}, {"rtt"}, {"elapsed"}}},
+}
+
+// familyOf returns the family an anomaly was classified into when it
+// opened (store.Anomaly.Family), without classifying again.
+func familyOf(a store.Anomaly) Family {
+	for _, r := range familyRules {
+		if r.family.Name == a.Family {
+			return r.family
+		}
+	}
+	if a.Family == "errors" {
+		return Family{Name: "errors", Human: "errors", ProblemType: ErrorRateIncrease}
+	}
+	if a.Family == "" {
+		return Classify(a.Metric, a.Labels)
+	}
+	return Family{Name: a.Family, Human: a.Family, ProblemType: ResourceAnomaly}
 }
 
 // statusLabels carry an HTTP/RPC status code; a 5xx value turns a request

@@ -57,7 +57,7 @@ func familiesPhrase(anoms []store.Anomaly) string {
 	var names []string
 	seen := map[string]bool{}
 	for _, a := range anoms {
-		h := Classify(a.Metric, a.Labels).Human
+		h := familyOf(a).Human
 		if !seen[h] {
 			seen[h] = true
 			names = append(names, h)

@@ -240,18 +240,18 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 			g.notify("NEW_INSIGHT", is)
 		}
 	}
-	for id := range is.unsaved {
-		a := is.anoms[id]
-		a.InsightID = is.rec.ID
-		err := ans.Create(ctx, a)
-		if errors.Is(err, store.ErrConflict) {
-			err = ans.Update(ctx, a)
+	if len(is.unsaved) > 0 {
+		batch := make([]store.Anomaly, 0, len(is.unsaved))
+		for id := range is.unsaved {
+			a := is.anoms[id]
+			a.InsightID = is.rec.ID
+			is.anoms[id] = a
+			batch = append(batch, a)
 		}
-		if err != nil {
+		if err := ans.Upsert(ctx, batch); err != nil {
 			return err
 		}
-		is.anoms[id] = a
-		delete(is.unsaved, id)
+		clear(is.unsaved)
 	}
 	if !is.dirty {
 		return nil

@@ -112,6 +112,19 @@ func (s memAnomalies) Update(_ context.Context, a store.Anomaly) error {
 	return nil
 }
 
+func (s memAnomalies) Upsert(ctx context.Context, list []store.Anomaly) error {
+	for _, a := range list {
+		if err := s.Create(ctx, a); errors.Is(err, store.ErrConflict) {
+			if err := s.Update(ctx, a); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s memAnomalies) Get(_ context.Context, id string) (store.Anomaly, error) {
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()

@@ -42,19 +42,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	for {
 		select {
 		case ev := <-e.queue:
+			// Changed insights are summarised, stored and handed on at
+			// the next tick (or Flush): an insight whose anomalies change
+			// in a burst is written once, whatever the burst's size.
 			e.handle(bg, ev)
-			// Take what else is queued before storing: an insight whose
-			// anomalies changed in a burst is summarised and written once.
-			for n := 1; n < e.cfg.QueueSize; n++ {
-				select {
-				case ev := <-e.queue:
-					e.handle(bg, ev)
-					continue
-				default:
-				}
-				break
-			}
-			e.g.flushDirty(bg)
 		case <-tick.C:
 			e.tick(bg)
 		case <-ctx.Done():

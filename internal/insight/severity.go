@@ -39,7 +39,7 @@ func Severity(anoms []store.Anomaly) string {
 		if a.PeakScore > maxScore {
 			maxScore = a.PeakScore
 		}
-		f := Classify(a.Metric, a.Labels)
+		f := familyOf(a)
 		if f.Saturation {
 			if u, ok := utilisation(a.Metric, a.Unit, a.PeakValue); ok && u > maxSat {
 				maxSat = u

@@ -63,6 +63,9 @@ type Anomalies interface {
 	// Update replaces an anomaly's mutable fields (status, end, peak,
 	// reason, excerpt, insight); ErrNotFound if none.
 	Update(ctx context.Context, a Anomaly) error
+	// Upsert stores several anomalies in one transaction: new ones are
+	// created, existing ones get their mutable fields replaced (as Update).
+	Upsert(ctx context.Context, list []Anomaly) error
 	// Get returns the anomaly; ErrNotFound if none.
 	Get(ctx context.Context, id string) (Anomaly, error)
 	// ListByInsight returns an insight's anomalies, oldest first.

@@ -149,6 +149,30 @@ func testAnomalies(t *testing.T, s store.Store) {
 	if err := an.Update(ctx, missing); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Update(missing) = %v, want ErrNotFound", err)
 	}
+
+	// Upsert: one new, one existing, in one transaction.
+	a3 := sampleAnomaly("an-3", "ins-1", t0.Add(2*time.Minute))
+	a2.Status, a2.EndedAt, a2.PeakScore = store.AnomalyClosed, t0.Add(3*time.Minute), 0.97
+	if err := an.Upsert(ctx, []store.Anomaly{a3, a2}); err != nil {
+		t.Fatalf("Upsert: %v", err)
+	}
+	for _, want := range []store.Anomaly{a3, a2} {
+		if got, err := an.Get(ctx, want.ID); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("after Upsert Get(%s) =\n%+v, %v\nwant\n%+v", want.ID, got, err, want)
+		}
+	}
+	// A failing row rolls the whole batch back.
+	a4 := sampleAnomaly("an-4", "ins-1", t0)
+	bad := sampleAnomaly("an-5", "no-such-insight", t0)
+	if err := an.Upsert(ctx, []store.Anomaly{a4, bad}); err == nil {
+		t.Fatal("Upsert with an anomaly of a missing insight succeeded")
+	}
+	if _, err := an.Get(ctx, "an-4"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a failed Upsert kept part of the batch: %v", err)
+	}
+	if err := an.Upsert(ctx, nil); err != nil {
+		t.Fatalf("Upsert(nil): %v", err)
+	}
 }
 
 func testInsightList(t *testing.T, s store.Store) {
