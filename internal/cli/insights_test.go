@@ -50,7 +50,7 @@ func insightServer(t *testing.T) string {
 
 func TestInsightsCommands(t *testing.T) {
 	url := insightServer(t)
-	code, out, errOut := run(t, nil, "insights", "list", "--url", url)
+	code, out, errOut := runCLI(t, nil, "insights", "list", "--url", url)
 	if code != 0 {
 		t.Fatalf("list: %s", errOut)
 	}
@@ -59,11 +59,11 @@ func TestInsightsCommands(t *testing.T) {
 			t.Errorf("list output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = run(t, map[string]string{"TEND_URL": url}, "insights", "list", "--severity", "low")
+	code, out, _ = runCLI(t, map[string]string{"TEND_URL": url}, "insights", "list", "--severity", "low")
 	if code != 0 || !strings.Contains(out, "No insights match") {
 		t.Fatalf("filtered list = %d %q", code, out)
 	}
-	code, out, errOut = run(t, nil, "insights", "show", "ins-1", "--url", url)
+	code, out, errOut = runCLI(t, nil, "insights", "show", "ins-1", "--url", url)
 	if code != 0 {
 		t.Fatalf("show: %s", errOut)
 	}
@@ -73,7 +73,7 @@ func TestInsightsCommands(t *testing.T) {
 			t.Errorf("show output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = run(t, nil, "insights", "show", "ins-1", "--json", "--url", url)
+	code, out, _ = runCLI(t, nil, "insights", "show", "ins-1", "--json", "--url", url)
 	if code != 0 || !strings.Contains(out, `"anomalies": [`) {
 		t.Fatalf("show --json = %d %q", code, out)
 	}
@@ -91,7 +91,7 @@ func TestInsightsCommandErrors(t *testing.T) {
 		{[]string{"insights", "list", "--url", "ftp://x"}, "is not an http:// or https:// URL"},
 	}
 	for _, c := range cases {
-		code, _, errOut := run(t, nil, c.args...)
+		code, _, errOut := runCLI(t, nil, c.args...)
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v = %d %q; want an error with %q", c.args, code, errOut, c.want)
 		}

@@ -27,6 +27,7 @@ type Store interface {
 	APIKeys() APIKeys
 	Insights() Insights
 	Anomalies() Anomalies
+	Stacks() Stacks
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

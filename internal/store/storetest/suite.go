@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("InsightsList", func(t *testing.T) { testInsightList(t, open(t)) })
 	t.Run("InsightsConcurrentOngoing", func(t *testing.T) { testInsightsConcurrentOngoing(t, open(t)) })
 	t.Run("Anomalies", func(t *testing.T) { testAnomalies(t, open(t)) })
+	t.Run("Stacks", func(t *testing.T) { testStacks(t, open(t)) })
 }
 
 func testAPIKeys(t *testing.T, s store.Store) {
