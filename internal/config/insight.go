@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"time"
+
+	"github.com/tendhq/tend/internal/detect"
 )
 
 // Insight tunes how anomalies open and close and how they are grouped
@@ -12,8 +14,13 @@ type Insight struct {
 	Threshold float64 `yaml:"threshold"`
 	// An anomaly closes after this many consecutive normal samples …
 	CloseAfterSamples int `yaml:"close_after_samples"`
-	// … or after this much normal time, whichever comes first.
+	// … or after this much normal time, whichever comes first. A sample is
+	// normal when its score is below the threshold and its value is back in
+	// the band the series kept before the anomaly.
 	CloseAfter time.Duration `yaml:"close_after"`
+	// An anomaly whose score stays below the threshold this long closes
+	// even if its value never returns to the old band (a new normal).
+	SettleAfter time.Duration `yaml:"settle_after"`
 	// An anomaly starting within this time after the end of the last
 	// anomaly of an ongoing insight of its boundary joins that insight.
 	GroupGap time.Duration `yaml:"group_gap"`
@@ -32,7 +39,7 @@ type Insight struct {
 
 func defaultInsight() Insight {
 	return Insight{
-		Threshold: 0.5, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute,
+		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute,
 		GroupGap: 5 * time.Minute, Cooldown: 10 * time.Minute, StaleAfter: 10 * time.Minute,
 		ExcerptBefore: 30, ExcerptMax: 240,
 	}
@@ -49,7 +56,7 @@ func (c Insight) validate() []FieldError {
 	if c.CloseAfterSamples < 1 || c.CloseAfterSamples > 10000 {
 		bad("close_after_samples", "must be from 1 to 10000 (got %d)", c.CloseAfterSamples)
 	}
-	for key, d := range map[string]time.Duration{"close_after": c.CloseAfter, "cooldown": c.Cooldown, "stale_after": c.StaleAfter} {
+	for key, d := range map[string]time.Duration{"close_after": c.CloseAfter, "settle_after": c.SettleAfter, "cooldown": c.Cooldown, "stale_after": c.StaleAfter} {
 		if d < time.Second {
 			bad(key, "must be a duration of at least 1s such as 5m (got %s)", d)
 		}

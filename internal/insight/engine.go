@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tendhq/tend/internal/detect"
 	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -26,6 +27,10 @@ type Config struct {
 	// or CloseAfter of normal time, whichever comes first.
 	CloseAfterSamples int
 	CloseAfter        time.Duration
+	// SettleAfter closes an anomaly whose score has stayed below the
+	// threshold this long even though its value has not returned to the
+	// band it kept before (the series found a new normal).
+	SettleAfter time.Duration
 	// GroupGap: an anomaly that starts within GroupGap of the end of an
 	// ongoing insight's last anomaly (same boundary) joins that insight.
 	GroupGap time.Duration
@@ -51,7 +56,7 @@ type Config struct {
 // DefaultConfig is the configuration tend starts with.
 func DefaultConfig() Config {
 	return Config{
-		Threshold: 0.5, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute,
+		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute,
 		GroupGap: 5 * time.Minute, Cooldown: 10 * time.Minute, StaleAfter: 10 * time.Minute,
 		ExcerptBefore: 30, ExcerptMax: 240, Tick: time.Second, QueueSize: 4096,
 	}
@@ -147,8 +152,8 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("insight engine: no store")
 	case !(c.Threshold > 0 && c.Threshold <= 1):
 		return nil, fmt.Errorf("insight engine: threshold must be in (0, 1], got %v", c.Threshold)
-	case c.CloseAfterSamples < 1 || c.CloseAfter <= 0:
-		return nil, errors.New("insight engine: close_after_samples and close_after must be positive")
+	case c.CloseAfterSamples < 1 || c.CloseAfter <= 0 || c.SettleAfter <= 0:
+		return nil, errors.New("insight engine: close_after_samples, close_after and settle_after must be positive")
 	case c.GroupGap < 0 || c.Cooldown <= 0 || c.StaleAfter <= 0:
 		return nil, errors.New("insight engine: group_gap must not be negative; cooldown and stale_after must be positive")
 	case c.ExcerptBefore < 0 || c.ExcerptMax < 2:
@@ -269,6 +274,7 @@ func (e *Engine) transition(st *seriesState, obs Observation, score float64, ano
 	o.add(e.cfg.ExcerptMax, p)
 	if anomalous {
 		o.normalRun = 0
+		o.quietSince = time.Time{}
 		if score > o.rec.PeakScore {
 			o.rec.PeakScore, o.rec.PeakValue, o.rec.PeakAt = score, obs.Value, obs.Time.UTC()
 			if obs.Reason != "" {
@@ -283,14 +289,32 @@ func (e *Engine) transition(st *seriesState, obs Observation, score float64, ano
 		}
 		return event{}, false
 	}
-	if o.normalRun == 0 {
-		o.normalSince = obs.Time
+	// The score is below the threshold. That alone does not mean normal:
+	// a detector may hold its score down for a while after an alert (a
+	// refractory period) or adapt to the new level. A sample is normal when
+	// its value is also back within the band the series kept before the
+	// anomaly; a score that stays low for SettleAfter closes the anomaly
+	// even if the value never returns (the series has a new normal).
+	if o.quietSince.IsZero() {
+		o.quietSince = obs.Time
 	}
-	o.normalRun++
-	if o.normalRun < e.cfg.CloseAfterSamples && obs.Time.Sub(o.normalSince) < e.cfg.CloseAfter {
+	if o.inBand(obs.Value) {
+		if o.normalRun == 0 {
+			o.normalSince = obs.Time
+		}
+		o.normalRun++
+	} else {
+		o.normalRun = 0
+	}
+	end := o.normalSince
+	switch {
+	case o.normalRun >= e.cfg.CloseAfterSamples, o.normalRun > 0 && obs.Time.Sub(o.normalSince) >= e.cfg.CloseAfter:
+	case obs.Time.Sub(o.quietSince) >= e.cfg.SettleAfter:
+		end = obs.Time
+	default:
 		return event{}, false
 	}
-	o.rec.Status, o.rec.EndedAt = store.AnomalyClosed, o.normalSince.UTC()
+	o.rec.Status, o.rec.EndedAt = store.AnomalyClosed, end.UTC()
 	st.open = nil
 	// The ring restarts from the recovery, so a next anomaly's excerpt
 	// shows normal behaviour before it.
@@ -321,6 +345,7 @@ func (e *Engine) openFor(st *seriesState, obs Observation, score float64) *openA
 	}
 	o.rec.Excerpt = append(st.before(), store.Point{T: t, V: obs.Value, S: round3(score)})
 	o.nBefore = len(o.rec.Excerpt) - 1
+	o.setBand()
 	o.boundary = info.Boundary
 	return o
 }

@@ -9,10 +9,29 @@ import (
 	"github.com/tendhq/tend/internal/store"
 )
 
-// step is one sample: a score (value = 10 + 80*score) and a gap to the next.
+// step is one sample: a score and its value (0 means 10 for a score below
+// 0.5, else 10 + 80*score).
 type step struct {
 	score      float64
 	baselining bool
+	value      float64
+}
+
+func (s step) v() float64 {
+	switch {
+	case s.value != 0:
+		return s.value
+	case s.score < 0.5:
+		return 10
+	}
+	return 10 + 80*s.score
+}
+
+func valued(v float64, parts []step) []step {
+	for i := range parts {
+		parts[i].value = v
+	}
+	return parts
 }
 
 func steps(score float64, n int) []step {
@@ -45,7 +64,7 @@ func TestAnomalyLifecycle(t *testing.T) {
 		samples  []step
 		want     []want
 	}{
-		{name: "baselining raises nothing", samples: []step{{0.9, true}, {0.99, true}, {0.95, true}}},
+		{name: "baselining raises nothing", samples: []step{{score: 0.9, baselining: true}, {score: 0.99, baselining: true}, {score: 0.95, baselining: true}}},
 		{name: "below threshold raises nothing", samples: steps(0.49, 20)},
 		{name: "opens at threshold, closes after 5 normal samples",
 			samples: seq(steps(0.1, 5), steps(0.9, 3), steps(0.1, 5)),
@@ -64,9 +83,19 @@ func TestAnomalyLifecycle(t *testing.T) {
 		{name: "two separate anomalies",
 			samples: seq(steps(0.1, 2), steps(0.6, 2), steps(0.1, 5), steps(0.99, 1), steps(0.1, 5)),
 			want:    []want{{store.AnomalyClosed, 2, 4, 0.6, "r2"}, {store.AnomalyClosed, 9, 10, 0.99, "r9"}}},
+		{name: "a refractory detector (score held at 0 while the value stays high) keeps it open",
+			samples: seq(steps(0.1, 10), steps(0.9, 1), valued(95, steps(0, 20)), steps(0, 5)),
+			want:    []want{{store.AnomalyClosed, 10, 31, 0.9, "r10"}}},
+		{name: "a new normal (low score, value never back) closes after settle_after",
+			cfg:     func(c *Config) { c.SettleAfter = 2 * time.Minute },
+			samples: seq(steps(0.1, 10), steps(0.9, 1), valued(95, steps(0, 13))),
+			want:    []want{{store.AnomalyClosed, 10, 23, 0.9, "r10"}}},
+		{name: "without enough history the score alone decides",
+			samples: seq(steps(0.1, 2), steps(0.9, 1), valued(95, steps(0, 5))),
+			want:    []want{{store.AnomalyClosed, 2, 3, 0.9, "r2"}}},
 		{name: "threshold from config",
 			cfg:     func(c *Config) { c.Threshold = 0.8 },
-			samples: seq(steps(0.7, 5), steps(0.85, 1), steps(0.1, 5)),
+			samples: seq(valued(10, steps(0.7, 5)), steps(0.85, 1), steps(0.1, 5)),
 			want:    []want{{store.AnomalyClosed, 5, 6, 0.85, "r5"}}},
 	}
 	for _, c := range cases {
@@ -84,7 +113,7 @@ func TestAnomalyLifecycle(t *testing.T) {
 			at := func(i int) time.Time { return t0.Add(time.Duration(i) * interval) }
 			for i, s := range c.samples {
 				h.clock.Set(at(i))
-				if err := h.e.Observe(t.Context(), Observation{Series: info, Time: at(i), Value: 10 + 80*s.score, Score: s.score,
+				if err := h.e.Observe(t.Context(), Observation{Series: info, Time: at(i), Value: s.v(), Score: s.score,
 					Reason: fmt.Sprintf("r%d", i), Baselining: s.baselining}); err != nil {
 					t.Fatal(err)
 				}

@@ -78,6 +78,7 @@ func (e *Engine) restoreSeries(a store.Anomaly, b series.Boundary) {
 			o.last = p.T
 		}
 	}
+	o.setBand()
 	sh := e.shardOf(a.SeriesID)
 	sh.mu.Lock()
 	sh.m[a.SeriesID] = &seriesState{open: o, lastWall: e.wall.Load()}

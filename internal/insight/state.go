@@ -83,7 +83,15 @@ type openAnomaly struct {
 	// of them.
 	normalRun   int
 	normalSince time.Time
-	last        time.Time
+	// quietSince is the first sample of the current run below the
+	// threshold (zero while anomalous).
+	quietSince time.Time
+	// The band of values the series kept before the anomaly: a sample
+	// counts as normal only inside it. hasBand is false when fewer than
+	// minBandPoints samples preceded the anomaly.
+	bandLo, bandHi float64
+	hasBand        bool
+	last           time.Time
 	// sentPeak is the peak score last handed to the grouper.
 	sentPeak float64
 }
@@ -125,4 +133,36 @@ func (o *openAnomaly) snapshot() store.Anomaly {
 	r := o.rec
 	r.Excerpt = append([]store.Point(nil), o.rec.Excerpt...)
 	return r
+}
+
+// minBandPoints is the fewest samples before an anomaly that give it a band.
+const minBandPoints = 5
+
+// setBand derives the normal band from the samples before the start: their
+// range widened by three standard deviations, and by at least 5 % of the
+// mean's magnitude so a flat series does not make every wobble abnormal.
+func (o *openAnomaly) setBand() {
+	before := o.rec.Excerpt[:o.nBefore]
+	o.hasBand = len(before) >= minBandPoints
+	if !o.hasBand {
+		return
+	}
+	var sum, sq float64
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range before {
+		sum += p.V
+		lo, hi = math.Min(lo, p.V), math.Max(hi, p.V)
+	}
+	mean := sum / float64(len(before))
+	for _, p := range before {
+		sq += (p.V - mean) * (p.V - mean)
+	}
+	sd := math.Sqrt(sq / float64(len(before)))
+	pad := math.Max(3*sd, 0.05*math.Abs(mean))
+	o.bandLo, o.bandHi = lo-pad, hi+pad
+}
+
+// inBand reports whether v is within the pre-anomaly band (always, without one).
+func (o *openAnomaly) inBand(v float64) bool {
+	return !o.hasBand || (v >= o.bandLo && v <= o.bandHi)
 }
