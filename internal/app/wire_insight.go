@@ -32,7 +32,7 @@ func buildInsight(ctx context.Context, a *App) error {
 	e, err := insight.New(insight.Options{
 		Store: a.store,
 		Config: insight.Config{
-			Threshold: c.Threshold, CloseAfterSamples: c.CloseAfterSamples, CloseAfter: c.CloseAfter, SettleAfter: c.SettleAfter,
+			Threshold: c.Threshold, CloseAfterSamples: c.CloseAfterSamples, CloseAfter: c.CloseAfter, SettleAfter: c.SettleAfter, ConfirmSamples: c.ConfirmSamples,
 			GroupGap: c.GroupGap, Cooldown: c.Cooldown, StaleAfter: c.StaleAfter,
 			ExcerptBefore: c.ExcerptBefore, ExcerptMax: c.ExcerptMax, Instance: c.Instance,
 		},

@@ -12,6 +12,9 @@ import (
 type Insight struct {
 	// Detector score (0–1) at or above which a sample is anomalous.
 	Threshold float64 `yaml:"threshold"`
+	// Consecutive abnormal samples that raise an anomaly; after the first
+	// alert, a value outside the band the series kept before counts too.
+	ConfirmSamples int `yaml:"confirm_samples"`
 	// An anomaly closes after this many consecutive normal samples …
 	CloseAfterSamples int `yaml:"close_after_samples"`
 	// … or after this much normal time, whichever comes first. A sample is
@@ -39,7 +42,7 @@ type Insight struct {
 
 func defaultInsight() Insight {
 	return Insight{
-		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute,
+		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute, ConfirmSamples: 2,
 		GroupGap: 5 * time.Minute, Cooldown: 10 * time.Minute, StaleAfter: 10 * time.Minute,
 		ExcerptBefore: 30, ExcerptMax: 240,
 	}
@@ -52,6 +55,9 @@ func (c Insight) validate() []FieldError {
 	}
 	if !(c.Threshold > 0 && c.Threshold <= 1) {
 		bad("threshold", "must be a score above 0 and at most 1 (got %v)", c.Threshold)
+	}
+	if c.ConfirmSamples < 1 || c.ConfirmSamples > 100 {
+		bad("confirm_samples", "must be from 1 to 100 (got %d)", c.ConfirmSamples)
 	}
 	if c.CloseAfterSamples < 1 || c.CloseAfterSamples > 10000 {
 		bad("close_after_samples", "must be from 1 to 10000 (got %d)", c.CloseAfterSamples)

@@ -43,6 +43,7 @@ func (z *zscorer) score(x float64) (score float64, reason string, baselining boo
 func TestEndToEndCPUBurn(t *testing.T) {
 	cfg := testConfig()
 	cfg.Cooldown = 2 * time.Minute
+	cfg.ConfirmSamples = DefaultConfig().ConfirmSamples
 	h := newHarness(t, nil, cfg)
 	rng := rand.New(rand.NewPCG(1, 2))
 	type host struct {

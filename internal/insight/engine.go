@@ -27,6 +27,12 @@ type Config struct {
 	// or CloseAfter of normal time, whichever comes first.
 	CloseAfterSamples int
 	CloseAfter        time.Duration
+	// ConfirmSamples is how many consecutive abnormal samples raise an
+	// anomaly (1: the first alert-level score does). A sample after the
+	// first is abnormal when its score is at the threshold or its value is
+	// outside the band the series kept before; a single-sample blip is
+	// dropped.
+	ConfirmSamples int
 	// SettleAfter closes an anomaly whose score has stayed below the
 	// threshold this long even though its value has not returned to the
 	// band it kept before (the series found a new normal).
@@ -56,7 +62,7 @@ type Config struct {
 // DefaultConfig is the configuration tend starts with.
 func DefaultConfig() Config {
 	return Config{
-		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute,
+		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute, ConfirmSamples: 2,
 		GroupGap: 5 * time.Minute, Cooldown: 10 * time.Minute, StaleAfter: 10 * time.Minute,
 		ExcerptBefore: 30, ExcerptMax: 240, Tick: time.Second, QueueSize: 4096,
 	}
@@ -123,6 +129,7 @@ var _ Observer = (*Engine)(nil)
 type engineMetrics struct {
 	observations prometheus.Counter
 	opened       prometheus.Counter
+	unconfirmed  prometheus.Counter
 	anomaliesOpen,
 	insightsOngoing prometheus.Gauge
 	insightsOpened prometheus.Counter
@@ -152,8 +159,8 @@ func New(o Options) (*Engine, error) {
 		return nil, errors.New("insight engine: no store")
 	case !(c.Threshold > 0 && c.Threshold <= 1):
 		return nil, fmt.Errorf("insight engine: threshold must be in (0, 1], got %v", c.Threshold)
-	case c.CloseAfterSamples < 1 || c.CloseAfter <= 0 || c.SettleAfter <= 0:
-		return nil, errors.New("insight engine: close_after_samples, close_after and settle_after must be positive")
+	case c.CloseAfterSamples < 1 || c.ConfirmSamples < 1 || c.CloseAfter <= 0 || c.SettleAfter <= 0:
+		return nil, errors.New("insight engine: close_after_samples, confirm_samples, close_after and settle_after must be positive")
 	case c.GroupGap < 0 || c.Cooldown <= 0 || c.StaleAfter <= 0:
 		return nil, errors.New("insight engine: group_gap must not be negative; cooldown and stale_after must be positive")
 	case c.ExcerptBefore < 0 || c.ExcerptMax < 2:
@@ -175,6 +182,7 @@ func New(o Options) (*Engine, error) {
 	e.m = engineMetrics{
 		observations:    prometheus.NewCounter(prometheus.CounterOpts{Name: "tend_insight_observations_total", Help: "Scored samples the insight engine observed."}),
 		opened:          prometheus.NewCounter(prometheus.CounterOpts{Name: "tend_insight_anomalies_opened_total", Help: "Anomalies opened."}),
+		unconfirmed:     prometheus.NewCounter(prometheus.CounterOpts{Name: "tend_insight_anomalies_unconfirmed_total", Help: "Alerts dropped because the next samples were normal again (insight.confirm_samples)."}),
 		anomaliesOpen:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "tend_insight_anomalies_open", Help: "Anomalies open now."}),
 		insightsOngoing: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tend_insight_insights_ongoing", Help: "Insights ongoing now (this process's view)."}),
 		insightsOpened:  prometheus.NewCounter(prometheus.CounterOpts{Name: "tend_insight_insights_opened_total", Help: "Insights this process opened."}),
@@ -182,7 +190,7 @@ func New(o Options) (*Engine, error) {
 		storeErrors:     prometheus.NewCounter(prometheus.CounterOpts{Name: "tend_insight_store_errors_total", Help: "Failed writes of anomalies and insights (retried every tick)."}),
 	}
 	if o.Registerer != nil {
-		for _, c := range []prometheus.Collector{e.m.observations, e.m.opened, e.m.anomaliesOpen, e.m.insightsOngoing, e.m.insightsOpened, e.m.handoffs, e.m.storeErrors} {
+		for _, c := range []prometheus.Collector{e.m.observations, e.m.opened, e.m.unconfirmed, e.m.anomaliesOpen, e.m.insightsOngoing, e.m.insightsOpened, e.m.handoffs, e.m.storeErrors} {
 			if err := o.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("insight engine: register metrics: %w", err)
 			}
@@ -267,11 +275,29 @@ func (e *Engine) transition(st *seriesState, obs Observation, score float64, ano
 	if o == nil {
 		o = e.openFor(st, obs, score)
 		st.open = o
-		e.m.opened.Inc()
-		return event{kind: evUpdate, anomaly: o.snapshot(), boundary: o.boundary}, true
+		return e.confirm(o)
 	}
 	o.last = obs.Time
 	o.add(e.cfg.ExcerptMax, p)
+	if !o.confirmed {
+		// Still a candidate: it stands while samples stay abnormal (an
+		// alert-level score, or a value outside the band the series kept
+		// before), and is dropped at the first normal one.
+		if !anomalous && o.inBand(obs.Value) || !anomalous && !o.hasBand {
+			st.open = nil
+			e.m.unconfirmed.Inc()
+			st.push(e.cfg.ExcerptBefore, obs.Time.UnixMicro(), obs.Value, score)
+			return event{}, false
+		}
+		o.abnormalRun++
+		if anomalous && score > o.rec.PeakScore {
+			o.rec.PeakScore, o.rec.PeakValue, o.rec.PeakAt = score, obs.Value, obs.Time.UTC()
+			if obs.Reason != "" {
+				o.rec.Reason = obs.Reason
+			}
+		}
+		return e.confirm(o)
+	}
 	if anomalous {
 		o.normalRun = 0
 		o.quietSince = time.Time{}
@@ -323,6 +349,17 @@ func (e *Engine) transition(st *seriesState, obs Observation, score float64, ano
 	return event{kind: evUpdate, anomaly: o.rec, boundary: o.boundary}, true
 }
 
+// confirm raises a candidate anomaly once ConfirmSamples consecutive
+// samples were abnormal, handing it to the grouper.
+func (e *Engine) confirm(o *openAnomaly) (event, bool) {
+	if o.abnormalRun < e.cfg.ConfirmSamples {
+		return event{}, false
+	}
+	o.confirmed, o.sentPeak = true, o.rec.PeakScore
+	e.m.opened.Inc()
+	return event{kind: evUpdate, anomaly: o.snapshot(), boundary: o.boundary}, true
+}
+
 func (e *Engine) openFor(st *seriesState, obs Observation, score float64) *openAnomaly {
 	info := obs.Series
 	f := Classify(info.Metric, info.Labels)
@@ -331,7 +368,7 @@ func (e *Engine) openFor(st *seriesState, obs Observation, score float64) *openA
 		labels[k] = v
 	}
 	t := obs.Time.UTC()
-	o := &openAnomaly{stride: 1, last: obs.Time, sentPeak: score}
+	o := &openAnomaly{stride: 1, last: obs.Time, sentPeak: score, abnormalRun: 1}
 	o.rec = store.Anomaly{
 		ID: store.NewID("ano", t), Status: store.AnomalyOpen,
 		SeriesID: info.ID, Metric: info.Metric, Labels: labels,

@@ -407,7 +407,8 @@ func TestLostOpenEventIsRecovered(t *testing.T) {
 	sh.mu.Lock()
 	st := &seriesState{lastWall: h.e.wall.Load()}
 	sh.m[cpu.ID] = st
-	st.open = h.e.openFor(st, Observation{Series: cpu, Time: t0, Value: 97, Score: 0.9}, 0.9) // never enqueued
+	st.open = h.e.openFor(st, Observation{Series: cpu, Time: t0, Value: 97, Score: 0.9}, 0.9)
+	st.open.confirmed = true // confirmed, but its event never enqueued
 	sh.mu.Unlock()
 	for i := 0; i < 2*shardCount+5; i++ { // every shard is swept once per shardCount ticks
 		h.advance(time.Minute)

@@ -70,7 +70,8 @@ func testConfig() Config {
 	c.CloseAfterSamples, c.CloseAfter = 5, 5*time.Minute
 	c.GroupGap, c.Cooldown, c.StaleAfter = 2*time.Minute, 3*time.Minute, 5*time.Minute
 	c.Instance = "node-a"
-	c.Tick = time.Hour // housekeeping runs on Flush
+	c.ConfirmSamples = 1 // most tests look at single alerts; confirmation has its own
+	c.Tick = time.Hour   // housekeeping runs on Flush
 	return c
 }
 

@@ -69,7 +69,7 @@ func boundaryOf(in store.Insight) series.Boundary {
 
 // restoreSeries puts an open anomaly back on its series.
 func (e *Engine) restoreSeries(a store.Anomaly, b series.Boundary) {
-	o := &openAnomaly{rec: a, boundary: b, stride: 1, sentPeak: a.PeakScore, last: a.PeakAt}
+	o := &openAnomaly{rec: a, boundary: b, stride: 1, sentPeak: a.PeakScore, last: a.PeakAt, confirmed: true}
 	for _, p := range a.Excerpt {
 		if p.T.Before(a.StartedAt) {
 			o.nBefore++

@@ -135,7 +135,7 @@ func (e *Engine) sweep(ctx context.Context, wall int64) {
 		if st.lastWall >= limit {
 			continue
 		}
-		if st.open != nil {
+		if st.open != nil && st.open.confirmed {
 			lost = append(lost, st.open)
 		}
 		delete(sh.m, id)

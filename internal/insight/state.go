@@ -94,6 +94,10 @@ type openAnomaly struct {
 	last           time.Time
 	// sentPeak is the peak score last handed to the grouper.
 	sentPeak float64
+	// confirmed: handed to the grouper; until then a candidate with
+	// abnormalRun consecutive abnormal samples.
+	confirmed   bool
+	abnormalRun int
 }
 
 // add appends a sample to the excerpt, downsampling when the during part
