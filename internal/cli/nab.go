@@ -225,4 +225,3 @@ func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error 
 	}
 	return tw.Flush()
 }
-

@@ -208,7 +208,6 @@ func sendBatch(ctx context.Context, client *http.Client, base, key string, batch
 	}
 }
 
-
 func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<20:
