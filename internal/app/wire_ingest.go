@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/detect"
 	"github.com/tendhq/tend/internal/ingest/hostagent"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/series"
@@ -29,6 +31,16 @@ func buildIngest(_ context.Context, a *App) error {
 			TagKey: cfg.Series.CoverageTagKey, TagValues: cfg.Series.CoverageTagValues,
 		},
 	})
+	if a.newScorer == nil {
+		name := cfg.Ingest.Detector
+		if _, err := detect.New(name); err != nil {
+			return fmt.Errorf("ingest.detector: %w", err)
+		}
+		a.newScorer = func() watch.Scorer {
+			d, _ := detect.New(name) // name checked above
+			return detectScorer{d}
+		}
+	}
 	w, err := watch.New(watch.Options{
 		Logger:       a.log.With("component", "watch"),
 		Registerer:   a.reg,
@@ -85,3 +97,18 @@ func (o appObserver) Observe(ctx context.Context, obs insight.Observation) error
 
 // Watcher returns the detection stage (nil if not built).
 func (a *App) Watcher() *watch.Watcher { return a.watch }
+
+// detectScorer adapts a detect.Detector to the detection stage's Scorer,
+// snapshots included.
+type detectScorer struct{ d detect.Detector }
+
+var _ watch.Scorer = detectScorer{}
+
+func (s detectScorer) Observe(t time.Time, v float64) (float64, string) {
+	r := s.d.Observe(t, v)
+	return r.Score, r.Reason
+}
+
+func (s detectScorer) MarshalBinary() ([]byte, error) { return s.d.MarshalBinary() }
+
+func (s detectScorer) UnmarshalBinary(b []byte) error { return s.d.UnmarshalBinary(b) }

@@ -2,12 +2,17 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/tendhq/tend/internal/detect"
 )
 
 // Ingest configures how metrics come in and wait for detection.
 type Ingest struct {
+	// Detector every series is watched with (see docs/detection.md).
+	Detector string `yaml:"detector"`
 	// Detection workers; series are sharded over them. 0 means one per CPU.
 	Workers int `yaml:"workers"`
 	// Most samples admitted and waiting for detection; when full, ingest
@@ -71,6 +76,7 @@ type Series struct {
 
 func defaultIngest() Ingest {
 	return Ingest{
+		Detector:     detect.DefaultName,
 		QueueSamples: 1_000_000, MaxSeries: 1_000_000, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
 		Host: HostAgent{Enabled: true, Interval: 10 * time.Second, ProcRoot: "/proc"},
 	}
@@ -82,6 +88,9 @@ func (in Ingest) validate() []FieldError {
 	var errs []FieldError
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, FieldError{Key: key, Reason: fmt.Sprintf(format, a...)})
+	}
+	if !slices.Contains(detect.Names(), in.Detector) {
+		bad("ingest.detector", "unknown detector %q; tend has %s", in.Detector, strings.Join(detect.Names(), ", "))
 	}
 	if in.Workers < 0 || in.Workers > 256 {
 		bad("ingest.workers", "must be 0 (one per CPU) to 256 (got %d)", in.Workers)
