@@ -12,6 +12,7 @@ import (
 	"github.com/tendhq/tend/internal/ingest/hostagent"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/series"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/watch"
 )
 
@@ -19,11 +20,15 @@ func init() { builders = append(builders, buildIngest) }
 
 // buildIngest wires metrics in: the detection stage (watch), the
 // remote_write and OTLP endpoints, GET /v1/series and the host agent.
-func buildIngest(_ context.Context, a *App) error {
+func buildIngest(ctx context.Context, a *App) error {
 	cfg := a.cfg
+	stacks, err := stackMapping(ctx, a.store, cfg.Series.Stacks)
+	if err != nil {
+		return err
+	}
 	mapper := series.NewMapper(series.MapperConfig{
 		ResourceLabels: cfg.Series.ResourceLabels,
-		Stacks:         cfg.Series.Stacks,
+		Stacks:         stacks,
 		Account:        cfg.Series.Account,
 		Region:         cfg.Series.Region,
 		Coverage: series.Coverage{
@@ -112,3 +117,26 @@ func (s detectScorer) Observe(t time.Time, v float64) (float64, string) {
 func (s detectScorer) MarshalBinary() ([]byte, error) { return s.d.MarshalBinary() }
 
 func (s detectScorer) UnmarshalBinary(b []byte) error { return s.d.UnmarshalBinary(b) }
+
+// stackMapping merges the stacks registered in the store (by tend import
+// terraform --deploy: physical IDs and ARNs of their resources) with the
+// configured series.stacks mapping, which wins. Stacks registered while
+// tend runs are picked up at the next start.
+func stackMapping(ctx context.Context, st store.Store, configured map[string]string) (map[string]string, error) {
+	all, err := st.Stacks().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read registered stacks: %w", err)
+	}
+	out := make(map[string]string, len(all)*2+len(configured))
+	for _, r := range all {
+		for _, id := range []string{r.PhysicalID, r.ARN} {
+			if id != "" {
+				out[id] = r.Stack
+			}
+		}
+	}
+	for k, v := range configured {
+		out[k] = v
+	}
+	return out, nil
+}
