@@ -19,6 +19,7 @@ func init() { builders = append(builders, buildIngest) }
 // remote_write and OTLP endpoints, GET /v1/series and the host agent.
 func buildIngest(_ context.Context, a *App) error {
 	cfg := a.cfg
+	var err error
 	mapper := series.NewMapper(series.MapperConfig{
 		ResourceLabels: cfg.Series.ResourceLabels,
 		Stacks:         cfg.Series.Stacks,
@@ -29,12 +30,18 @@ func buildIngest(_ context.Context, a *App) error {
 			TagKey: cfg.Series.CoverageTagKey, TagValues: cfg.Series.CoverageTagValues,
 		},
 	})
+	newScorer := a.newScorer
+	if newScorer == nil {
+		if newScorer, err = watch.DetectorScorers(cfg.Series.Detector); err != nil {
+			return fmt.Errorf("series.detector: %w", err)
+		}
+	}
 	w, err := watch.New(watch.Options{
 		Logger:       a.log.With("component", "watch"),
 		Registerer:   a.reg,
 		Observer:     appObserver{a},
 		Mapper:       mapper,
-		NewScorer:    a.newScorer,
+		NewScorer:    newScorer,
 		Workers:      cfg.Ingest.Workers,
 		QueueSamples: cfg.Ingest.QueueSamples,
 		MaxSeries:    cfg.Ingest.MaxSeries,

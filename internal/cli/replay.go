@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/ingest/remotewrite"
@@ -124,7 +123,11 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("rewind %s: %w", path, err)
 	}
-	bar := newProgress(stderr, rows, o.noProgress)
+	barOut := stderr
+	if o.noProgress {
+		barOut = io.Discard
+	}
+	bar := newProgress(barOut, "replay") // nab.go's bar: drawn only on a terminal
 	client := &http.Client{Timeout: 60 * time.Second}
 	sent := 0
 	batch := make([]ingest.Sample, 0, o.batch)
@@ -137,7 +140,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 		}
 		sent += len(batch)
 		batch = batch[:0]
-		bar.set(sent)
+		bar.update(sent, rows)
 		return nil
 	}
 	err = replay.Read(f, func(p replay.Point) error {
@@ -150,7 +153,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 	if err == nil {
 		err = flush()
 	}
-	bar.done()
+	bar.finish()
 	if err != nil {
 		return err
 	}
@@ -206,40 +209,6 @@ func sendBatch(ctx context.Context, client *http.Client, base, key string, batch
 		case <-time.After(wait):
 		}
 		backoff = min(2*backoff, 10*time.Second)
-	}
-}
-
-// progress draws a bar on a terminal; elsewhere it stays quiet.
-type progress struct {
-	w     io.Writer
-	total int
-	on    bool
-	last  time.Time
-	start time.Time
-}
-
-func newProgress(w io.Writer, total int, off bool) *progress {
-	on := false
-	if f, ok := w.(*os.File); ok && !off {
-		on = term.IsTerminal(int(f.Fd()))
-	}
-	return &progress{w: w, total: total, on: on, start: time.Now()}
-}
-
-func (p *progress) set(n int) {
-	if !p.on || (time.Since(p.last) < 100*time.Millisecond && n < p.total) {
-		return
-	}
-	p.last = time.Now()
-	const width = 30
-	filled := width * n / max(p.total, 1)
-	rate := float64(n) / max(time.Since(p.start).Seconds(), 1e-3)
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d samples %3d%%  %.0f/s", strings.Repeat("█", filled), strings.Repeat("░", width-filled), n, p.total, 100*n/max(p.total, 1), rate)
-}
-
-func (p *progress) done() {
-	if p.on {
-		fmt.Fprintln(p.w)
 	}
 }
 

@@ -47,14 +47,14 @@ func TestReplayAndSeriesList(t *testing.T) {
 	env := map[string]string{"TEND_URL": url, "TEND_API_KEY": key}
 	file := filepath.Join("..", "ingest", "replay", "testdata", "nab_sample.csv")
 
-	code, _, errOut := run(t, env, "replay", file, "--metric", "machine_temperature", "--label", "host=plant-1", "--label", "stack=factory", "--batch", "7")
+	code, _, errOut := runCLI(t, env, "replay", file, "--metric", "machine_temperature", "--label", "host=plant-1", "--label", "stack=factory", "--batch", "7")
 	if code != 0 || !strings.Contains(errOut, "Replayed 40 samples") {
 		t.Fatalf("replay = %d %s", code, errOut)
 	}
 	var out string
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		code, out, errOut = run(t, env, "series", "list", "--match", `machine_temperature{stack="factory"}`)
+		code, out, errOut = runCLI(t, env, "series", "list", "--match", `machine_temperature{stack="factory"}`)
 		if code != 0 {
 			t.Fatalf("series list = %d %s", code, errOut)
 		}
@@ -68,12 +68,12 @@ func TestReplayAndSeriesList(t *testing.T) {
 			t.Fatalf("series list lacks %q:\n%s", want, out)
 		}
 	}
-	_, out, _ = run(t, env, "series", "list", "--output", "json")
+	_, out, _ = runCLI(t, env, "series", "list", "--output", "json")
 	var page struct{ Total int }
 	if err := json.Unmarshal([]byte(out), &page); err != nil || page.Total != 1 {
 		t.Fatalf("json = %v %s", err, out)
 	}
-	if _, out, _ = run(t, env, "series", "list", "--match", "nothing_here"); !strings.Contains(out, "No series match") {
+	if _, out, _ = runCLI(t, env, "series", "list", "--match", "nothing_here"); !strings.Contains(out, "No series match") {
 		t.Fatalf("empty list = %q", out)
 	}
 }
@@ -102,13 +102,13 @@ func TestReplayBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errOut := run(t, tt.env, append([]string{"replay"}, tt.args...)...)
+			code, _, errOut := runCLI(t, tt.env, append([]string{"replay"}, tt.args...)...)
 			if code == 0 || !strings.Contains(errOut, tt.want) {
 				t.Fatalf("replay = %d %q, want an error containing %q", code, errOut, tt.want)
 			}
 		})
 	}
-	_, out, _ := run(t, map[string]string{"TEND_URL": url}, "series", "list")
+	_, out, _ := runCLI(t, map[string]string{"TEND_URL": url}, "series", "list")
 	if !strings.Contains(out, "No series") {
 		t.Fatalf("bad input reached tend: %s", out)
 	}

@@ -50,6 +50,9 @@ type HostAgent struct {
 type Series struct {
 	// How long a new series only learns before anomalies are raised.
 	Baseline time.Duration `yaml:"baseline"`
+	// The detector each covered series gets (see tend nab run for the
+	// detectors tend has; "tend" is the default ensemble).
+	Detector string `yaml:"detector"`
 	// What tend analyses: all, stacks (coverage_stacks) or tag
 	// (coverage_tag_key with coverage_tag_values).
 	Coverage string `yaml:"coverage"`
@@ -76,7 +79,7 @@ func defaultIngest() Ingest {
 	}
 }
 
-func defaultSeries() Series { return Series{Baseline: 2 * time.Hour, Coverage: "all"} }
+func defaultSeries() Series { return Series{Baseline: 2 * time.Hour, Coverage: "all", Detector: "tend"} }
 
 func (in Ingest) validate() []FieldError {
 	var errs []FieldError
@@ -121,6 +124,9 @@ func (s Series) validate() []FieldError {
 	var errs []FieldError
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, FieldError{Key: key, Reason: fmt.Sprintf(format, a...)})
+	}
+	if strings.TrimSpace(s.Detector) == "" {
+		bad("series.detector", "must name a detector, e.g. tend")
 	}
 	if s.Baseline < 0 {
 		bad("series.baseline", "must not be negative (got %s)", s.Baseline)

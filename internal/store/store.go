@@ -25,6 +25,7 @@ var (
 // concurrent use by several goroutines and, on PostgreSQL, several processes.
 type Store interface {
 	APIKeys() APIKeys
+	Stacks() Stacks
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
