@@ -79,7 +79,9 @@ func defaultIngest() Ingest {
 	}
 }
 
-func defaultSeries() Series { return Series{Baseline: 2 * time.Hour, Coverage: "all", Detector: "tend"} }
+func defaultSeries() Series {
+	return Series{Baseline: 2 * time.Hour, Coverage: "all", Detector: "tend"}
+}
 
 func (in Ingest) validate() []FieldError {
 	var errs []FieldError
