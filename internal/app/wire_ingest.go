@@ -48,6 +48,7 @@ func buildIngest(_ context.Context, a *App) error {
 		Baseline:     cfg.Series.Baseline,
 		RetryAfter:   cfg.Ingest.RetryAfter,
 		SnapshotPath: filepath.Join(cfg.DataDir, "watch.snapshot"), SnapshotInterval: cfg.Ingest.SnapshotInterval,
+		SeriesTTL: cfg.Ingest.SeriesTTL, Now: a.now,
 	})
 	if err != nil {
 		return fmt.Errorf("build the detection stage: %w", err)

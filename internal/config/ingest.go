@@ -16,6 +16,9 @@ type Ingest struct {
 	// Most series tracked; at the limit a request with new series is
 	// refused whole (400), known series still get in.
 	MaxSeries int `yaml:"max_series"`
+	// How long a series that sends nothing is kept before it is forgotten
+	// (with what its detector learned).
+	SeriesTTL time.Duration `yaml:"series_ttl"`
 	// Largest remote_write body after snappy decompression, in bytes.
 	MaxDecodedBytes int `yaml:"max_decoded_bytes"`
 	// What 429 answers tell senders to wait.
@@ -74,7 +77,7 @@ type Series struct {
 
 func defaultIngest() Ingest {
 	return Ingest{
-		QueueSamples: 1_000_000, MaxSeries: 1_000_000, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
+		QueueSamples: 1_000_000, MaxSeries: 1_000_000, SeriesTTL: 24 * time.Hour, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
 		Host: HostAgent{Enabled: true, Interval: 10 * time.Second, ProcRoot: "/proc"},
 	}
 }
@@ -102,6 +105,9 @@ func (in Ingest) validate() []FieldError {
 	}
 	if in.RetryAfter < time.Second || in.RetryAfter > time.Hour {
 		bad("ingest.retry_after", "must be between 1s and 1h (got %s)", in.RetryAfter)
+	}
+	if in.SeriesTTL < time.Minute {
+		bad("ingest.series_ttl", "must be at least 1m (got %s)", in.SeriesTTL)
 	}
 	if in.SnapshotInterval < 10*time.Second {
 		bad("ingest.snapshot_interval", "must be at least 10s (got %s)", in.SnapshotInterval)

@@ -242,8 +242,18 @@ func TestActiveSeriesMemory(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
 	t.Logf("100,000 series: heap %.1f MiB (%d B/series), RSS %.0f MiB", float64(heap)/(1<<20), heap/100_000, rssMiB())
+	start := time.Now()
+	var size countWriter
+	if n, err := w.WriteSnapshot(&size); err != nil || n != 100_000 {
+		t.Fatalf("snapshot: %d series, %v", n, err)
+	}
+	t.Logf("snapshot of 100,000 series: %.1f MiB in %s", float64(size)/(1<<20), time.Since(start).Round(time.Millisecond))
 	if w.SeriesCount() != 100_000 || heap > 1<<30 {
 		t.Fatalf("%d series in %d bytes of heap", w.SeriesCount(), heap)
 	}
 	runtime.KeepAlive(w)
 }
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
