@@ -31,7 +31,8 @@ type IngestOptions struct {
 	Sink ingest.Sink
 	// Series lists what is watched, for GET /v1/series.
 	Series SeriesLister
-	// MaxDecodedBytes bounds a remote_write body after decompression.
+	// MaxDecodedBytes bounds a body after decompression (remote_write's
+	// snappy, OTLP's gzip).
 	MaxDecodedBytes int
 }
 

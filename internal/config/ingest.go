@@ -19,7 +19,8 @@ type Ingest struct {
 	// How long a series that sends nothing is kept before it is forgotten
 	// (with what its detector learned).
 	SeriesTTL time.Duration `yaml:"series_ttl"`
-	// Largest remote_write body after snappy decompression, in bytes.
+	// Largest ingest body after decompression (remote_write's snappy,
+	// OTLP's gzip), in bytes.
 	MaxDecodedBytes int `yaml:"max_decoded_bytes"`
 	// What 429 answers tell senders to wait.
 	RetryAfter time.Duration `yaml:"retry_after"`
