@@ -1,8 +1,11 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -28,7 +31,8 @@ type IngestOptions struct {
 	Sink ingest.Sink
 	// Series lists what is watched, for GET /v1/series.
 	Series SeriesLister
-	// MaxDecodedBytes bounds a remote_write body after decompression.
+	// MaxDecodedBytes bounds a body after decompression (remote_write's
+	// snappy, OTLP's gzip).
 	MaxDecodedBytes int
 }
 
@@ -154,6 +158,23 @@ func (h *ingestHandler) otlp(w http.ResponseWriter, r *http.Request) {
 		otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument, err.Error(), 0)
 		return
 	}
+	switch ce := strings.ToLower(r.Header.Get("Content-Encoding")); ce {
+	case "", "identity":
+	case "gzip":
+		// The collector's otlphttp exporter compresses with gzip by default.
+		if body, err = gunzip(body, h.o.MaxDecodedBytes); err != nil {
+			status := http.StatusBadRequest
+			if errors.Is(err, errTooLarge) {
+				status = http.StatusRequestEntityTooLarge
+			}
+			otlpError(w, isJSON, status, codes.InvalidArgument, err.Error(), 0)
+			return
+		}
+	default:
+		otlpError(w, isJSON, http.StatusUnsupportedMediaType, codes.InvalidArgument,
+			fmt.Sprintf("Content-Encoding %q is not supported: send gzip or no encoding", ce), 0)
+		return
+	}
 	req, err := otlp.Decode(body, isJSON)
 	if err != nil {
 		otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument, err.Error(), 0)
@@ -193,6 +214,24 @@ func (h *ingestHandler) otlp(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", mt)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(out)
+}
+
+var errTooLarge = errors.New("too large")
+
+// gunzip decompresses a gzip body, refusing more than max bytes.
+func gunzip(body []byte, max int) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("body is not gzip data: %v", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, fmt.Errorf("corrupt gzip body: %v", err)
+	}
+	if len(out) > max {
+		return nil, fmt.Errorf("body decompresses to more than the limit of %d bytes (ingest.max_decoded_bytes): %w", max, errTooLarge)
+	}
+	return out, nil
 }
 
 // otlpError answers as OTLP/HTTP requires: the status code and a

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -237,6 +238,26 @@ func TestOTLPEndpoint(t *testing.T) {
 		t.Fatalf("json: %d %s", resp.StatusCode, b)
 	}
 	e.waitFor(t, "system.cpu.utilization", 2)
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(pb)
+	_ = zw.Close()
+	resp, b = e.post(t, "/v1/metrics", "application/x-protobuf", "gzip", gz.Bytes())
+	if resp.StatusCode != 200 {
+		t.Fatalf("gzip: %d %s", resp.StatusCode, b)
+	}
+	gz.Reset()
+	zw = gzip.NewWriter(&gz)
+	_, _ = zw.Write(make([]byte, 5<<20))
+	_ = zw.Close()
+	if resp, b = e.post(t, "/v1/metrics", "application/x-protobuf", "gzip", gz.Bytes()); resp.StatusCode != 413 {
+		t.Fatalf("gzip bomb: %d %s", resp.StatusCode, b)
+	}
+	if resp, b = e.post(t, "/v1/metrics", "application/x-protobuf", "br", pb); resp.StatusCode != 415 {
+		t.Fatalf("brotli: %d %s", resp.StatusCode, b)
+	}
+	e.waitFor(t, "system.cpu.utilization", 3)
 
 	resp, b = e.post(t, "/v1/metrics", "application/json", "", []byte(`{"resourceMetrics":`))
 	if resp.StatusCode != 400 || !strings.Contains(string(b), "JSON") {

@@ -70,7 +70,7 @@ type App struct {
 	problems problem.Sink
 
 	// Metrics in (wire_ingest.go): the detection stage, the detector
-	// factory it uses (watch.NewZScore when nil) and the insight stage it
+	// factory it uses (series.detector from package detect when nil) and the insight stage it
 	// hands scored observations to (set by the insight builder).
 	watch     *watch.Watcher
 	newScorer watch.NewScorer

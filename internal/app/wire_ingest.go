@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/tendhq/tend/internal/api"
-	"github.com/tendhq/tend/internal/detect"
 	"github.com/tendhq/tend/internal/ingest/hostagent"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/series"
@@ -36,14 +34,10 @@ func buildIngest(ctx context.Context, a *App) error {
 			TagKey: cfg.Series.CoverageTagKey, TagValues: cfg.Series.CoverageTagValues,
 		},
 	})
-	if a.newScorer == nil {
-		name := cfg.Ingest.Detector
-		if _, err := detect.New(name); err != nil {
-			return fmt.Errorf("ingest.detector: %w", err)
-		}
-		a.newScorer = func() watch.Scorer {
-			d, _ := detect.New(name) // name checked above
-			return detectScorer{d}
+	newScorer := a.newScorer
+	if newScorer == nil {
+		if newScorer, err = watch.DetectorScorers(cfg.Series.Detector); err != nil {
+			return fmt.Errorf("series.detector: %w", err)
 		}
 	}
 	w, err := watch.New(watch.Options{
@@ -51,13 +45,14 @@ func buildIngest(ctx context.Context, a *App) error {
 		Registerer:   a.reg,
 		Observer:     appObserver{a},
 		Mapper:       mapper,
-		NewScorer:    a.newScorer,
+		NewScorer:    newScorer,
 		Workers:      cfg.Ingest.Workers,
 		QueueSamples: cfg.Ingest.QueueSamples,
 		MaxSeries:    cfg.Ingest.MaxSeries,
 		Baseline:     cfg.Series.Baseline,
 		RetryAfter:   cfg.Ingest.RetryAfter,
 		SnapshotPath: filepath.Join(cfg.DataDir, "watch.snapshot"), SnapshotInterval: cfg.Ingest.SnapshotInterval,
+		SeriesTTL: cfg.Ingest.SeriesTTL, Now: a.now,
 	})
 	if err != nil {
 		return fmt.Errorf("build the detection stage: %w", err)
@@ -102,21 +97,6 @@ func (o appObserver) Observe(ctx context.Context, obs insight.Observation) error
 
 // Watcher returns the detection stage (nil if not built).
 func (a *App) Watcher() *watch.Watcher { return a.watch }
-
-// detectScorer adapts a detect.Detector to the detection stage's Scorer,
-// snapshots included.
-type detectScorer struct{ d detect.Detector }
-
-var _ watch.Scorer = detectScorer{}
-
-func (s detectScorer) Observe(t time.Time, v float64) (float64, string) {
-	r := s.d.Observe(t, v)
-	return r.Score, r.Reason
-}
-
-func (s detectScorer) MarshalBinary() ([]byte, error) { return s.d.MarshalBinary() }
-
-func (s detectScorer) UnmarshalBinary(b []byte) error { return s.d.UnmarshalBinary(b) }
 
 // stackMapping merges the stacks registered in the store (by tend import
 // terraform --deploy: physical IDs and ARNs of their resources) with the

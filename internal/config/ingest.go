@@ -11,8 +11,6 @@ import (
 
 // Ingest configures how metrics come in and wait for detection.
 type Ingest struct {
-	// Detector every series is watched with (see docs/detection.md).
-	Detector string `yaml:"detector"`
 	// Detection workers; series are sharded over them. 0 means one per CPU.
 	Workers int `yaml:"workers"`
 	// Most samples admitted and waiting for detection; when full, ingest
@@ -21,7 +19,11 @@ type Ingest struct {
 	// Most series tracked; at the limit a request with new series is
 	// refused whole (400), known series still get in.
 	MaxSeries int `yaml:"max_series"`
-	// Largest remote_write body after snappy decompression, in bytes.
+	// How long a series that sends nothing is kept before it is forgotten
+	// (with what its detector learned).
+	SeriesTTL time.Duration `yaml:"series_ttl"`
+	// Largest ingest body after decompression (remote_write's snappy,
+	// OTLP's gzip), in bytes.
 	MaxDecodedBytes int `yaml:"max_decoded_bytes"`
 	// What 429 answers tell senders to wait.
 	RetryAfter time.Duration `yaml:"retry_after"`
@@ -55,6 +57,9 @@ type HostAgent struct {
 type Series struct {
 	// How long a new series only learns before anomalies are raised.
 	Baseline time.Duration `yaml:"baseline"`
+	// The detector each covered series gets (see tend nab run for the
+	// detectors tend has; "tend" is the default ensemble).
+	Detector string `yaml:"detector"`
 	// What tend analyses: all, stacks (coverage_stacks) or tag
 	// (coverage_tag_key with coverage_tag_values).
 	Coverage string `yaml:"coverage"`
@@ -76,21 +81,19 @@ type Series struct {
 
 func defaultIngest() Ingest {
 	return Ingest{
-		Detector:     detect.DefaultName,
-		QueueSamples: 1_000_000, MaxSeries: 1_000_000, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
+		QueueSamples: 1_000_000, MaxSeries: 1_000_000, SeriesTTL: 24 * time.Hour, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
 		Host: HostAgent{Enabled: true, Interval: 10 * time.Second, ProcRoot: "/proc"},
 	}
 }
 
-func defaultSeries() Series { return Series{Baseline: 2 * time.Hour, Coverage: "all"} }
+func defaultSeries() Series {
+	return Series{Baseline: 2 * time.Hour, Coverage: "all", Detector: detect.DefaultName}
+}
 
 func (in Ingest) validate() []FieldError {
 	var errs []FieldError
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, FieldError{Key: key, Reason: fmt.Sprintf(format, a...)})
-	}
-	if !slices.Contains(detect.Names(), in.Detector) {
-		bad("ingest.detector", "unknown detector %q; tend has %s", in.Detector, strings.Join(detect.Names(), ", "))
 	}
 	if in.Workers < 0 || in.Workers > 256 {
 		bad("ingest.workers", "must be 0 (one per CPU) to 256 (got %d)", in.Workers)
@@ -106,6 +109,9 @@ func (in Ingest) validate() []FieldError {
 	}
 	if in.RetryAfter < time.Second || in.RetryAfter > time.Hour {
 		bad("ingest.retry_after", "must be between 1s and 1h (got %s)", in.RetryAfter)
+	}
+	if in.SeriesTTL < time.Minute {
+		bad("ingest.series_ttl", "must be at least 1m (got %s)", in.SeriesTTL)
 	}
 	if in.SnapshotInterval < 10*time.Second {
 		bad("ingest.snapshot_interval", "must be at least 10s (got %s)", in.SnapshotInterval)
@@ -130,6 +136,9 @@ func (s Series) validate() []FieldError {
 	var errs []FieldError
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, FieldError{Key: key, Reason: fmt.Sprintf(format, a...)})
+	}
+	if !slices.Contains(detect.Names(), s.Detector) {
+		bad("series.detector", "unknown detector %q; tend has %s", s.Detector, strings.Join(detect.Names(), ", "))
 	}
 	if s.Baseline < 0 {
 		bad("series.baseline", "must not be negative (got %s)", s.Baseline)

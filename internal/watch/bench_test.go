@@ -57,9 +57,27 @@ func bodies(tb testing.TB, nSeries, perReq int, t0 int64) [][]byte {
 // and scored by the default fallback detector on every worker, end to end:
 // the clock stops when every sample has been observed.
 func BenchmarkRemoteWriteIngest(b *testing.B) {
+	for _, name := range []string{"tend", "fallback"} {
+		b.Run("detector="+name, func(b *testing.B) { benchIngest(b, scorers(b, name)) })
+	}
+}
+
+// scorers returns the detector factory: detect's by name, or the fallback.
+func scorers(b *testing.B, name string) watch.NewScorer {
+	if name == "fallback" {
+		return watch.NewZScore
+	}
+	ns, err := watch.DetectorScorers(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ns
+}
+
+func benchIngest(b *testing.B, ns watch.NewScorer) {
 	const nSeries, perReq = 20_000, 2000
 	obs := &counter{}
-	w, err := watch.New(watch.Options{Observer: obs, QueueSamples: 200_000})
+	w, err := watch.New(watch.Options{Observer: obs, QueueSamples: 200_000, NewScorer: ns})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -133,6 +151,12 @@ func waitIdle(w *watch.Watcher) {
 // BenchmarkActiveSeries100k creates 100,000 series (each with a detector
 // that has seen 10 samples) and reports the heap and the process' RSS.
 func BenchmarkActiveSeries100k(b *testing.B) {
+	for _, name := range []string{"tend", "fallback"} {
+		b.Run("detector="+name, func(b *testing.B) { benchSeries(b, scorers(b, name)) })
+	}
+}
+
+func benchSeries(b *testing.B, ns watch.NewScorer) {
 	for range b.N {
 		b.StopTimer()
 		runtime.GC()
@@ -140,7 +164,7 @@ func BenchmarkActiveSeries100k(b *testing.B) {
 		runtime.ReadMemStats(&m0)
 		b.StartTimer()
 		obs := &counter{}
-		w, _ := watch.New(watch.Options{Observer: obs, QueueSamples: 500_000})
+		w, _ := watch.New(watch.Options{Observer: obs, QueueSamples: 500_000, NewScorer: ns})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = w.Run(ctx); close(done) }()
@@ -185,7 +209,8 @@ func rssMiB() float64 {
 }
 
 // TestActiveSeriesMemory keeps the 100k-series bound in the test suite:
-// 100,000 series must stay well under 1 GiB of heap.
+// 100,000 series, each with the default detector, must stay under 1 GiB
+// of heap.
 func TestActiveSeriesMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates 100,000 series")
@@ -193,7 +218,11 @@ func TestActiveSeriesMemory(t *testing.T) {
 	runtime.GC()
 	var m0 runtime.MemStats
 	runtime.ReadMemStats(&m0)
-	w, _ := watch.New(watch.Options{Observer: &counter{}, QueueSamples: 500_000})
+	ns, err := watch.DetectorScorers("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := watch.New(watch.Options{Observer: &counter{}, QueueSamples: 500_000, NewScorer: ns})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()
@@ -213,8 +242,18 @@ func TestActiveSeriesMemory(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
 	t.Logf("100,000 series: heap %.1f MiB (%d B/series), RSS %.0f MiB", float64(heap)/(1<<20), heap/100_000, rssMiB())
+	start := time.Now()
+	var size countWriter
+	if n, err := w.WriteSnapshot(&size); err != nil || n != 100_000 {
+		t.Fatalf("snapshot: %d series, %v", n, err)
+	}
+	t.Logf("snapshot of 100,000 series: %.1f MiB in %s", float64(size)/(1<<20), time.Since(start).Round(time.Millisecond))
 	if w.SeriesCount() != 100_000 || heap > 1<<30 {
 		t.Fatalf("%d series in %d bytes of heap", w.SeriesCount(), heap)
 	}
 	runtime.KeepAlive(w)
 }
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }

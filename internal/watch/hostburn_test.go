@@ -17,8 +17,18 @@ import (
 // handed: nothing but baselining at first, anomalous CPU scores during the
 // burn, normal scores after it.
 func TestHostCPUBurn(t *testing.T) {
+	tend, err := watch.DetectorScorers("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ns := range map[string]watch.NewScorer{"fallback zscore": watch.NewZScore, "detect default": tend} {
+		t.Run(name, func(t *testing.T) { hostCPUBurn(t, ns) })
+	}
+}
+
+func hostCPUBurn(t *testing.T, ns watch.NewScorer) {
 	rec := &recorder{}
-	w, err := watch.New(watch.Options{Observer: rec, Workers: 2, Baseline: 3 * time.Minute})
+	w, err := watch.New(watch.Options{Observer: rec, Workers: 2, Baseline: 3 * time.Minute, NewScorer: ns})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +70,7 @@ func TestHostCPUBurn(t *testing.T) {
 	if _, err := agent.Collect(); err != nil { // first reading: no CPU rate yet
 		t.Fatal(err)
 	}
-	for i := range 60 { // 10 minutes quiet: 18–22 % busy
+	for i := range 200 { // 33 minutes quiet, 18–22 % busy (the default detector learns from 150 points)
 		collect(18 + uint64(i%5))
 	}
 	for range 6 { // one minute of burn
@@ -92,26 +102,26 @@ func TestHostCPUBurn(t *testing.T) {
 			reasons = append(reasons, o.Reason)
 		}
 	}
-	if len(cpu) != 78 {
-		t.Fatalf("%d CPU observations, want 78", len(cpu))
+	if len(cpu) != 218 {
+		t.Fatalf("%d CPU observations, want 218", len(cpu))
 	}
 	if baselining != 18 { // 3 minutes of 10 s readings
 		t.Errorf("%d baselining observations, want 18", baselining)
 	}
-	for i := 18; i < 60; i++ {
+	for i := 18; i < 200; i++ {
 		if cpu[i] >= 0.5 {
 			t.Errorf("quiet reading %d scored %v", i, cpu[i])
 		}
 	}
-	if cpu[60] < 0.5 {
-		t.Errorf("burn scored %v, want ≥ 0.5", cpu[60])
+	if cpu[200] < 0.5 {
+		t.Errorf("burn scored %v, want ≥ 0.5", cpu[200])
 	}
-	if cpu[77] >= 0.5 {
-		t.Errorf("after the burn: %v", cpu[77])
+	if cpu[217] >= 0.5 {
+		t.Errorf("after the burn: %v", cpu[217])
 	}
 	if len(reasons) == 0 {
-		t.Error("no reason given for the burn")
+		t.Fatalf("no reason given for the burn; scores %.2f", cpu[190:])
 	}
-	t.Logf("burn scores %.2f; reason: %s", cpu[60:66], reasons[0])
+	t.Logf("burn scores %.2f; reason: %s", cpu[200:206], reasons[0])
 
 }

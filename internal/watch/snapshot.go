@@ -2,6 +2,7 @@ package watch
 
 import (
 	"bufio"
+	"bytes"
 	"encoding"
 	"encoding/binary"
 	"errors"
@@ -26,52 +27,89 @@ const snapshotMagic = "tend-watch-snapshot-1\n"
 // maxSnapshotString bounds strings read back, against a corrupt file.
 const maxSnapshotString = 1 << 16
 
-// WriteSnapshot writes every series' state to out.
+// WriteSnapshot writes every series' state to out. It holds a shard's
+// lock only while it lists the shard's series and, in chunks of
+// snapshotChunk series, while it encodes them into memory, so detection
+// goes on while a large snapshot is written.
 func (w *Watcher) WriteSnapshot(out io.Writer) (int, error) {
 	bw := bufio.NewWriter(out)
-	e := &snapWriter{w: bw}
-	e.raw([]byte(snapshotMagic))
+	if _, err := bw.WriteString(snapshotMagic); err != nil {
+		return 0, err
+	}
 	n := 0
+	var buf bytes.Buffer
+	type ref struct {
+		h  uint64
+		st *state
+	}
+	var refs []ref
 	for _, sh := range w.shards {
+		refs = refs[:0]
 		sh.smu.Lock()
 		for h, st := range sh.series {
-			e.u64(1) // a record follows
-			e.u64(h)
-			e.str(st.info.Metric)
-			e.u64(uint64(len(st.info.Labels)))
-			for k, v := range st.info.Labels {
-				e.str(k)
-				e.str(v)
-			}
-			e.u64(uint64(st.firstMs))
-			e.u64(uint64(st.lastMs))
-			e.u64(uint64(st.prevMs))
-			e.u64(st.n)
-			e.u64(math.Float64bits(st.last))
-			flags := uint64(0)
-			if st.counter {
-				flags |= 1
-			}
-			e.u64(flags)
-			var state []byte
-			if m, ok := st.scorer.(encoding.BinaryMarshaler); ok && st.scorer != nil {
-				b, err := m.MarshalBinary()
-				if err != nil {
-					sh.smu.Unlock()
-					return n, fmt.Errorf("snapshot detector of series %s: %w", st.info.ID, err)
-				}
-				state = b
-			}
-			e.bytes(state)
-			n++
+			refs = append(refs, ref{h, st})
 		}
 		sh.smu.Unlock()
+		for len(refs) > 0 {
+			chunk := refs[:min(snapshotChunk, len(refs))]
+			refs = refs[len(chunk):]
+			buf.Reset()
+			e := &snapWriter{w: &buf}
+			sh.smu.Lock()
+			for _, r := range chunk {
+				if err := e.record(r.h, r.st); err != nil {
+					sh.smu.Unlock()
+					return n, err
+				}
+			}
+			sh.smu.Unlock()
+			if _, err := bw.Write(buf.Bytes()); err != nil {
+				return n, err
+			}
+			n += len(chunk)
+		}
 	}
+	e := &snapWriter{w: bw}
 	e.u64(0) // end
 	if e.err != nil {
 		return n, e.err
 	}
 	return n, bw.Flush()
+}
+
+// snapshotChunk is how many series are encoded per lock hold.
+const snapshotChunk = 256
+
+// record encodes one series.
+func (e *snapWriter) record(h uint64, st *state) error {
+	e.u64(1) // a record follows
+	e.u64(h)
+	e.str(st.info.Metric)
+	e.u64(uint64(len(st.info.Labels)))
+	for k, v := range st.info.Labels {
+		e.str(k)
+		e.str(v)
+	}
+	e.u64(uint64(st.firstMs))
+	e.u64(uint64(st.lastMs))
+	e.u64(uint64(st.prevMs))
+	e.u64(st.n)
+	e.u64(math.Float64bits(st.last))
+	flags := uint64(0)
+	if st.counter {
+		flags |= 1
+	}
+	e.u64(flags)
+	var state []byte
+	if m, ok := st.scorer.(encoding.BinaryMarshaler); ok && st.scorer != nil {
+		b, err := m.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("snapshot detector of series %s: %w", st.info.ID, err)
+		}
+		state = b
+	}
+	e.bytes(state)
+	return e.err
 }
 
 // ReadSnapshot restores series state written by WriteSnapshot. Call it
@@ -119,6 +157,7 @@ func (w *Watcher) ReadSnapshot(in io.Reader) (int, error) {
 		it := item{h: h, s: ingest.Sample{Metric: metric, Labels: labels, TimeMs: first, Counter: flags&1 != 0}}
 		st := w.newState(&it)
 		st.lastMs, st.prevMs, st.n, st.last = last, prev, count, lastV
+		st.seen = w.o.Now().UnixMilli() // a restored series gets a full TTL to send again
 		if u, ok := st.scorer.(encoding.BinaryUnmarshaler); ok && len(state) > 0 {
 			if err := u.UnmarshalBinary(state); err != nil {
 				st.scorer = w.o.NewScorer()
@@ -178,7 +217,7 @@ func (w *Watcher) LoadSnapshot(path string) (int, error) {
 }
 
 type snapWriter struct {
-	w   *bufio.Writer
+	w   io.Writer
 	buf [binary.MaxVarintLen64]byte
 	err error
 }

@@ -56,6 +56,11 @@ type Options struct {
 	// SnapshotInterval (default 5m) and when it stops.
 	SnapshotPath     string
 	SnapshotInterval time.Duration
+	// SeriesTTL is how long a series that sends nothing is kept (default
+	// 24h); then it is forgotten with what its detector learned.
+	SeriesTTL time.Duration
+	// Now is the wall clock (time.Now when nil).
+	Now func() time.Time
 }
 
 // ErrStopped is returned by Append after Run has returned.
@@ -107,6 +112,7 @@ type state struct {
 	last    float64
 	score   float64
 	prevMs  int64
+	seen    int64 // wall-clock Unix milliseconds of the last sample's arrival
 	covered bool
 	counter bool
 }
@@ -115,6 +121,7 @@ type metrics struct {
 	samples       *prometheus.CounterVec
 	observeErrors prometheus.Counter
 	seriesDropped prometheus.Counter
+	expired       prometheus.Counter
 }
 
 // New builds a Watcher. It starts nothing: call Run.
@@ -149,6 +156,12 @@ func New(o Options) (*Watcher, error) {
 	if o.SnapshotInterval <= 0 {
 		o.SnapshotInterval = 5 * time.Minute
 	}
+	if o.SeriesTTL <= 0 {
+		o.SeriesTTL = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	w := &Watcher{o: o}
 	for range o.Workers {
 		w.shards = append(w.shards, &shard{wake: make(chan struct{}, 1), series: map[uint64]*state{}})
@@ -160,12 +173,15 @@ func New(o Options) (*Watcher, error) {
 		observeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tend_watch_observer_errors_total", Help: "Scored observations the insight stage returned an error for.",
 		}),
+		expired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tend_watch_series_expired_total", Help: "Series forgotten after sending nothing for ingest.series_ttl.",
+		}),
 		seriesDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tend_watch_series_limit_samples_total", Help: "Samples of new series not tracked because ingest.max_series was reached.",
 		}),
 	}
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(w.m.samples, w.m.observeErrors, w.m.seriesDropped,
+		o.Registerer.MustRegister(w.m.samples, w.m.observeErrors, w.m.seriesDropped, w.m.expired,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_samples", Help: "Samples admitted and waiting for detection."},
 				func() float64 { return float64(w.pending.Load()) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_capacity_samples", Help: "Most samples that may wait for detection (ingest.queue_samples)."},
@@ -291,20 +307,24 @@ func (w *Watcher) Run(ctx context.Context) error {
 			w.work(octx, quit, sh)
 		}()
 	}
+	var snap <-chan time.Time
 	if w.o.SnapshotPath != "" {
 		t := time.NewTicker(w.o.SnapshotInterval)
 		defer t.Stop()
-	loop:
-		for {
-			select {
-			case <-ctx.Done():
-				break loop
-			case <-t.C:
-				w.save()
-			}
+		snap = t.C
+	}
+	sweep := time.NewTicker(min(w.o.SeriesTTL/10, time.Minute))
+	defer sweep.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-snap:
+			w.save()
+		case <-sweep.C:
+			w.expire()
 		}
-	} else {
-		<-ctx.Done()
 	}
 	// Stop admitting, then let the workers drain what was admitted.
 	w.admit.Lock()
@@ -350,9 +370,10 @@ func (w *Watcher) drain(ctx context.Context, sh *shard) {
 			return
 		}
 		for _, batch := range q {
+			now := w.o.Now().UnixMilli()
 			sh.smu.Lock()
 			for i := range batch {
-				w.process(ctx, sh, &batch[i])
+				w.process(ctx, sh, &batch[i], now)
 			}
 			sh.smu.Unlock()
 			w.pending.Add(-int64(len(batch)))
@@ -360,7 +381,29 @@ func (w *Watcher) drain(ctx context.Context, sh *shard) {
 	}
 }
 
-func (w *Watcher) process(ctx context.Context, sh *shard, it *item) {
+// expire forgets series that have sent nothing for SeriesTTL, so that
+// series which come and go (pods, short-lived jobs) do not fill MaxSeries.
+func (w *Watcher) expire() {
+	cutoff := w.o.Now().Add(-w.o.SeriesTTL).UnixMilli()
+	removed := 0
+	for _, sh := range w.shards {
+		sh.smu.Lock()
+		for h, st := range sh.series {
+			if st.seen < cutoff {
+				delete(sh.series, h)
+				removed++
+			}
+		}
+		sh.smu.Unlock()
+	}
+	if removed > 0 {
+		w.nSeries.Add(-int64(removed))
+		w.m.expired.Add(float64(removed))
+		w.o.Logger.Debug("forgot series that stopped sending", "series", removed, "ttl", w.o.SeriesTTL.String())
+	}
+}
+
+func (w *Watcher) process(ctx context.Context, sh *shard, it *item, now int64) {
 	st := sh.series[it.h]
 	if st == nil {
 		if w.nSeries.Load() >= int64(w.o.MaxSeries) {
@@ -371,6 +414,7 @@ func (w *Watcher) process(ctx context.Context, sh *shard, it *item) {
 		sh.series[it.h] = st
 		w.nSeries.Add(1)
 	}
+	st.seen = now
 	s := &it.s
 	if s.TimeMs < st.firstMs {
 		st.firstMs = s.TimeMs

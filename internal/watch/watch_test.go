@@ -291,3 +291,24 @@ func TestConcurrentAppendListStop(t *testing.T) {
 		t.Fatalf("%d samples left pending", w.Pending())
 	}
 }
+
+func TestSeriesExpire(t *testing.T) {
+	w, _ := watch.New(watch.Options{Observer: &recorder{}, SeriesTTL: 100 * time.Millisecond})
+	stop := start(t, w)
+	defer stop()
+	send := func(h string, ms int64) {
+		if err := w.Append(context.Background(), []ingest.Sample{{Metric: "m", Labels: host(h), TimeMs: ms, Value: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("gone", 1)
+	for i := range 40 {
+		send("alive", int64(i))
+		time.Sleep(10 * time.Millisecond)
+	}
+	waitProcessed(t, w)
+	list, _ := w.List(series.Selector{}, 0, 0)
+	if len(list) != 1 || list[0].Labels["host"] != "alive" || w.SeriesCount() != 1 {
+		t.Fatalf("after the TTL: %d series (%+v), want only the one still sending", w.SeriesCount(), list)
+	}
+}
