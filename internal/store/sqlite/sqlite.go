@@ -70,8 +70,9 @@ type Dialect struct{ lockPath string }
 
 var _ sqlstore.Dialect = Dialect{}
 
-func (Dialect) Name() string     { return "sqlite" }
-func (Dialect) Positional() bool { return false }
+func (Dialect) Name() string       { return "sqlite" }
+func (Dialect) SkipLocked() string { return "" }
+func (Dialect) Positional() bool   { return false }
 
 func (Dialect) IsUniqueViolation(err error) bool {
 	var se *sqlite.Error

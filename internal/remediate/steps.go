@@ -1,0 +1,414 @@
+package remediate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tendhq/tend/internal/catalog"
+	"github.com/tendhq/tend/internal/problem"
+	"github.com/tendhq/tend/internal/remediate/policy"
+	"github.com/tendhq/tend/internal/store"
+)
+
+// Tags Service Catalog puts on the instances it launches.
+const (
+	TagProductARN = "aws:servicecatalog:productArn"
+	TagArtifactID = "aws:servicecatalog:provisioningArtifactIdentifier"
+	TagLogicalID  = "aws:cloudformation:logical-id"
+)
+
+// Entity properties that name the cloud instance behind a monitored entity.
+var instanceIDProps = []string{"awsInstanceId", "instanceId", "instance_id", "arn"}
+
+func (e *Engine) enrich(ctx context.Context, x *exec) (stepResult, error) {
+	p := x.d.Problem
+	out := map[string]any{}
+	if m := x.monitor; m != nil && (p.EventType == "" || len(p.Entities) == 0 || p.Impact == "") {
+		det, err := m.Problem(ctx, p.ExternalID)
+		switch {
+		case err == nil:
+			mergeProblem(p, det)
+			out["problem"] = "details fetched from the monitor"
+		case notFound(err):
+			out["problem"] = "the monitor does not know the problem: " + err.Error()
+		default:
+			return stepResult{}, fmt.Errorf("fetch problem %s from %s: %w", p.ExternalID, p.Source, err)
+		}
+	}
+	subject, ok := p.Subject()
+	if ok && x.monitor != nil {
+		ent, err := x.monitor.Entity(ctx, subject.ID)
+		switch {
+		case err == nil:
+			subject = mergeEntity(subject, ent)
+			out["entity"] = "details fetched from the monitor"
+		case notFound(err):
+			out["entity"] = "no further details: " + err.Error()
+		default:
+			return stepResult{}, fmt.Errorf("fetch entity %s from %s: %w", subject.ID, p.Source, err)
+		}
+	}
+	if ok {
+		x.d.Subject = &subject
+	}
+	out["event_type"], out["impact"], out["entity"] = p.EventType, p.Impact, x.d.Subject
+	return stepResult{status: "ok", output: out, next: StepMatch}, nil
+}
+
+func mergeProblem(p *problem.Problem, det problem.Problem) {
+	if p.EventType == "" {
+		p.EventType = det.EventType
+	}
+	if p.Impact == "" {
+		p.Impact = det.Impact
+	}
+	if p.Severity == "" {
+		p.Severity = det.Severity
+	}
+	if p.Title == "" {
+		p.Title = det.Title
+	}
+	if p.DisplayID == "" {
+		p.DisplayID = det.DisplayID
+	}
+	if p.URL == "" {
+		p.URL = det.URL
+	}
+	if p.RootCause == nil {
+		p.RootCause = det.RootCause
+	}
+	if len(p.Entities) == 0 {
+		p.Entities = det.Entities
+	}
+	for k, v := range det.Tags {
+		if p.Tags == nil {
+			p.Tags = map[string]string{}
+		}
+		if _, ok := p.Tags[k]; !ok {
+			p.Tags[k] = v
+		}
+	}
+}
+
+func mergeEntity(a, b problem.Entity) problem.Entity {
+	if a.Type == "" {
+		a.Type = b.Type
+	}
+	if a.Name == "" {
+		a.Name = b.Name
+	}
+	a.Tags = mergeMap(a.Tags, b.Tags)
+	a.Properties = mergeMap(a.Properties, b.Properties)
+	return a
+}
+
+func mergeMap(a, b map[string]string) map[string]string {
+	if len(b) == 0 {
+		return a
+	}
+	out := make(map[string]string, len(a)+len(b))
+	for k, v := range b {
+		out[k] = v
+	}
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
+}
+
+func (e *Engine) match(x *exec) (stepResult, error) {
+	p := *x.d.Problem
+	if x.d.Subject != nil {
+		// The enriched subject (with its tags) decides entity-level criteria.
+		p.RootCause = x.d.Subject
+	}
+	r := x.pol.Match.Evaluate(p, false)
+	if !r.OK {
+		x.d.Outcome, x.d.Summary = OutcomeNotMatched, "does not match: "+r.Reason
+		return stepResult{status: "ok", output: map[string]any{"matched": false, "reason": r.Reason}}, nil
+	}
+	if x.d.Subject == nil {
+		x.d.Outcome, x.d.Summary = OutcomeNotMatched, "the problem names no entity to act on"
+		return stepResult{status: "ok", output: map[string]any{"matched": false, "reason": x.d.Summary}}, nil
+	}
+	return stepResult{status: "ok", output: map[string]any{"matched": true}, next: StepQualify}, nil
+}
+
+func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
+	now := e.o.Now()
+	q := x.pol.Qualify
+	n, ok, err := e.o.Store.Runs().Qualify(ctx, store.QualifyRequest{
+		Policy: x.pol.Name, Entity: x.d.Subject.ID, OccurrenceID: x.run.OccurrenceID, RunID: x.run.ID,
+		At: now, Since: now.Add(-q.Within), Need: q.Occurrences,
+	})
+	if err != nil {
+		return stepResult{}, err
+	}
+	x.d.Hits = n
+	out := map[string]any{"occurrences": n, "needed": q.Occurrences, "within": q.Within.String(), "qualified": ok}
+	if !ok {
+		x.d.Outcome = OutcomeNotQualified
+		x.d.Summary = fmt.Sprintf("%d of %d %s occurrences on %s within %s", n, q.Occurrences, x.d.Problem.EventType, x.d.Subject.ID, q.Within)
+		return stepResult{status: "ok", output: out}, nil
+	}
+	return stepResult{status: "ok", output: out, next: StepResolve}, nil
+}
+
+func (e *Engine) resolve(ctx context.Context, x *exec) (stepResult, error) {
+	ap := x.pol.Act.Params
+	plan := &Plan{}
+	subj := *x.d.Subject
+	var inst *Instance
+	instanceID := ""
+	for _, k := range instanceIDProps {
+		if v := subj.Properties[k]; v != "" {
+			instanceID = v
+			break
+		}
+	}
+	if t := firstProp(subj.Properties, "awsInstanceType", "instanceType", "instance_type"); t != "" {
+		plan.InstanceType = t
+	}
+	if instanceID != "" && e.o.Inventory != nil {
+		i, err := e.o.Inventory.Instance(ctx, instanceID)
+		switch {
+		case err == nil:
+			inst = &i
+			plan.InstanceID, plan.InstanceType = i.ID, firstNonEmpty(i.Type, plan.InstanceType)
+		case notFound(err):
+		default:
+			return stepResult{}, fmt.Errorf("look up instance %s: %w", instanceID, err)
+		}
+	}
+	tried := []string{}
+	for _, from := range ap.ProductFrom {
+		var product, logical string
+		switch from {
+		case policy.FromServiceCatalog:
+			if inst != nil {
+				if arn := inst.Tags[TagProductARN]; arn != "" {
+					product = arn[strings.LastIndex(arn, "/")+1:]
+					logical = inst.Tags[TagLogicalID]
+				}
+			}
+		case policy.FromTag:
+			if v, ok := subj.Tags[ap.ProductTag]; ok && v != "" {
+				product = v
+			} else if v, ok := x.d.Problem.Tag(ap.ProductTag); ok {
+				product = v
+			}
+		case policy.FromInventory:
+			if inst != nil {
+				product, logical = inst.Tags[ap.ProductTag], inst.Tags[TagLogicalID]
+			}
+		case policy.FromStatic:
+			product = ap.Product
+		}
+		tried = append(tried, from)
+		if product != "" {
+			plan.Product, plan.ProductFrom = product, from
+			plan.LogicalID = firstNonEmpty(logical, ap.LogicalID)
+			break
+		}
+	}
+	x.d.Plan = plan
+	if plan.Product == "" {
+		x.d.Outcome = OutcomeUnresolved
+		x.d.Summary = fmt.Sprintf("no catalog product found for %s (tried %s; tag the entity %s:PRODUCT or set act.params.product)",
+			subj.ID, strings.Join(tried, ", "), ap.ProductTag)
+		plan.Reason = x.d.Summary
+		return stepResult{status: "ok", output: plan, next: StepReport}, nil
+	}
+	return stepResult{status: "ok", output: plan, next: StepDecide}, nil
+}
+
+func firstProp(m map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v := m[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func (e *Engine) decide(ctx context.Context, x *exec) (stepResult, error) {
+	plan := x.d.Plan
+	latest, err := e.o.Catalog.Latest(ctx, plan.Product)
+	if err != nil {
+		if notFound(err) {
+			x.d.Outcome = OutcomeUnresolved
+			x.d.Summary = fmt.Sprintf("product %s is not in the %s catalog", plan.Product, e.o.Catalog.Kind())
+			plan.Reason = x.d.Summary
+			return stepResult{status: "ok", output: plan, next: StepReport}, nil
+		}
+		return stepResult{}, fmt.Errorf("read latest version of %s: %w", plan.Product, err)
+	}
+	plan.FromVersion, plan.Format = latest.ID, latest.Format
+	ed, err := e.editor(latest.Format)
+	if err != nil {
+		return stepResult{}, err
+	}
+	cur, err := ed.InstanceType(latest.Template, plan.LogicalID)
+	if err != nil {
+		x.d.Outcome = OutcomeUnresolved
+		x.d.Summary = fmt.Sprintf("cannot read the instance type from %s %s: %v", plan.Product, latest.ID, err)
+		plan.Reason = x.d.Summary
+		return stepResult{status: "ok", output: plan, next: StepReport}, nil
+	}
+	plan.TemplateType = cur
+	approved, err := e.o.Params.StringList(ctx, x.pol.Act.Params.ApprovedTypesParam)
+	if err != nil {
+		if notFound(err) {
+			x.d.Outcome = OutcomeNoChange
+			x.d.Summary = fmt.Sprintf("parameter %s (the approved instance types) does not exist: set it with `tend param set %s t3.small,t3.medium,…`",
+				x.pol.Act.Params.ApprovedTypesParam, x.pol.Act.Params.ApprovedTypesParam)
+			plan.Reason = x.d.Summary
+			return stepResult{status: "ok", output: plan, next: StepReport}, nil
+		}
+		return stepResult{}, fmt.Errorf("read approved types %s: %w", x.pol.Act.Params.ApprovedTypesParam, err)
+	}
+	plan.Approved = approved
+	plan.CurrentType = larger(approved, cur, plan.InstanceType)
+	d := NextType(approved, plan.CurrentType, x.pol.Guards.MaxType)
+	plan.NextType, plan.Change, plan.Reason = d.Next, d.Change, d.Reason
+	if !d.Change {
+		x.d.Outcome, x.d.Summary = OutcomeNoChange, "no change: "+d.Reason
+		return stepResult{status: "ok", output: plan, next: StepReport}, nil
+	}
+	switch x.pol.Mode {
+	case policy.ModeDryRun:
+		x.d.Outcome = OutcomeDryRun
+		x.d.Summary = fmt.Sprintf("dry run: would change %s InstanceType %s → %s", plan.Product, plan.CurrentType, plan.NextType)
+		return stepResult{status: "ok", output: plan, next: StepReport}, nil
+	case policy.ModeApprove:
+		return stepResult{status: "ok", output: plan, next: StepApproval}, nil
+	}
+	return stepResult{status: "ok", output: plan, next: StepGuard}, nil
+}
+
+func (e *Engine) approval(x *exec) (stepResult, error) {
+	if x.run.ApprovedBy == "" {
+		x.d.Summary = fmt.Sprintf("waiting for approval to change %s InstanceType %s → %s: tend runs approve %s",
+			x.d.Plan.Product, x.d.Plan.CurrentType, x.d.Plan.NextType, x.run.ID)
+		return stepResult{status: "waiting", output: map[string]any{"approve_with": "tend runs approve " + x.run.ID}, next: StepApproval}, nil
+	}
+	return stepResult{status: "ok", output: map[string]any{"approved_by": x.run.ApprovedBy}, next: StepGuard}, nil
+}
+
+func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
+	g, err := e.o.Store.Runs().Guard(ctx, store.GuardRequest{
+		Key: x.pol.Name + "/" + x.d.Plan.Product, RunID: x.run.ID, Now: e.o.Now(),
+		Cooldown: x.pol.Guards.Cooldown, RateLimit: e.o.RateLimit, RateWindow: e.o.RateWindow,
+	})
+	if err != nil {
+		return stepResult{}, err
+	}
+	if !g.Allowed {
+		if g.Reason == "cooldown" {
+			x.d.Outcome = OutcomeCooldown
+			x.d.Summary = fmt.Sprintf("not acting: %s is cooling down until %s after run %s", x.d.Plan.Product, g.Until.Format("2006-01-02 15:04:05Z07:00"), g.HeldBy)
+		} else {
+			x.d.Outcome = OutcomeRateLimited
+			x.d.Summary = fmt.Sprintf("not acting: the global limit of %d actions per %s is reached", e.o.RateLimit, e.o.RateWindow)
+		}
+		return stepResult{status: "ok", output: g}, nil
+	}
+	return stepResult{status: "ok", output: g, next: StepAct}, nil
+}
+
+// IdempotencyKey is the key a run publishes with: retrying the publish
+// after a crash returns the version the first attempt created.
+func IdempotencyKey(runID string) string { return "tend-" + runID }
+
+func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
+	plan := x.d.Plan
+	src, err := e.o.Catalog.Version(ctx, plan.Product, plan.FromVersion)
+	if err != nil {
+		return stepResult{}, fmt.Errorf("read %s %s: %w", plan.Product, plan.FromVersion, err)
+	}
+	ed, err := e.editor(src.Format)
+	if err != nil {
+		return stepResult{}, err
+	}
+	tmpl, err := ed.SetInstanceType(src.Template, plan.LogicalID, plan.NextType)
+	if err != nil {
+		return stepResult{}, fmt.Errorf("edit %s %s: %w", plan.Product, src.ID, err)
+	}
+	subject := x.d.Subject.ID
+	if pid := x.d.Problem.DisplayID; pid != "" {
+		subject += " (" + pid + ")"
+	}
+	desc := fmt.Sprintf("InstanceType %s → %s after %d × %s on %s; tend policy %s, run %s",
+		plan.CurrentType, plan.NextType, x.d.Hits, x.d.Problem.EventType, subject, x.pol.Name, x.run.ID)
+	v, err := e.o.Catalog.Publish(ctx, plan.Product, catalog.Publish{
+		Template: tmpl, Format: src.Format, Description: desc,
+		IdempotencyKey: IdempotencyKey(x.run.ID), DeprecatePrevious: x.pol.Act.Params.DeprecatePrevious,
+	})
+	if err != nil {
+		return stepResult{}, fmt.Errorf("publish %s: %w", plan.Product, err)
+	}
+	if err := e.fail(x.run.ID, StepAct); err != nil {
+		return stepResult{}, err
+	}
+	x.d.Version = &VersionRef{Product: plan.Product, ID: v.ID, Number: v.Number}
+	x.d.Outcome = OutcomeActed
+	x.d.Summary = fmt.Sprintf("%s InstanceType %s → %s, published as %s", plan.Product, plan.CurrentType, plan.NextType, v.ID)
+	return stepResult{status: "ok", output: map[string]any{"version": v.ID, "number": v.Number, "description": desc}, next: StepReport}, nil
+}
+
+// Marker is put in every comment a run posts, so that a retried report
+// finds it and does not post twice.
+func Marker(runID string) string { return "[tend run " + runID + "]" }
+
+func (e *Engine) report(ctx context.Context, x *exec) (stepResult, error) {
+	if x.monitor == nil {
+		return stepResult{status: "skipped", output: map[string]any{"reason": "the source takes no comments"}}, nil
+	}
+	text := e.commentText(x)
+	marker := Marker(x.run.ID)
+	existing, err := x.monitor.Comments(ctx, x.d.Problem.ExternalID)
+	if err != nil && !notFound(err) {
+		return stepResult{}, fmt.Errorf("list comments on %s: %w", x.d.Problem.ExternalID, err)
+	}
+	for _, c := range existing {
+		if strings.Contains(c.Content, marker) {
+			return stepResult{status: "ok", output: map[string]any{"comment": "already posted", "id": c.ID}}, nil
+		}
+	}
+	if err := x.monitor.Comment(ctx, x.d.Problem.ExternalID, text); err != nil {
+		return stepResult{}, fmt.Errorf("comment on %s: %w", x.d.Problem.ExternalID, err)
+	}
+	if err := e.fail(x.run.ID, StepReport); err != nil {
+		return stepResult{}, err
+	}
+	return stepResult{status: "ok", output: map[string]any{"comment": text}}, nil
+}
+
+func (e *Engine) commentText(x *exec) string {
+	d, plan := x.d, x.d.Plan
+	var b strings.Builder
+	switch d.Outcome {
+	case OutcomeActed:
+		fmt.Fprintf(&b, "tend changed catalog product %s: InstanceType %s → %s, published as version %s (was %s). ",
+			plan.Product, plan.CurrentType, plan.NextType, d.Version.ID, plan.FromVersion)
+		fmt.Fprintf(&b, "Reason: %d × %s on %s within %s (policy %s). New launches get the larger type; to undo: tend catalog rollback %s %s.",
+			d.Hits, d.Problem.EventType, d.Subject.ID, x.pol.Qualify.Within, x.pol.Name, plan.Product, plan.FromVersion)
+	case OutcomeDryRun:
+		fmt.Fprintf(&b, "tend (dry run, policy %s) would change catalog product %s: InstanceType %s → %s. Nothing was changed.",
+			x.pol.Name, plan.Product, plan.CurrentType, plan.NextType)
+	default:
+		fmt.Fprintf(&b, "tend did not change anything (policy %s): %s.", x.pol.Name, strings.TrimPrefix(d.Summary, "no change: "))
+	}
+	b.WriteString(" " + Marker(x.run.ID))
+	return b.String()
+}
