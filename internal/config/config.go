@@ -22,6 +22,8 @@ type Config struct {
 	Server  Server `yaml:"server"`
 	Store   Store  `yaml:"store"`
 	Log     Log    `yaml:"log"`
+
+	Remediation Remediation `yaml:"remediation"`
 }
 
 // Server configures the HTTP server.
@@ -74,7 +76,8 @@ func Default() Config {
 			ShutdownTimeout:   10 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:         Log{Level: "info", Format: "auto"},
+		Remediation: defaultRemediation(),
 	}
 }
 
@@ -145,5 +148,6 @@ func (c *Config) Validate() []FieldError {
 	default:
 		bad("log.format", "must be auto, text or json (got %q)", c.Log.Format)
 	}
+	errs = append(errs, c.Remediation.validate()...)
 	return errs
 }

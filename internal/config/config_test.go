@@ -41,6 +41,7 @@ func TestFullFile(t *testing.T) {
 		Store: Store{URL: "postgres://tend@db:5432/tend?sslmode=disable"},
 		Log:   Log{Level: "debug", Format: "json"},
 	}
+	want.Remediation = defaultRemediation()
 	if *cfg != want {
 		t.Fatalf("Load = %+v\nwant %+v", *cfg, want)
 	}

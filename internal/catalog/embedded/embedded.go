@@ -129,7 +129,9 @@ func (c *Catalog) Rollback(ctx context.Context, product, id string) (catalog.Ver
 }
 
 // Products lists the products.
-func (c *Catalog) Products(ctx context.Context) ([]store.CatalogProduct, error) { return c.st.Products(ctx) }
+func (c *Catalog) Products(ctx context.Context) ([]store.CatalogProduct, error) {
+	return c.st.Products(ctx)
+}
 
 // DetectFormat guesses a template's format from its file name and content:
 // .tf is Terraform, JSON content is CloudFormation JSON, else YAML.
