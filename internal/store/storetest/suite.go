@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	})
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("APIKeysConcurrentCreate", func(t *testing.T) { testAPIKeysConcurrent(t, open(t)) })
+	runRemediation(t, open)
 }
 
 func testAPIKeys(t *testing.T, s store.Store) {
