@@ -181,36 +181,10 @@ func (e *Engine) resolve(ctx context.Context, x *exec) (stepResult, error) {
 			return stepResult{}, fmt.Errorf("look up instance %s: %w", instanceID, err)
 		}
 	}
-	tried := []string{}
-	for _, from := range ap.ProductFrom {
-		var product, logical string
-		switch from {
-		case policy.FromServiceCatalog:
-			if inst != nil {
-				if arn := inst.Tags[TagProductARN]; arn != "" {
-					product = arn[strings.LastIndex(arn, "/")+1:]
-					logical = inst.Tags[TagLogicalID]
-				}
-			}
-		case policy.FromTag:
-			if v, ok := subj.Tags[ap.ProductTag]; ok && v != "" {
-				product = v
-			} else if v, ok := x.d.Problem.Tag(ap.ProductTag); ok {
-				product = v
-			}
-		case policy.FromInventory:
-			if inst != nil {
-				product, logical = inst.Tags[ap.ProductTag], inst.Tags[TagLogicalID]
-			}
-		case policy.FromStatic:
-			product = ap.Product
-		}
-		tried = append(tried, from)
-		if product != "" {
-			plan.Product, plan.ProductFrom = product, from
-			plan.LogicalID = firstNonEmpty(logical, ap.LogicalID)
-			break
-		}
+	product, logical, from, tried := FindProduct(x.pol, *x.d.Problem, subj, inst)
+	if product != "" {
+		plan.Product, plan.ProductFrom = product, from
+		plan.LogicalID = firstNonEmpty(logical, ap.LogicalID)
 	}
 	x.d.Plan = plan
 	if plan.Product == "" {
@@ -221,6 +195,41 @@ func (e *Engine) resolve(ctx context.Context, x *exec) (stepResult, error) {
 		return stepResult{status: "ok", output: plan, next: StepReport}, nil
 	}
 	return stepResult{status: "ok", output: plan, next: StepDecide}, nil
+}
+
+// FindProduct finds the catalog product in the order the policy lists its
+// sources; inst may be nil. It returns the product, the template's logical
+// id when known, the source that named it, and the sources tried.
+func FindProduct(pol *policy.Policy, p problem.Problem, subj problem.Entity, inst *Instance) (product, logicalID, from string, tried []string) {
+	ap := pol.Act.Params
+	for _, src := range ap.ProductFrom {
+		switch src {
+		case policy.FromServiceCatalog:
+			if inst != nil {
+				if arn := inst.Tags[TagProductARN]; arn != "" {
+					product = arn[strings.LastIndex(arn, "/")+1:]
+					logicalID = inst.Tags[TagLogicalID]
+				}
+			}
+		case policy.FromTag:
+			if v, ok := subj.Tags[ap.ProductTag]; ok && v != "" {
+				product = v
+			} else if v, ok := p.Tag(ap.ProductTag); ok {
+				product = v
+			}
+		case policy.FromInventory:
+			if inst != nil {
+				product, logicalID = inst.Tags[ap.ProductTag], inst.Tags[TagLogicalID]
+			}
+		case policy.FromStatic:
+			product = ap.Product
+		}
+		tried = append(tried, src)
+		if product != "" {
+			return product, logicalID, src, tried
+		}
+	}
+	return "", "", "", tried
 }
 
 func firstProp(m map[string]string, keys ...string) string {
