@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -64,6 +65,32 @@ type App struct {
 	wg       sync.WaitGroup
 	stopOnce sync.Once
 	errs     chan error
+	unlock   func()
+}
+
+func (a *App) releaseDataDir() {
+	if a.unlock != nil {
+		a.unlock()
+		a.unlock = nil
+	}
+}
+
+// lockDataDir makes sure only one tend serve uses an embedded store. The
+// CLI's short commands (apikey, param …) may still open it alongside.
+func lockDataDir(dir string) (func(), error) {
+	path := filepath.Join(dir, "serve.lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("lock data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another tend serve is already using the data directory %s: stop it, or give this one its own --data-dir (or share PostgreSQL with --store)", dir)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // New opens the store (migrating it) and builds every component. It starts
@@ -135,8 +162,17 @@ func (a *App) Registry() *prometheus.Registry { return a.reg }
 // Start listens on the configured address and starts serving and every
 // background component. It returns once the listener is open.
 func (a *App) Start(ctx context.Context) error {
+	if a.store.Backend() == "sqlite" {
+		unlock, err := lockDataDir(a.cfg.DataDir)
+		if err != nil {
+			a.store.Close()
+			return err
+		}
+		a.unlock = unlock
+	}
 	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
 	if err != nil {
+		a.releaseDataDir()
 		a.store.Close()
 		if errors.Is(err, syscall.EADDRINUSE) {
 			return fmt.Errorf("listen on %s: the address is already in use (is another tend running? choose another with --listen)", a.cfg.Server.Listen)
@@ -224,6 +260,7 @@ func (a *App) Stop(ctx context.Context) error {
 		if e := a.store.Close(); e != nil && err == nil {
 			err = fmt.Errorf("close store: %w", e)
 		}
+		a.releaseDataDir()
 	})
 	return err
 }

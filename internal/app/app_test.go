@@ -115,3 +115,23 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal("Run did not return within 10s of cancellation")
 	}
 }
+
+func TestOneServePerDataDir(t *testing.T) {
+	cfg := testConfig(t)
+	a, err := app.New(context.Background(), cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(context.Background())
+	b, err := app.New(context.Background(), cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "already using the data directory") {
+		t.Fatalf("second serve on one data dir = %v", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"github.com/tendhq/tend/internal/store"
 )
 
+var _ = registerCommand(newAPIKeyCmd)
+
 func newAPIKeyCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "apikey",

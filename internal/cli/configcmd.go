@@ -9,6 +9,8 @@ import (
 	"github.com/tendhq/tend/internal/config"
 )
 
+var _ = registerCommand(newConfigCmd)
+
 func newConfigCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",

@@ -8,6 +8,8 @@ import (
 	"github.com/tendhq/tend/internal/store/sqlstore"
 )
 
+var _ = registerCommand(newMigrateCmd)
+
 func newMigrateCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",

@@ -66,24 +66,19 @@ and it keeps its state in ./tend-data (SQLite) and listens on 127.0.0.1:8080.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	g.bind(root)
-	root.AddCommand(
-		newServeCmd(g),
-		newMigrateCmd(g),
-		newConfigCmd(g),
-		newAPIKeyCmd(g),
-		newVersionCmd(),
-	)
-	for _, add := range extraCommands {
+	for _, add := range commands {
 		root.AddCommand(add(g))
 	}
 	return root
 }
 
-// extraCommands lets feature files register their command trees from init
-// without touching this file: var _ = registerCommand(newFooCmd).
-var extraCommands []func(*globals) *cobra.Command
+// commands holds every top-level command's constructor. Each command's file
+// registers itself, so adding a command touches no other file:
+//
+//	var _ = registerCommand(newFooCmd)
+var commands []func(*globals) *cobra.Command
 
 func registerCommand(f func(*globals) *cobra.Command) bool {
-	extraCommands = append(extraCommands, f)
+	commands = append(commands, f)
 	return true
 }

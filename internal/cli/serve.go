@@ -6,6 +6,8 @@ import (
 	"github.com/tendhq/tend/internal/app"
 )
 
+var _ = registerCommand(newServeCmd)
+
 func newServeCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",

@@ -8,7 +8,9 @@ import (
 	"github.com/tendhq/tend/internal/buildinfo"
 )
 
-func newVersionCmd() *cobra.Command {
+var _ = registerCommand(newVersionCmd)
+
+func newVersionCmd(*globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print tend's version",
