@@ -68,7 +68,7 @@ func explainOne(ctx context.Context, pol *policy.Policy, p problem.Problem, o Ex
 	}
 	q := pol.Qualify
 	if !add(StepQualify, o.Occurrences >= q.Occurrences, "needs %d occurrence(s) on %s within %s; assuming %d (--occurrences)",
-		q.Occurrences, subj.ID, q.Within, o.Occurrences) {
+		q.Occurrences, subj.ID, Human(q.Within), o.Occurrences) {
 		return ex
 	}
 	product, logical, from, tried := FindProduct(pol, p, subj, nil)
@@ -114,7 +114,7 @@ func explainOne(ctx context.Context, pol *policy.Policy, p problem.Problem, o Ex
 		add(StepApproval, true, "would wait for `tend runs approve RUN`")
 	}
 	if pol.Guards.Cooldown > 0 {
-		add(StepGuard, true, "cooldown %s per product; global rate limit from the configuration", pol.Guards.Cooldown)
+		add(StepGuard, true, "cooldown %s per product; global rate limit from the configuration", Human(pol.Guards.Cooldown))
 	}
 	add(StepAct, true, "would publish %s %s: InstanceType %s → %s", product, nextVersionName(latest), cur, d.Next)
 	add(StepReport, true, "would comment on %s", orNone(firstNonEmpty(p.DisplayID, p.ExternalID)))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tendhq/tend/internal/catalog"
@@ -240,7 +241,7 @@ func (e *Engine) stepInput(x *exec, name string) any {
 	case StepEnrich, StepMatch:
 		return map[string]any{"source": p.Source, "external_id": p.ExternalID, "event_type": p.EventType, "state": p.State}
 	case StepQualify:
-		return map[string]any{"entity": x.d.Subject, "occurrences": x.pol.Qualify.Occurrences, "within": x.pol.Qualify.Within.String()}
+		return map[string]any{"entity": x.d.Subject, "occurrences": x.pol.Qualify.Occurrences, "within": Human(x.pol.Qualify.Within)}
 	case StepResolve:
 		return map[string]any{"entity": x.d.Subject, "product_from": x.pol.Act.Params.ProductFrom}
 	case StepDecide:
@@ -275,4 +276,16 @@ func (e *Engine) editor(f catalog.Format) (catalog.Editor, error) {
 		return nil, fmt.Errorf("no template editor for format %q is configured", f)
 	}
 	return ed, nil
+}
+
+// Human formats a duration without zero units: 1h, 90m → 1h30m, 24h.
+func Human(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

@@ -146,10 +146,10 @@ func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
 		return stepResult{}, err
 	}
 	x.d.Hits = n
-	out := map[string]any{"occurrences": n, "needed": q.Occurrences, "within": q.Within.String(), "qualified": ok}
+	out := map[string]any{"occurrences": n, "needed": q.Occurrences, "within": Human(q.Within), "qualified": ok}
 	if !ok {
 		x.d.Outcome = OutcomeNotQualified
-		x.d.Summary = fmt.Sprintf("%d of %d %s occurrences on %s within %s", n, q.Occurrences, x.d.Problem.EventType, x.d.Subject.ID, q.Within)
+		x.d.Summary = fmt.Sprintf("%d of %d %s occurrences on %s within %s", n, q.Occurrences, x.d.Problem.EventType, x.d.Subject.ID, Human(q.Within))
 		return stepResult{status: "ok", output: out}, nil
 	}
 	return stepResult{status: "ok", output: out, next: StepResolve}, nil
@@ -328,11 +328,11 @@ func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
 			x.d.Summary = fmt.Sprintf("not acting: %s is cooling down until %s after run %s", x.d.Plan.Product, g.Until.Format("2006-01-02 15:04:05Z07:00"), g.HeldBy)
 		} else {
 			x.d.Outcome = OutcomeRateLimited
-			x.d.Summary = fmt.Sprintf("not acting: the global limit of %d actions per %s is reached", e.o.RateLimit, e.o.RateWindow)
+			x.d.Summary = fmt.Sprintf("not acting: the global limit of %d actions per %s is reached", e.o.RateLimit, Human(e.o.RateWindow))
 		}
-		return stepResult{status: "ok", output: g}, nil
+		return stepResult{status: "ok", output: map[string]any{"allowed": false, "reason": g.Reason, "held_by": g.HeldBy, "until": g.Until}}, nil
 	}
-	return stepResult{status: "ok", output: g, next: StepAct}, nil
+	return stepResult{status: "ok", output: map[string]any{"allowed": true, "cooldown": Human(x.pol.Guards.Cooldown)}, next: StepAct}, nil
 }
 
 // IdempotencyKey is the key a run publishes with: retrying the publish
@@ -411,7 +411,7 @@ func (e *Engine) commentText(x *exec) string {
 		fmt.Fprintf(&b, "tend changed catalog product %s: InstanceType %s → %s, published as version %s (was %s). ",
 			plan.Product, plan.CurrentType, plan.NextType, d.Version.ID, plan.FromVersion)
 		fmt.Fprintf(&b, "Reason: %d × %s on %s within %s (policy %s). New launches get the larger type; to undo: tend catalog rollback %s %s.",
-			d.Hits, d.Problem.EventType, d.Subject.ID, x.pol.Qualify.Within, x.pol.Name, plan.Product, plan.FromVersion)
+			d.Hits, d.Problem.EventType, d.Subject.ID, Human(x.pol.Qualify.Within), x.pol.Name, plan.Product, plan.FromVersion)
 	case OutcomeDryRun:
 		fmt.Fprintf(&b, "tend (dry run, policy %s) would change catalog product %s: InstanceType %s → %s. Nothing was changed.",
 			x.pol.Name, plan.Product, plan.CurrentType, plan.NextType)
