@@ -19,6 +19,10 @@ import (
 
 var _ = registerCommand(newPolicyCmd)
 
+// templateEditors returns the template editors in this build; tests
+// replace it.
+var templateEditors = app.TemplateEditors
+
 func newPolicyCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
@@ -78,7 +82,7 @@ uses the real approved types and the product's latest template.`,
 			defer s.Close()
 			exs := remediate.Explain(cmd.Context(), set, p, remediate.ExplainOptions{
 				Catalog: embedded.New(s.Catalog(), nil), Params: remediate.StoreParams{Store: s.Params()},
-				Editors: app.TemplateEditors(), Occurrences: occurrences,
+				Editors: templateEditors(), Occurrences: occurrences,
 			})
 			remediate.WriteExplanations(cmd.OutOrStdout(), exs)
 			return nil

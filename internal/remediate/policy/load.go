@@ -175,7 +175,12 @@ func yamlError(file string, err error) Errors {
 	return out
 }
 
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+
 func friendly(m string) string {
+	if sub := unknownField.FindStringSubmatch(m); sub != nil {
+		return fmt.Sprintf("unknown key %q (see docs/policies.md for the keys a policy has)", sub[1])
+	}
 	m = strings.ReplaceAll(m, "time.Duration", "a duration such as 30m or 24h")
 	m = strings.ReplaceAll(m, "!!str", "a string")
 	m = strings.ReplaceAll(m, "!!int", "a number")
