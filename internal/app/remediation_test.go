@@ -196,7 +196,7 @@ func TestRemediationOverHTTP(t *testing.T) {
 				} `json:"steps"`
 			}
 			e.get("/v1/runs/"+r.ID, &rv)
-			if len(rv.Steps) != 8 {
+			if len(rv.Steps) != 7 {
 				t.Fatalf("steps = %+v", rv.Steps)
 			}
 		}

@@ -322,7 +322,7 @@ func TestModes(t *testing.T) {
 		for _, s := range steps {
 			names = append(names, s.Name+":"+s.Status)
 		}
-		want := "enrich:ok match:ok qualify:ok resolve:ok decide:ok approval:waiting approval:ok guard:ok act:ok report:ok"
+		want := "enrich:ok qualify:ok resolve:ok decide:ok approval:waiting approval:ok guard:ok act:ok report:ok"
 		if got := strings.Join(names, " "); got != want {
 			t.Fatalf("steps = %s\nwant    %s", got, want)
 		}

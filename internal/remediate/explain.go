@@ -59,11 +59,11 @@ func explainOne(ctx context.Context, pol *policy.Policy, p problem.Problem, o Ex
 		return ok
 	}
 	r := pol.Match.Evaluate(p, false)
-	if !add(StepMatch, r.OK, "%s", r.Reason) {
+	if !add("match", r.OK, "%s", r.Reason) {
 		return ex
 	}
 	subj, ok := p.Subject()
-	if !add(StepMatch, ok, "acts on entity %s", orNone(subj.ID)) {
+	if !add("match", ok, "acts on entity %s", orNone(subj.ID)) {
 		return ex
 	}
 	q := pol.Qualify

@@ -92,8 +92,8 @@ func TestSeveralProcesses(t *testing.T) {
 			runs, _ := s1.Runs().List(context.Background(), store.RunFilter{Limit: 1000})
 			for _, r := range runs {
 				steps, _ := s1.Runs().Steps(context.Background(), r.ID)
-				if len(steps) != 6 {
-					t.Fatalf("run %s has %d steps, want 6", r.ID, len(steps))
+				if len(steps) != 5 {
+					t.Fatalf("run %s has %d steps, want 5", r.ID, len(steps))
 				}
 				owners[r.Outcome]++
 			}

@@ -17,8 +17,7 @@ import (
 // Step names, in the order a run goes through them.
 const (
 	StepEnrich   = "enrich"   // fetch the problem's and entity's details from the monitor
-	StepMatch    = "match"    // the policy's match, on the full details
-	StepQualify  = "qualify"  // enough occurrences for the entity within the window
+	StepQualify  = "qualify"  // the policy's match on the full details, then enough occurrences for the entity within the window
 	StepResolve  = "resolve"  // instance and catalog product
 	StepDecide   = "decide"   // current type, approved list, next type
 	StepApproval = "approval" // mode approve: wait for a person
@@ -62,16 +61,27 @@ type VersionRef struct {
 
 // exec is one run being executed.
 type exec struct {
-	run     store.Run
-	pol     *policy.Policy
-	d       *runData
+	run store.Run
+	pol *policy.Policy
+	// d is the run's recorded state; w is the working copy a step changes,
+	// which becomes d once the step is recorded.
+	d, w    *runData
 	monitor Monitor
+	// cur is the step being executed.
+	cur struct {
+		name  string
+		start time.Time
+		input any
+	}
+	// recorded is the run as a step recorded itself (Qualify, Guard).
+	recorded *store.Run
 }
 
 type stepResult struct {
-	status string // ok, skipped, waiting
-	output any
-	next   string
+	status   string // ok, skipped, waiting
+	output   any
+	next     string
+	recorded bool // the step recorded itself with its store write
 }
 
 func (e *Engine) execute(ctx context.Context, r store.Run) {
@@ -100,49 +110,62 @@ func (e *Engine) execute(ctx context.Context, r store.Run) {
 		d.Problem = &p
 	}
 	x.monitor = e.o.Monitors(d.Problem.Source)
-	for d.Next != "" {
+	for x.d.Next != "" {
 		if ctx.Err() != nil {
 			return // the lease lapses and the run resumes later
 		}
-		name := d.Next
-		start := e.o.Now()
-		input := e.stepInput(x, name)
+		name := x.d.Next
+		w := *x.d
+		x.w, x.recorded = &w, nil
+		x.cur.name, x.cur.start, x.cur.input = name, e.o.Now(), e.stepInput(x, name)
 		res, err := e.step(ctx, x, name)
 		if errors.Is(err, errCrash) {
 			return
 		}
-		e.metrics.steps.WithLabelValues(name).Observe(e.o.Now().Sub(start).Seconds())
+		e.metrics.steps.WithLabelValues(name).Observe(e.o.Now().Sub(x.cur.start).Seconds())
 		if err != nil {
-			e.retry(ctx, x, name, start, err)
+			e.retry(ctx, x, name, x.cur.start, err)
 			return
 		}
-		d.Seq++
-		d.Next = res.next
-		st := &store.Step{Seq: d.Seq, Name: name, Status: res.status, Input: mustJSON(input), Output: mustJSON(res.output), StartedAt: start, FinishedAt: e.o.Now()}
-		now := e.o.Now()
-		x.run.UpdatedAt, x.run.Error = now, ""
-		x.run.LeaseOwner, x.run.LeaseUntil = e.o.Owner, now.Add(e.o.Lease)
-		if d.Plan != nil && d.Plan.Product != "" {
-			x.run.Target = d.Plan.Product
+		if !res.recorded {
+			r, st := e.record(x, res)
+			if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, st); err != nil {
+				e.log.Warn("stop run: could not record its step", "run", x.run.ID, "step", name, "err", err)
+				return
+			}
+			x.recorded = &r
 		}
-		switch {
-		case res.status == "waiting":
-			x.run.State, x.run.LeaseOwner, x.run.LeaseUntil = store.RunWaiting, "", time.Time{}
-			x.run.Summary = d.Summary
-		case d.Next == "":
-			x.run.State, x.run.Outcome, x.run.Summary = store.RunDone, d.Outcome, d.Summary
-			x.run.LeaseOwner, x.run.LeaseUntil = "", time.Time{}
-		}
-		x.run.Data = mustJSON(d)
-		if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, x.run, st); err != nil {
-			e.log.Warn("stop run: could not record its step", "run", r.ID, "step", name, "err", err)
-			return
-		}
+		x.run, x.d = *x.recorded, x.w
 		if res.status == "waiting" {
 			return
 		}
 	}
 	e.finished(x.run)
+}
+
+// record returns the run and the step record for the step just executed;
+// it changes only the working copy x.w.
+func (e *Engine) record(x *exec, res stepResult) (store.Run, *store.Step) {
+	now := e.o.Now()
+	w := x.w
+	w.Seq++
+	w.Next = res.next
+	st := &store.Step{Seq: w.Seq, Name: x.cur.name, Status: res.status, Input: mustJSON(x.cur.input), Output: mustJSON(res.output), StartedAt: x.cur.start, FinishedAt: now}
+	r := x.run
+	r.UpdatedAt, r.Error = now, ""
+	r.LeaseOwner, r.LeaseUntil = e.o.Owner, now.Add(e.o.Lease)
+	if w.Plan != nil && w.Plan.Product != "" {
+		r.Target = w.Plan.Product
+	}
+	switch {
+	case res.status == "waiting":
+		r.State, r.LeaseOwner, r.LeaseUntil, r.Summary = store.RunWaiting, "", time.Time{}, w.Summary
+	case w.Next == "":
+		r.State, r.Outcome, r.Summary = store.RunDone, w.Outcome, w.Summary
+		r.LeaseOwner, r.LeaseUntil = "", time.Time{}
+	}
+	r.Data = mustJSON(w)
+	return r, st
 }
 
 func (e *Engine) finished(r store.Run) {
@@ -214,8 +237,6 @@ func (e *Engine) step(ctx context.Context, x *exec, name string) (stepResult, er
 	switch name {
 	case StepEnrich:
 		return e.enrich(ctx, x)
-	case StepMatch:
-		return e.match(x)
 	case StepQualify:
 		return e.qualify(ctx, x)
 	case StepResolve:
@@ -238,10 +259,10 @@ func (e *Engine) step(ctx context.Context, x *exec, name string) (stepResult, er
 func (e *Engine) stepInput(x *exec, name string) any {
 	p := x.d.Problem
 	switch name {
-	case StepEnrich, StepMatch:
+	case StepEnrich:
 		return map[string]any{"source": p.Source, "external_id": p.ExternalID, "event_type": p.EventType, "state": p.State}
 	case StepQualify:
-		return map[string]any{"entity": x.d.Subject, "occurrences": x.pol.Qualify.Occurrences, "within": Human(x.pol.Qualify.Within)}
+		return map[string]any{"event_type": p.EventType, "state": p.State, "entity": x.d.Subject, "occurrences": x.pol.Qualify.Occurrences, "within": Human(x.pol.Qualify.Within)}
 	case StepResolve:
 		return map[string]any{"entity": x.d.Subject, "product_from": x.pol.Act.Params.ProductFrom}
 	case StepDecide:

@@ -22,7 +22,7 @@ const (
 var instanceIDProps = []string{"awsInstanceId", "instanceId", "instance_id", "arn"}
 
 func (e *Engine) enrich(ctx context.Context, x *exec) (stepResult, error) {
-	p := x.d.Problem
+	p := x.w.Problem
 	out := map[string]any{}
 	if m := x.monitor; m != nil && (p.EventType == "" || len(p.Entities) == 0 || p.Impact == "") {
 		det, err := m.Problem(ctx, p.ExternalID)
@@ -50,10 +50,10 @@ func (e *Engine) enrich(ctx context.Context, x *exec) (stepResult, error) {
 		}
 	}
 	if ok {
-		x.d.Subject = &subject
+		x.w.Subject = &subject
 	}
-	out["event_type"], out["impact"], out["entity"] = p.EventType, p.Impact, x.d.Subject
-	return stepResult{status: "ok", output: out, next: StepMatch}, nil
+	out["event_type"], out["impact"], out["entity"] = p.EventType, p.Impact, x.w.Subject
+	return stepResult{status: "ok", output: out, next: StepQualify}, nil
 }
 
 func mergeProblem(p *problem.Problem, det problem.Problem) {
@@ -117,48 +117,52 @@ func mergeMap(a, b map[string]string) map[string]string {
 	return out
 }
 
-func (e *Engine) match(x *exec) (stepResult, error) {
-	p := *x.d.Problem
-	if x.d.Subject != nil {
+// qualify matches the enriched problem against the policy and, if it
+// matches, counts the occurrences; the decision and its record commit in
+// one transaction.
+func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
+	p := *x.w.Problem
+	if x.w.Subject != nil {
 		// The enriched subject (with its tags) decides entity-level criteria.
-		p.RootCause = x.d.Subject
+		p.RootCause = x.w.Subject
 	}
-	r := x.pol.Match.Evaluate(p, false)
-	if !r.OK {
-		x.d.Outcome, x.d.Summary = OutcomeNotMatched, "does not match: "+r.Reason
+	if r := x.pol.Match.Evaluate(p, false); !r.OK {
+		x.w.Outcome, x.w.Summary = OutcomeNotMatched, "does not match: "+r.Reason
 		return stepResult{status: "ok", output: map[string]any{"matched": false, "reason": r.Reason}}, nil
 	}
-	if x.d.Subject == nil {
-		x.d.Outcome, x.d.Summary = OutcomeNotMatched, "the problem names no entity to act on"
-		return stepResult{status: "ok", output: map[string]any{"matched": false, "reason": x.d.Summary}}, nil
+	if x.w.Subject == nil {
+		x.w.Outcome, x.w.Summary = OutcomeNotMatched, "the problem names no entity to act on"
+		return stepResult{status: "ok", output: map[string]any{"matched": false, "reason": x.w.Summary}}, nil
 	}
-	return stepResult{status: "ok", output: map[string]any{"matched": true}, next: StepQualify}, nil
-}
-
-func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
 	now := e.o.Now()
 	q := x.pol.Qualify
-	n, ok, err := e.o.Store.Runs().Qualify(ctx, store.QualifyRequest{
-		Policy: x.pol.Name, Entity: x.d.Subject.ID, OccurrenceID: x.run.OccurrenceID, RunID: x.run.ID,
-		At: now, Since: now.Add(-q.Within), Need: q.Occurrences,
+	var res stepResult
+	_, _, err := e.o.Store.Runs().Qualify(ctx, store.QualifyRequest{
+		Policy: x.pol.Name, Entity: x.w.Subject.ID, OccurrenceID: x.run.OccurrenceID, RunID: x.run.ID,
+		At: now, Since: now.Add(-q.Within), Need: q.Occurrences, Owner: e.o.Owner,
+		Then: func(n int, ok bool) (store.Run, *store.Step) {
+			w := *x.d // the decision may be made more than once if the transaction is retried
+			x.w = &w
+			w.Hits = n
+			res = stepResult{status: "ok", next: StepResolve, recorded: true,
+				output: map[string]any{"matched": true, "occurrences": n, "needed": q.Occurrences, "within": Human(q.Within), "qualified": ok}}
+			if !ok {
+				w.Outcome = OutcomeNotQualified
+				w.Summary = fmt.Sprintf("%d of %d %s occurrences on %s within %s", n, q.Occurrences, w.Problem.EventType, w.Subject.ID, Human(q.Within))
+				res.next = ""
+			}
+			r, st := e.record(x, res)
+			x.recorded = &r
+			return r, st
+		},
 	})
-	if err != nil {
-		return stepResult{}, err
-	}
-	x.d.Hits = n
-	out := map[string]any{"occurrences": n, "needed": q.Occurrences, "within": Human(q.Within), "qualified": ok}
-	if !ok {
-		x.d.Outcome = OutcomeNotQualified
-		x.d.Summary = fmt.Sprintf("%d of %d %s occurrences on %s within %s", n, q.Occurrences, x.d.Problem.EventType, x.d.Subject.ID, Human(q.Within))
-		return stepResult{status: "ok", output: out}, nil
-	}
-	return stepResult{status: "ok", output: out, next: StepResolve}, nil
+	return res, err
 }
 
 func (e *Engine) resolve(ctx context.Context, x *exec) (stepResult, error) {
 	ap := x.pol.Act.Params
 	plan := &Plan{}
-	subj := *x.d.Subject
+	subj := *x.w.Subject
 	var inst *Instance
 	instanceID := ""
 	for _, k := range instanceIDProps {
@@ -181,17 +185,17 @@ func (e *Engine) resolve(ctx context.Context, x *exec) (stepResult, error) {
 			return stepResult{}, fmt.Errorf("look up instance %s: %w", instanceID, err)
 		}
 	}
-	product, logical, from, tried := FindProduct(x.pol, *x.d.Problem, subj, inst)
+	product, logical, from, tried := FindProduct(x.pol, *x.w.Problem, subj, inst)
 	if product != "" {
 		plan.Product, plan.ProductFrom = product, from
 		plan.LogicalID = firstNonEmpty(logical, ap.LogicalID)
 	}
-	x.d.Plan = plan
+	x.w.Plan = plan
 	if plan.Product == "" {
-		x.d.Outcome = OutcomeUnresolved
-		x.d.Summary = fmt.Sprintf("no catalog product found for %s (tried %s; tag the entity %s:PRODUCT or set act.params.product)",
+		x.w.Outcome = OutcomeUnresolved
+		x.w.Summary = fmt.Sprintf("no catalog product found for %s (tried %s; tag the entity %s:PRODUCT or set act.params.product)",
 			subj.ID, strings.Join(tried, ", "), ap.ProductTag)
-		plan.Reason = x.d.Summary
+		plan.Reason = x.w.Summary
 		return stepResult{status: "ok", output: plan, next: StepReport}, nil
 	}
 	return stepResult{status: "ok", output: plan, next: StepDecide}, nil
@@ -251,13 +255,13 @@ func firstNonEmpty(s ...string) string {
 }
 
 func (e *Engine) decide(ctx context.Context, x *exec) (stepResult, error) {
-	plan := x.d.Plan
+	plan := x.w.Plan
 	latest, err := e.o.Catalog.Latest(ctx, plan.Product)
 	if err != nil {
 		if notFound(err) {
-			x.d.Outcome = OutcomeUnresolved
-			x.d.Summary = fmt.Sprintf("product %s is not in the %s catalog", plan.Product, e.o.Catalog.Kind())
-			plan.Reason = x.d.Summary
+			x.w.Outcome = OutcomeUnresolved
+			x.w.Summary = fmt.Sprintf("product %s is not in the %s catalog", plan.Product, e.o.Catalog.Kind())
+			plan.Reason = x.w.Summary
 			return stepResult{status: "ok", output: plan, next: StepReport}, nil
 		}
 		return stepResult{}, fmt.Errorf("read latest version of %s: %w", plan.Product, err)
@@ -269,19 +273,19 @@ func (e *Engine) decide(ctx context.Context, x *exec) (stepResult, error) {
 	}
 	cur, err := ed.InstanceType(latest.Template, plan.LogicalID)
 	if err != nil {
-		x.d.Outcome = OutcomeUnresolved
-		x.d.Summary = fmt.Sprintf("cannot read the instance type from %s %s: %v", plan.Product, latest.ID, err)
-		plan.Reason = x.d.Summary
+		x.w.Outcome = OutcomeUnresolved
+		x.w.Summary = fmt.Sprintf("cannot read the instance type from %s %s: %v", plan.Product, latest.ID, err)
+		plan.Reason = x.w.Summary
 		return stepResult{status: "ok", output: plan, next: StepReport}, nil
 	}
 	plan.TemplateType = cur
 	approved, err := e.o.Params.StringList(ctx, x.pol.Act.Params.ApprovedTypesParam)
 	if err != nil {
 		if notFound(err) {
-			x.d.Outcome = OutcomeNoChange
-			x.d.Summary = fmt.Sprintf("parameter %s (the approved instance types) does not exist: set it with `tend param set %s t3.small,t3.medium,…`",
+			x.w.Outcome = OutcomeNoChange
+			x.w.Summary = fmt.Sprintf("parameter %s (the approved instance types) does not exist: set it with `tend param set %s t3.small,t3.medium,…`",
 				x.pol.Act.Params.ApprovedTypesParam, x.pol.Act.Params.ApprovedTypesParam)
-			plan.Reason = x.d.Summary
+			plan.Reason = x.w.Summary
 			return stepResult{status: "ok", output: plan, next: StepReport}, nil
 		}
 		return stepResult{}, fmt.Errorf("read approved types %s: %w", x.pol.Act.Params.ApprovedTypesParam, err)
@@ -291,13 +295,13 @@ func (e *Engine) decide(ctx context.Context, x *exec) (stepResult, error) {
 	d := NextType(approved, plan.CurrentType, x.pol.Guards.MaxType)
 	plan.NextType, plan.Change, plan.Reason = d.Next, d.Change, d.Reason
 	if !d.Change {
-		x.d.Outcome, x.d.Summary = OutcomeNoChange, "no change: "+d.Reason
+		x.w.Outcome, x.w.Summary = OutcomeNoChange, "no change: "+d.Reason
 		return stepResult{status: "ok", output: plan, next: StepReport}, nil
 	}
 	switch x.pol.Mode {
 	case policy.ModeDryRun:
-		x.d.Outcome = OutcomeDryRun
-		x.d.Summary = fmt.Sprintf("dry run: would change %s InstanceType %s → %s", plan.Product, plan.CurrentType, plan.NextType)
+		x.w.Outcome = OutcomeDryRun
+		x.w.Summary = fmt.Sprintf("dry run: would change %s InstanceType %s → %s", plan.Product, plan.CurrentType, plan.NextType)
 		return stepResult{status: "ok", output: plan, next: StepReport}, nil
 	case policy.ModeApprove:
 		return stepResult{status: "ok", output: plan, next: StepApproval}, nil
@@ -307,32 +311,40 @@ func (e *Engine) decide(ctx context.Context, x *exec) (stepResult, error) {
 
 func (e *Engine) approval(x *exec) (stepResult, error) {
 	if x.run.ApprovedBy == "" {
-		x.d.Summary = fmt.Sprintf("waiting for approval to change %s InstanceType %s → %s: tend runs approve %s",
-			x.d.Plan.Product, x.d.Plan.CurrentType, x.d.Plan.NextType, x.run.ID)
+		x.w.Summary = fmt.Sprintf("waiting for approval to change %s InstanceType %s → %s: tend runs approve %s",
+			x.w.Plan.Product, x.w.Plan.CurrentType, x.w.Plan.NextType, x.run.ID)
 		return stepResult{status: "waiting", output: map[string]any{"approve_with": "tend runs approve " + x.run.ID}, next: StepApproval}, nil
 	}
 	return stepResult{status: "ok", output: map[string]any{"approved_by": x.run.ApprovedBy}, next: StepGuard}, nil
 }
 
 func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
-	g, err := e.o.Store.Runs().Guard(ctx, store.GuardRequest{
-		Key: x.pol.Name + "/" + x.d.Plan.Product, RunID: x.run.ID, Now: e.o.Now(),
-		Cooldown: x.pol.Guards.Cooldown, RateLimit: e.o.RateLimit, RateWindow: e.o.RateWindow,
+	var res stepResult
+	_, err := e.o.Store.Runs().Guard(ctx, store.GuardRequest{
+		Key: x.pol.Name + "/" + x.w.Plan.Product, RunID: x.run.ID, Now: e.o.Now(),
+		Cooldown: x.pol.Guards.Cooldown, RateLimit: e.o.RateLimit, RateWindow: e.o.RateWindow, Owner: e.o.Owner,
+		Then: func(g store.GuardResult) (store.Run, *store.Step) {
+			w := *x.d
+			x.w = &w
+			res = stepResult{status: "ok", recorded: true, next: StepAct,
+				output: map[string]any{"allowed": true, "cooldown": Human(x.pol.Guards.Cooldown)}}
+			if !g.Allowed {
+				res.next = ""
+				res.output = map[string]any{"allowed": false, "reason": g.Reason, "held_by": g.HeldBy, "until": g.Until}
+				if g.Reason == "cooldown" {
+					w.Outcome = OutcomeCooldown
+					w.Summary = fmt.Sprintf("not acting: %s is cooling down until %s after run %s", w.Plan.Product, g.Until.Format("2006-01-02 15:04:05Z07:00"), g.HeldBy)
+				} else {
+					w.Outcome = OutcomeRateLimited
+					w.Summary = fmt.Sprintf("not acting: the global limit of %d actions per %s is reached", e.o.RateLimit, Human(e.o.RateWindow))
+				}
+			}
+			r, st := e.record(x, res)
+			x.recorded = &r
+			return r, st
+		},
 	})
-	if err != nil {
-		return stepResult{}, err
-	}
-	if !g.Allowed {
-		if g.Reason == "cooldown" {
-			x.d.Outcome = OutcomeCooldown
-			x.d.Summary = fmt.Sprintf("not acting: %s is cooling down until %s after run %s", x.d.Plan.Product, g.Until.Format("2006-01-02 15:04:05Z07:00"), g.HeldBy)
-		} else {
-			x.d.Outcome = OutcomeRateLimited
-			x.d.Summary = fmt.Sprintf("not acting: the global limit of %d actions per %s is reached", e.o.RateLimit, Human(e.o.RateWindow))
-		}
-		return stepResult{status: "ok", output: map[string]any{"allowed": false, "reason": g.Reason, "held_by": g.HeldBy, "until": g.Until}}, nil
-	}
-	return stepResult{status: "ok", output: map[string]any{"allowed": true, "cooldown": Human(x.pol.Guards.Cooldown)}, next: StepAct}, nil
+	return res, err
 }
 
 // IdempotencyKey is the key a run publishes with: retrying the publish
@@ -340,7 +352,7 @@ func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
 func IdempotencyKey(runID string) string { return "tend-" + runID }
 
 func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
-	plan := x.d.Plan
+	plan := x.w.Plan
 	src, err := e.o.Catalog.Version(ctx, plan.Product, plan.FromVersion)
 	if err != nil {
 		return stepResult{}, fmt.Errorf("read %s %s: %w", plan.Product, plan.FromVersion, err)
@@ -353,12 +365,12 @@ func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
 	if err != nil {
 		return stepResult{}, fmt.Errorf("edit %s %s: %w", plan.Product, src.ID, err)
 	}
-	subject := x.d.Subject.ID
-	if pid := x.d.Problem.DisplayID; pid != "" {
+	subject := x.w.Subject.ID
+	if pid := x.w.Problem.DisplayID; pid != "" {
 		subject += " (" + pid + ")"
 	}
 	desc := fmt.Sprintf("InstanceType %s → %s after %d × %s on %s; tend policy %s, run %s",
-		plan.CurrentType, plan.NextType, x.d.Hits, x.d.Problem.EventType, subject, x.pol.Name, x.run.ID)
+		plan.CurrentType, plan.NextType, x.w.Hits, x.w.Problem.EventType, subject, x.pol.Name, x.run.ID)
 	v, err := e.o.Catalog.Publish(ctx, plan.Product, catalog.Publish{
 		Template: tmpl, Format: src.Format, Description: desc,
 		IdempotencyKey: IdempotencyKey(x.run.ID), DeprecatePrevious: x.pol.Act.Params.DeprecatePrevious,
@@ -369,9 +381,9 @@ func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
 	if err := e.fail(x.run.ID, StepAct); err != nil {
 		return stepResult{}, err
 	}
-	x.d.Version = &VersionRef{Product: plan.Product, ID: v.ID, Number: v.Number}
-	x.d.Outcome = OutcomeActed
-	x.d.Summary = fmt.Sprintf("%s InstanceType %s → %s, published as %s", plan.Product, plan.CurrentType, plan.NextType, v.ID)
+	x.w.Version = &VersionRef{Product: plan.Product, ID: v.ID, Number: v.Number}
+	x.w.Outcome = OutcomeActed
+	x.w.Summary = fmt.Sprintf("%s InstanceType %s → %s, published as %s", plan.Product, plan.CurrentType, plan.NextType, v.ID)
 	return stepResult{status: "ok", output: map[string]any{"version": v.ID, "number": v.Number, "description": desc}, next: StepReport}, nil
 }
 
@@ -385,17 +397,17 @@ func (e *Engine) report(ctx context.Context, x *exec) (stepResult, error) {
 	}
 	text := e.commentText(x)
 	marker := Marker(x.run.ID)
-	existing, err := x.monitor.Comments(ctx, x.d.Problem.ExternalID)
+	existing, err := x.monitor.Comments(ctx, x.w.Problem.ExternalID)
 	if err != nil && !notFound(err) {
-		return stepResult{}, fmt.Errorf("list comments on %s: %w", x.d.Problem.ExternalID, err)
+		return stepResult{}, fmt.Errorf("list comments on %s: %w", x.w.Problem.ExternalID, err)
 	}
 	for _, c := range existing {
 		if strings.Contains(c.Content, marker) {
 			return stepResult{status: "ok", output: map[string]any{"comment": "already posted", "id": c.ID}}, nil
 		}
 	}
-	if err := x.monitor.Comment(ctx, x.d.Problem.ExternalID, text); err != nil {
-		return stepResult{}, fmt.Errorf("comment on %s: %w", x.d.Problem.ExternalID, err)
+	if err := x.monitor.Comment(ctx, x.w.Problem.ExternalID, text); err != nil {
+		return stepResult{}, fmt.Errorf("comment on %s: %w", x.w.Problem.ExternalID, err)
 	}
 	if err := e.fail(x.run.ID, StepReport); err != nil {
 		return stepResult{}, err
@@ -404,7 +416,7 @@ func (e *Engine) report(ctx context.Context, x *exec) (stepResult, error) {
 }
 
 func (e *Engine) commentText(x *exec) string {
-	d, plan := x.d, x.d.Plan
+	d, plan := x.d, x.w.Plan
 	var b strings.Builder
 	switch d.Outcome {
 	case OutcomeActed:

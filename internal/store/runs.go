@@ -61,6 +61,11 @@ type RunFilter struct {
 
 // QualifyRequest is one run's qualification question.
 type QualifyRequest struct {
+	// Owner holds the run's lease; Then, when set, is called inside the
+	// transaction with the answer and returns the run and step to record
+	// (as Advance would), so the decision and its record commit together.
+	Owner        string
+	Then         func(count int, qualified bool) (Run, *Step)
 	Policy       string
 	Entity       string
 	OccurrenceID string
@@ -74,6 +79,9 @@ type QualifyRequest struct {
 // action is older than Cooldown (or was this run's own) and fewer than
 // RateLimit actions happened in RateWindow (RateLimit 0: no limit).
 type GuardRequest struct {
+	// Owner and Then as in QualifyRequest.
+	Owner      string
+	Then       func(GuardResult) (Run, *Step)
 	Key        string // policy and target, e.g. "upsize/web-server"
 	RunID      string
 	Now        time.Time

@@ -87,8 +87,12 @@ func TestEvaluate(t *testing.T) {
 		{"no event, full", func(p *problem.Problem) { p.EventType = "" }, false, false, "event type (none)"},
 		{"no event, partial", func(p *problem.Problem) { p.EventType = "" }, true, true, ""},
 		{"no entities, partial", func(p *problem.Problem) { p.Entities = nil; p.EventType = "" }, true, true, ""},
-		{"wrong tag", func(p *problem.Problem) { p.Entities = []problem.Entity{{ID: "H", Type: "HOST", Tags: map[string]string{"env": "dev", "team": ""}}} }, false, false, "tag env"},
-		{"missing tag", func(p *problem.Problem) { p.Entities = []problem.Entity{{ID: "H", Type: "HOST", Tags: map[string]string{"env": "prod"}}} }, false, false, "tag team is missing"},
+		{"wrong tag", func(p *problem.Problem) {
+			p.Entities = []problem.Entity{{ID: "H", Type: "HOST", Tags: map[string]string{"env": "dev", "team": ""}}}
+		}, false, false, "tag env"},
+		{"missing tag", func(p *problem.Problem) {
+			p.Entities = []problem.Entity{{ID: "H", Type: "HOST", Tags: map[string]string{"env": "prod"}}}
+		}, false, false, "tag team is missing"},
 		{"tag on problem", func(p *problem.Problem) {
 			p.Entities = []problem.Entity{{ID: "H", Type: "HOST"}}
 			p.Tags = map[string]string{"env": "PROD", "team": "x"}

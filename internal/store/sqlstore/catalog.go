@@ -28,9 +28,9 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 	var out store.CatalogVersion
 	created := false
 	for attempt := 0; ; attempt++ {
-		err := c.s.Tx(ctx, func(tx *sql.Tx) error {
+		err := c.s.write(ctx, func(tx *sql.Tx) error {
 			if v.IdempotencyKey != "" {
-				prev, err := scanVersion(tx.QueryRowContext(ctx, c.s.Q(`SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND idempotency_key = ?`), v.Product, v.IdempotencyKey))
+				prev, err := scanVersion(c.s.queryRowQ(ctx, tx, `SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND idempotency_key = ?`, v.Product, v.IdempotencyKey))
 				if err == nil {
 					out, created = prev, false
 					return nil
@@ -40,16 +40,16 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 				}
 			}
 			var max int
-			if err := tx.QueryRowContext(ctx, c.s.Q(`SELECT COALESCE(MAX(number), 0) FROM catalog_versions WHERE product = ?`), v.Product).Scan(&max); err != nil {
+			if err := c.s.queryRowQ(ctx, tx, `SELECT COALESCE(MAX(number), 0) FROM catalog_versions WHERE product = ?`, v.Product).Scan(&max); err != nil {
 				return err
 			}
 			v.Number, v.Active = max+1, true
-			if _, err := tx.ExecContext(ctx, c.s.Q(`INSERT INTO catalog_versions (`+versionCols+`) VALUES (?, ?, ?, ?, ?, 1, ?, ?)`),
+			if _, err := c.s.execQ(ctx, tx, `INSERT INTO catalog_versions (`+versionCols+`) VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
 				v.Product, v.Number, v.Description, v.Format, v.Template, v.IdempotencyKey, Micros(v.CreatedAt)); err != nil {
 				return err
 			}
 			if deprecatePrevious && max > 0 {
-				if _, err := tx.ExecContext(ctx, c.s.Q(`UPDATE catalog_versions SET active = 0 WHERE product = ? AND number = ?`), v.Product, max); err != nil {
+				if _, err := c.s.execQ(ctx, tx, `UPDATE catalog_versions SET active = 0 WHERE product = ? AND number = ?`, v.Product, max); err != nil {
 					return err
 				}
 			}
@@ -68,7 +68,7 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 }
 
 func (c catalogStore) Version(ctx context.Context, product string, number int) (store.CatalogVersion, error) {
-	v, err := scanVersion(c.s.db.QueryRowContext(ctx, c.s.Q(`SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND number = ?`), product, number))
+	v, err := scanVersion(c.s.queryRowQ(ctx, nil, `SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND number = ?`, product, number))
 	if err != nil {
 		return v, notFound(err, fmt.Sprintf("get version %d of %s", number, product))
 	}
@@ -76,7 +76,7 @@ func (c catalogStore) Version(ctx context.Context, product string, number int) (
 }
 
 func (c catalogStore) Latest(ctx context.Context, product string) (store.CatalogVersion, error) {
-	v, err := scanVersion(c.s.db.QueryRowContext(ctx, c.s.Q(`SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND active = 1 ORDER BY number DESC LIMIT 1`), product))
+	v, err := scanVersion(c.s.queryRowQ(ctx, nil, `SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND active = 1 ORDER BY number DESC LIMIT 1`, product))
 	if err != nil {
 		return v, notFound(err, fmt.Sprintf("get latest version of %s", product))
 	}
@@ -84,7 +84,7 @@ func (c catalogStore) Latest(ctx context.Context, product string) (store.Catalog
 }
 
 func (c catalogStore) Versions(ctx context.Context, product string) ([]store.CatalogVersion, error) {
-	rows, err := c.s.db.QueryContext(ctx, c.s.Q(`SELECT `+versionCols+` FROM catalog_versions WHERE product = ? ORDER BY number`), product)
+	rows, err := c.s.queryQ(ctx, nil, `SELECT `+versionCols+` FROM catalog_versions WHERE product = ? ORDER BY number`, product)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of %s: %w", product, err)
 	}

@@ -16,16 +16,16 @@ var _ store.Params = params{}
 
 func (p params) Set(ctx context.Context, name, value string, at time.Time) (store.Param, error) {
 	var out store.Param
-	err := p.s.Tx(ctx, func(tx *sql.Tx) error {
+	err := p.s.write(ctx, func(tx *sql.Tx) error {
 		var v int
-		err := tx.QueryRowContext(ctx, p.s.Q(`SELECT version FROM params WHERE name = ?`), name).Scan(&v)
+		err := p.s.queryRowQ(ctx, tx, `SELECT version FROM params WHERE name = ?`, name).Scan(&v)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, p.s.Q(`INSERT INTO params (name, value, version, updated_at) VALUES (?, ?, 1, ?)`), name, value, Micros(at))
+			_, err = p.s.execQ(ctx, tx, `INSERT INTO params (name, value, version, updated_at) VALUES (?, ?, 1, ?)`, name, value, Micros(at))
 			v = 1
 		case err == nil:
 			v++
-			_, err = tx.ExecContext(ctx, p.s.Q(`UPDATE params SET value = ?, version = ?, updated_at = ? WHERE name = ?`), value, v, Micros(at), name)
+			_, err = p.s.execQ(ctx, tx, `UPDATE params SET value = ?, version = ?, updated_at = ? WHERE name = ?`, value, v, Micros(at), name)
 		}
 		out = store.Param{Name: name, Value: value, Version: v, UpdatedAt: at.UTC().Truncate(time.Microsecond)}
 		return err
@@ -42,7 +42,7 @@ func (p params) Set(ctx context.Context, name, value string, at time.Time) (stor
 func (p params) Get(ctx context.Context, name string) (store.Param, error) {
 	var out store.Param
 	var at int64
-	err := p.s.db.QueryRowContext(ctx, p.s.Q(`SELECT name, value, version, updated_at FROM params WHERE name = ?`), name).Scan(&out.Name, &out.Value, &out.Version, &at)
+	err := p.s.queryRowQ(ctx, nil, `SELECT name, value, version, updated_at FROM params WHERE name = ?`, name).Scan(&out.Name, &out.Value, &out.Version, &at)
 	if err != nil {
 		return out, notFound(err, fmt.Sprintf("get parameter %q", name))
 	}

@@ -20,7 +20,7 @@ var errRetry = errors.New("retry")
 func (p problems) Record(ctx context.Context, rec store.ProblemRecord, occ store.Occurrence, newRuns []store.Run) (store.RecordResult, error) {
 	var res store.RecordResult
 	for attempt := 0; ; attempt++ {
-		err := p.s.Tx(ctx, func(tx *sql.Tx) error {
+		err := p.s.write(ctx, func(tx *sql.Tx) error {
 			var err error
 			res, err = p.record(ctx, tx, rec, occ, newRuns)
 			return err
@@ -39,12 +39,12 @@ func (p problems) record(ctx context.Context, tx *sql.Tx, rec store.ProblemRecor
 	s := p.s
 	var res store.RecordResult
 	var pid string
-	err := tx.QueryRowContext(ctx, s.Q(`SELECT id FROM problems WHERE source = ? AND external_id = ?`), rec.Source, rec.ExternalID).Scan(&pid)
+	err := s.queryRowQ(ctx, tx, `SELECT id FROM problems WHERE source = ? AND external_id = ?`, rec.Source, rec.ExternalID).Scan(&pid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		pid = rec.ID
-		if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO problems (id, source, external_id, title, state, event_type, body, occurrences, first_seen, last_seen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`),
+		if _, err := s.execQ(ctx, tx, `INSERT INTO problems (id, source, external_id, title, state, event_type, body, occurrences, first_seen, last_seen)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			pid, rec.Source, rec.ExternalID, rec.Title, rec.State, rec.EventType, rec.Body, Micros(occ.ReceivedAt), Micros(occ.ReceivedAt)); err != nil {
 			if s.dialect.IsUniqueViolation(err) {
 				return res, errRetry
@@ -55,7 +55,7 @@ func (p problems) record(ctx context.Context, tx *sql.Tx, rec store.ProblemRecor
 		return res, err
 	default:
 		var oid string
-		err := tx.QueryRowContext(ctx, s.Q(`SELECT id FROM problem_occurrences WHERE problem_id = ? AND digest = ?`), pid, occ.Digest).Scan(&oid)
+		err := s.queryRowQ(ctx, tx, `SELECT id FROM problem_occurrences WHERE problem_id = ? AND digest = ?`, pid, occ.Digest).Scan(&oid)
 		if err == nil {
 			ids, err := runIDsFor(ctx, s, tx, oid)
 			return store.RecordResult{ProblemID: pid, OccurrenceID: oid, Duplicate: true, RunIDs: ids}, err
@@ -63,13 +63,13 @@ func (p problems) record(ctx context.Context, tx *sql.Tx, rec store.ProblemRecor
 		if !errors.Is(err, sql.ErrNoRows) {
 			return res, err
 		}
-		if _, err := tx.ExecContext(ctx, s.Q(`UPDATE problems SET title = ?, state = ?, event_type = ?, body = ?, occurrences = occurrences + 1, last_seen = ? WHERE id = ?`),
+		if _, err := s.execQ(ctx, tx, `UPDATE problems SET title = ?, state = ?, event_type = ?, body = ?, occurrences = occurrences + 1, last_seen = ? WHERE id = ?`,
 			rec.Title, rec.State, rec.EventType, rec.Body, Micros(occ.ReceivedAt), pid); err != nil {
 			return res, err
 		}
 	}
 	occ.ProblemID = pid
-	if _, err := tx.ExecContext(ctx, s.Q(`INSERT INTO problem_occurrences (id, problem_id, digest, state, event_type, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+	if _, err := s.execQ(ctx, tx, `INSERT INTO problem_occurrences (id, problem_id, digest, state, event_type, body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		occ.ID, pid, occ.Digest, occ.State, occ.EventType, occ.Body, Micros(occ.ReceivedAt)); err != nil {
 		if s.dialect.IsUniqueViolation(err) {
 			return res, errRetry
@@ -88,7 +88,7 @@ func (p problems) record(ctx context.Context, tx *sql.Tx, rec store.ProblemRecor
 }
 
 func runIDsFor(ctx context.Context, s *DB, tx *sql.Tx, occurrenceID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, s.Q(`SELECT id FROM remediation_runs WHERE occurrence_id = ? ORDER BY id`), occurrenceID)
+	rows, err := s.queryQ(ctx, tx, `SELECT id FROM remediation_runs WHERE occurrence_id = ? ORDER BY id`, occurrenceID)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func scanProblem(r scanner) (store.ProblemRecord, error) {
 }
 
 func (p problems) Get(ctx context.Context, id string) (store.ProblemRecord, error) {
-	rec, err := scanProblem(p.s.db.QueryRowContext(ctx, p.s.Q(`SELECT `+problemCols+` FROM problems WHERE id = ?`), id))
+	rec, err := scanProblem(p.s.queryRowQ(ctx, nil, `SELECT `+problemCols+` FROM problems WHERE id = ?`, id))
 	if err != nil {
 		return rec, notFound(err, fmt.Sprintf("get problem %q", id))
 	}
@@ -123,7 +123,7 @@ func (p problems) Get(ctx context.Context, id string) (store.ProblemRecord, erro
 }
 
 func (p problems) Find(ctx context.Context, source, externalID string) (store.ProblemRecord, error) {
-	rec, err := scanProblem(p.s.db.QueryRowContext(ctx, p.s.Q(`SELECT `+problemCols+` FROM problems WHERE source = ? AND external_id = ?`), source, externalID))
+	rec, err := scanProblem(p.s.queryRowQ(ctx, nil, `SELECT `+problemCols+` FROM problems WHERE source = ? AND external_id = ?`, source, externalID))
 	if err != nil {
 		return rec, notFound(err, fmt.Sprintf("find problem %s/%s", source, externalID))
 	}
@@ -135,7 +135,7 @@ func (p problems) List(ctx context.Context, f store.ProblemFilter) ([]store.Prob
 		f.Limit = 100
 	}
 	q := `SELECT ` + problemCols + ` FROM problems WHERE (? = '' OR source = ?) ORDER BY last_seen DESC, id DESC LIMIT ?`
-	rows, err := p.s.db.QueryContext(ctx, p.s.Q(q), f.Source, f.Source, f.Limit)
+	rows, err := p.s.queryQ(ctx, nil, q, f.Source, f.Source, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list problems: %w", err)
 	}
@@ -152,7 +152,7 @@ func (p problems) List(ctx context.Context, f store.ProblemFilter) ([]store.Prob
 }
 
 func (p problems) Occurrences(ctx context.Context, problemID string) ([]store.Occurrence, error) {
-	rows, err := p.s.db.QueryContext(ctx, p.s.Q(`SELECT id, problem_id, digest, state, event_type, body, received_at FROM problem_occurrences WHERE problem_id = ? ORDER BY received_at, id`), problemID)
+	rows, err := p.s.queryQ(ctx, nil, `SELECT id, problem_id, digest, state, event_type, body, received_at FROM problem_occurrences WHERE problem_id = ? ORDER BY received_at, id`, problemID)
 	if err != nil {
 		return nil, fmt.Errorf("list occurrences of %s: %w", problemID, err)
 	}
@@ -171,8 +171,11 @@ func (p problems) Occurrences(ctx context.Context, problemID string) ([]store.Oc
 }
 
 func (p problems) AddComment(ctx context.Context, c store.Comment) error {
-	_, err := p.s.db.ExecContext(ctx, p.s.Q(`INSERT INTO problem_comments (id, source, external_id, author, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-		c.ID, c.Source, c.ExternalID, c.Author, c.Content, Micros(c.CreatedAt))
+	err := p.s.write(ctx, func(tx *sql.Tx) error {
+		_, err := p.s.execQ(ctx, tx, `INSERT INTO problem_comments (id, source, external_id, author, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Source, c.ExternalID, c.Author, c.Content, Micros(c.CreatedAt))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("add comment to %s/%s: %w", c.Source, c.ExternalID, err)
 	}
@@ -180,7 +183,7 @@ func (p problems) AddComment(ctx context.Context, c store.Comment) error {
 }
 
 func (p problems) Comments(ctx context.Context, source, externalID string) ([]store.Comment, error) {
-	rows, err := p.s.db.QueryContext(ctx, p.s.Q(`SELECT id, source, external_id, author, content, created_at FROM problem_comments WHERE source = ? AND external_id = ? ORDER BY created_at DESC, id DESC`), source, externalID)
+	rows, err := p.s.queryQ(ctx, nil, `SELECT id, source, external_id, author, content, created_at FROM problem_comments WHERE source = ? AND external_id = ? ORDER BY created_at DESC, id DESC`, source, externalID)
 	if err != nil {
 		return nil, fmt.Errorf("list comments of %s/%s: %w", source, externalID, err)
 	}

@@ -21,7 +21,7 @@ func insertRun(ctx context.Context, s *DB, tx *sql.Tx, r store.Run) error {
 	if r.Data == nil {
 		r.Data = []byte("{}")
 	}
-	_, err := tx.ExecContext(ctx, s.Q(`INSERT INTO remediation_runs (`+runCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.execQ(ctx, tx, `INSERT INTO remediation_runs (`+runCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Policy, r.ProblemID, r.OccurrenceID, r.Mode, r.State, r.Outcome, r.Summary, r.Target, r.Error, r.Data, r.Attempts,
 		Micros(r.NextAt), r.LeaseOwner, Micros(r.LeaseUntil), r.ApprovedBy, Micros(r.CreatedAt), Micros(r.UpdatedAt))
 	if err != nil && s.dialect.IsUniqueViolation(err) {
@@ -40,7 +40,7 @@ func scanRun(r scanner) (store.Run, error) {
 }
 
 func (r runs) Create(ctx context.Context, rs ...store.Run) error {
-	return r.s.Tx(ctx, func(tx *sql.Tx) error {
+	return r.s.write(ctx, func(tx *sql.Tx) error {
 		for _, x := range rs {
 			if err := insertRun(ctx, r.s, tx, x); err != nil {
 				return err
@@ -51,7 +51,7 @@ func (r runs) Create(ctx context.Context, rs ...store.Run) error {
 }
 
 func (r runs) Get(ctx context.Context, id string) (store.Run, error) {
-	x, err := scanRun(r.s.db.QueryRowContext(ctx, r.s.Q(`SELECT `+runCols+` FROM remediation_runs WHERE id = ?`), id))
+	x, err := scanRun(r.s.queryRowQ(ctx, nil, `SELECT `+runCols+` FROM remediation_runs WHERE id = ?`, id))
 	if err != nil {
 		return x, notFound(err, fmt.Sprintf("get run %q", id))
 	}
@@ -65,7 +65,7 @@ func (r runs) List(ctx context.Context, f store.RunFilter) ([]store.Run, error) 
 	q := `SELECT ` + runCols + ` FROM remediation_runs
 		WHERE (? = '' OR policy = ?) AND (? = '' OR state = ?) AND (? = '' OR problem_id = ?)
 		ORDER BY created_at DESC, id DESC LIMIT ?`
-	rows, err := r.s.db.QueryContext(ctx, r.s.Q(q), f.Policy, f.Policy, f.State, f.State, f.ProblemID, f.ProblemID, f.Limit)
+	rows, err := r.s.queryQ(ctx, nil, q, f.Policy, f.Policy, f.State, f.State, f.ProblemID, f.ProblemID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
@@ -82,7 +82,7 @@ func (r runs) List(ctx context.Context, f store.RunFilter) ([]store.Run, error) 
 }
 
 func (r runs) Steps(ctx context.Context, runID string) ([]store.Step, error) {
-	rows, err := r.s.db.QueryContext(ctx, r.s.Q(`SELECT run_id, seq, name, status, input, output, error, started_at, finished_at FROM remediation_steps WHERE run_id = ? ORDER BY seq`), runID)
+	rows, err := r.s.queryQ(ctx, nil, `SELECT run_id, seq, name, status, input, output, error, started_at, finished_at FROM remediation_steps WHERE run_id = ? ORDER BY seq`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("list steps of %s: %w", runID, err)
 	}
@@ -102,8 +102,8 @@ func (r runs) Steps(ctx context.Context, runID string) ([]store.Step, error) {
 
 func (r runs) Claim(ctx context.Context, owner string, now, until time.Time, n int) ([]store.Run, error) {
 	var out []store.Run
-	err := r.s.Tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, r.s.Q(`SELECT id FROM remediation_runs WHERE state = ? AND next_at <= ? AND lease_until < ? ORDER BY next_at, id LIMIT ?`+r.s.dialect.SkipLocked()),
+	err := r.s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := r.s.queryQ(ctx, tx, `SELECT id FROM remediation_runs WHERE state = ? AND next_at <= ? AND lease_until < ? ORDER BY next_at, id LIMIT ?`+r.s.dialect.SkipLocked(),
 			store.RunPending, Micros(now), Micros(now), n)
 		if err != nil {
 			return err
@@ -122,7 +122,7 @@ func (r runs) Claim(ctx context.Context, owner string, now, until time.Time, n i
 			return err
 		}
 		for _, id := range ids {
-			x, err := scanRun(tx.QueryRowContext(ctx, r.s.Q(`UPDATE remediation_runs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ? RETURNING `+runCols), owner, Micros(until), id))
+			x, err := scanRun(r.s.queryRowQ(ctx, tx, `UPDATE remediation_runs SET lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ? RETURNING `+runCols, owner, Micros(until), id))
 			if err != nil {
 				return err
 			}
@@ -137,37 +137,39 @@ func (r runs) Claim(ctx context.Context, owner string, now, until time.Time, n i
 }
 
 func (r runs) Advance(ctx context.Context, owner string, x store.Run, st *store.Step) error {
-	err := r.s.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, r.s.Q(`UPDATE remediation_runs SET state = ?, outcome = ?, summary = ?, target = ?, error = ?, data = ?, next_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?
-			WHERE id = ? AND lease_owner = ? AND state <> ?`),
-			x.State, x.Outcome, x.Summary, x.Target, x.Error, x.Data, Micros(x.NextAt), x.LeaseOwner, Micros(x.LeaseUntil), Micros(x.UpdatedAt),
-			x.ID, owner, store.RunCanceled)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("run %s is no longer leased to %s or was cancelled: %w", x.ID, owner, store.ErrConflict)
-		}
-		if st == nil {
-			return nil
-		}
-		if st.Input == nil {
-			st.Input = []byte("null")
-		}
-		if st.Output == nil {
-			st.Output = []byte("null")
-		}
-		_, err = tx.ExecContext(ctx, r.s.Q(`INSERT INTO remediation_steps (run_id, seq, name, status, input, output, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			x.ID, st.Seq, st.Name, st.Status, st.Input, st.Output, st.Error, Micros(st.StartedAt), Micros(st.FinishedAt))
-		if err != nil && r.s.dialect.IsUniqueViolation(err) {
-			return fmt.Errorf("step %d of run %s is already recorded: %w", st.Seq, x.ID, store.ErrConflict)
-		}
-		return err
-	})
+	err := r.s.write(ctx, func(tx *sql.Tx) error { return r.advanceTx(ctx, tx, owner, x, st) })
 	if err != nil {
 		return fmt.Errorf("advance run %s: %w", x.ID, err)
 	}
 	return nil
+}
+
+func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.Run, st *store.Step) error {
+	res, err := r.s.execQ(ctx, tx, `UPDATE remediation_runs SET state = ?, outcome = ?, summary = ?, target = ?, error = ?, data = ?, next_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND state <> ?`,
+		x.State, x.Outcome, x.Summary, x.Target, x.Error, x.Data, Micros(x.NextAt), x.LeaseOwner, Micros(x.LeaseUntil), Micros(x.UpdatedAt),
+		x.ID, owner, store.RunCanceled)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("run %s is no longer leased to %s or was cancelled: %w", x.ID, owner, store.ErrConflict)
+	}
+	if st == nil {
+		return nil
+	}
+	if st.Input == nil {
+		st.Input = []byte("null")
+	}
+	if st.Output == nil {
+		st.Output = []byte("null")
+	}
+	_, err = r.s.execQ(ctx, tx, `INSERT INTO remediation_steps (run_id, seq, name, status, input, output, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		x.ID, st.Seq, st.Name, st.Status, st.Input, st.Output, st.Error, Micros(st.StartedAt), Micros(st.FinishedAt))
+	if err != nil && r.s.dialect.IsUniqueViolation(err) {
+		return fmt.Errorf("step %d of run %s is already recorded: %w", st.Seq, x.ID, store.ErrConflict)
+	}
+	return err
 }
 
 func (r runs) transition(ctx context.Context, id, what, set string, from []string, args ...any) (store.Run, error) {
@@ -177,7 +179,14 @@ func (r runs) transition(ctx context.Context, id, what, set string, from []strin
 	for _, f := range from {
 		all = append(all, f)
 	}
-	res, err := r.s.db.ExecContext(ctx, r.s.Q(`UPDATE remediation_runs SET `+set+` WHERE id = ? AND state IN (`+marks+`)`), all...)
+	var n int64
+	err := r.s.write(ctx, func(tx *sql.Tx) error {
+		res, err := r.s.execQ(ctx, tx, `UPDATE remediation_runs SET `+set+` WHERE id = ? AND state IN (`+marks+`)`, all...)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
 	if err != nil {
 		return store.Run{}, fmt.Errorf("%s run %s: %w", what, id, err)
 	}
@@ -185,7 +194,7 @@ func (r runs) transition(ctx context.Context, id, what, set string, from []strin
 	if gerr != nil {
 		return x, fmt.Errorf("%s run: %w", what, gerr)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return x, fmt.Errorf("%s run %s: it is %s: %w", what, id, x.State, store.ErrConflict)
 	}
 	return x, nil
@@ -204,34 +213,35 @@ func (r runs) Cancel(ctx context.Context, id, by string, at time.Time) (store.Ru
 func (r runs) Qualify(ctx context.Context, q store.QualifyRequest) (int, bool, error) {
 	var n int
 	var ok bool
-	err := r.s.Tx(ctx, func(tx *sql.Tx) error {
+	err := r.s.write(ctx, func(tx *sql.Tx) error {
 		// Serialise qualifications with guard decisions on the '*' row.
-		if _, err := tx.ExecContext(ctx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`); err != nil {
+		if _, err := r.s.execQ(ctx, tx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, r.s.Q(`INSERT INTO remediation_hits (policy, entity, occurrence_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		if _, err := r.s.execQ(ctx, tx, `INSERT INTO remediation_hits (policy, entity, occurrence_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 			q.Policy, q.Entity, q.OccurrenceID, Micros(q.At)); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, r.s.Q(`SELECT COUNT(*) FROM remediation_hits WHERE policy = ? AND entity = ? AND consumed_by = ?`),
+		if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(*) FROM remediation_hits WHERE policy = ? AND entity = ? AND consumed_by = ?`,
 			q.Policy, q.Entity, q.RunID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			ok = true
-			return nil
+			return r.then(ctx, tx, q.Owner, q.Then, n, ok)
 		}
-		if err := tx.QueryRowContext(ctx, r.s.Q(`SELECT COUNT(*) FROM remediation_hits WHERE policy = ? AND entity = ? AND at >= ? AND consumed_by = ''`),
+		if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(*) FROM remediation_hits WHERE policy = ? AND entity = ? AND at >= ? AND consumed_by = ''`,
 			q.Policy, q.Entity, Micros(q.Since)).Scan(&n); err != nil {
 			return err
 		}
-		if n < q.Need {
-			return nil
+		if n >= q.Need {
+			ok = true
+			if _, err := r.s.execQ(ctx, tx, `UPDATE remediation_hits SET consumed_by = ? WHERE policy = ? AND entity = ? AND at >= ? AND consumed_by = ''`,
+				q.RunID, q.Policy, q.Entity, Micros(q.Since)); err != nil {
+				return err
+			}
 		}
-		ok = true
-		_, err := tx.ExecContext(ctx, r.s.Q(`UPDATE remediation_hits SET consumed_by = ? WHERE policy = ? AND entity = ? AND at >= ? AND consumed_by = ''`),
-			q.RunID, q.Policy, q.Entity, Micros(q.Since))
-		return err
+		return r.then(ctx, tx, q.Owner, q.Then, n, ok)
 	})
 	if err != nil {
 		return 0, false, fmt.Errorf("qualify %s on %s: %w", q.Policy, q.Entity, err)
@@ -239,55 +249,76 @@ func (r runs) Qualify(ctx context.Context, q store.QualifyRequest) (int, bool, e
 	return n, ok, nil
 }
 
+func (r runs) then(ctx context.Context, tx *sql.Tx, owner string, then func(int, bool) (store.Run, *store.Step), n int, ok bool) error {
+	if then == nil {
+		return nil
+	}
+	x, st := then(n, ok)
+	return r.advanceTx(ctx, tx, owner, x, st)
+}
+
 func (r runs) Guard(ctx context.Context, g store.GuardRequest) (store.GuardResult, error) {
 	var out store.GuardResult
-	err := r.s.Tx(ctx, func(tx *sql.Tx) error {
-		// Serialise every guard decision on the '*' row.
-		if _, err := tx.ExecContext(ctx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`); err != nil {
+	err := r.s.write(ctx, func(tx *sql.Tx) error {
+		if err := r.guardTx(ctx, tx, g, &out); err != nil {
 			return err
 		}
-		var done int
-		if err := tx.QueryRowContext(ctx, r.s.Q(`SELECT COUNT(*) FROM remediation_actions WHERE run_id = ?`), g.RunID).Scan(&done); err != nil {
-			return err
-		}
-		if done > 0 {
-			out = store.GuardResult{Allowed: true}
+		if g.Then == nil {
 			return nil
 		}
-		var holder string
-		var acted int64
-		err := tx.QueryRowContext(ctx, r.s.Q(`SELECT run_id, acted_at FROM remediation_guards WHERE key = ?`), g.Key).Scan(&holder, &acted)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if err == nil && g.Cooldown > 0 && Time(acted).Add(g.Cooldown).After(g.Now) {
-			out = store.GuardResult{Reason: "cooldown", HeldBy: holder, Until: Time(acted).Add(g.Cooldown)}
-			return nil
-		}
-		if g.RateLimit > 0 {
-			var n int
-			if err := tx.QueryRowContext(ctx, r.s.Q(`SELECT COUNT(*) FROM remediation_actions WHERE acted_at > ?`), Micros(g.Now.Add(-g.RateWindow))).Scan(&n); err != nil {
-				return err
-			}
-			if n >= g.RateLimit {
-				out = store.GuardResult{Reason: "rate-limit"}
-				return nil
-			}
-		}
-		if _, err := tx.ExecContext(ctx, r.s.Q(`INSERT INTO remediation_guards (key, run_id, acted_at) VALUES (?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, acted_at = excluded.acted_at`), g.Key, g.RunID, Micros(g.Now)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, r.s.Q(`INSERT INTO remediation_actions (run_id, key, acted_at) VALUES (?, ?, ?)`), g.RunID, g.Key, Micros(g.Now)); err != nil {
-			return err
-		}
-		out = store.GuardResult{Allowed: true}
-		return nil
+		x, st := g.Then(out)
+		return r.advanceTx(ctx, tx, g.Owner, x, st)
 	})
 	if err != nil {
 		return out, fmt.Errorf("guard %s for run %s: %w", g.Key, g.RunID, err)
 	}
 	return out, nil
+}
+
+func (r runs) guardTx(ctx context.Context, tx *sql.Tx, g store.GuardRequest, outp *store.GuardResult) error {
+	var out store.GuardResult
+	defer func() { *outp = out }()
+	// Serialise every guard decision on the '*' row.
+	if _, err := r.s.execQ(ctx, tx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`); err != nil {
+		return err
+	}
+	var done int
+	if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(*) FROM remediation_actions WHERE run_id = ?`, g.RunID).Scan(&done); err != nil {
+		return err
+	}
+	if done > 0 {
+		out = store.GuardResult{Allowed: true}
+		return nil
+	}
+	var holder string
+	var acted int64
+	err := r.s.queryRowQ(ctx, tx, `SELECT run_id, acted_at FROM remediation_guards WHERE key = ?`, g.Key).Scan(&holder, &acted)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if err == nil && g.Cooldown > 0 && Time(acted).Add(g.Cooldown).After(g.Now) {
+		out = store.GuardResult{Reason: "cooldown", HeldBy: holder, Until: Time(acted).Add(g.Cooldown)}
+		return nil
+	}
+	if g.RateLimit > 0 {
+		var n int
+		if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(*) FROM remediation_actions WHERE acted_at > ?`, Micros(g.Now.Add(-g.RateWindow))).Scan(&n); err != nil {
+			return err
+		}
+		if n >= g.RateLimit {
+			out = store.GuardResult{Reason: "rate-limit"}
+			return nil
+		}
+	}
+	if _, err := r.s.execQ(ctx, tx, `INSERT INTO remediation_guards (key, run_id, acted_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET run_id = excluded.run_id, acted_at = excluded.acted_at`, g.Key, g.RunID, Micros(g.Now)); err != nil {
+		return err
+	}
+	if _, err := r.s.execQ(ctx, tx, `INSERT INTO remediation_actions (run_id, key, acted_at) VALUES (?, ?, ?)`, g.RunID, g.Key, Micros(g.Now)); err != nil {
+		return err
+	}
+	out = store.GuardResult{Allowed: true}
+	return nil
 }
 
 func (r runs) Counts(ctx context.Context) (map[[2]string]int, error) {

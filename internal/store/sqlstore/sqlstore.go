@@ -44,6 +44,8 @@ type DB struct {
 	runs     runs
 	params   params
 	catalog  catalogStore
+	batch    writeBatcher
+	stmts    stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
