@@ -135,13 +135,19 @@ func (e *Engine) Submit(ctx context.Context, p problem.Problem) (problem.Receipt
 		return problem.Receipt{}, fmt.Errorf("encode problem: %w", err)
 	}
 	var runs []store.Run
+	var data []byte
 	for _, pol := range e.policies.Load().Policies {
 		if !pol.Match.Evaluate(p, true).OK {
 			continue
 		}
+		if data == nil {
+			// The run carries the problem as delivered, so that it need
+			// not read it back.
+			data = mustJSON(runData{Problem: &p})
+		}
 		runs = append(runs, store.Run{
 			ID: store.NewID("run", now), Policy: pol.Name, Mode: string(pol.Mode), State: store.RunPending,
-			Data: []byte("{}"), NextAt: now, CreatedAt: now, UpdatedAt: now,
+			Data: data, NextAt: now, CreatedAt: now, UpdatedAt: now,
 		})
 	}
 	rec := store.ProblemRecord{ID: store.NewID("prb", now), Source: p.Source, ExternalID: p.ExternalID, Title: p.Title,
