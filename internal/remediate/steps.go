@@ -269,7 +269,10 @@ func (e *Engine) decide(ctx context.Context, x *exec) (stepResult, error) {
 	plan.FromVersion, plan.Format = latest.ID, latest.Format
 	ed, err := e.editor(latest.Format)
 	if err != nil {
-		return stepResult{}, err
+		x.w.Outcome = OutcomeUnresolved
+		x.w.Summary = fmt.Sprintf("cannot edit %s %s: %v", plan.Product, latest.ID, err)
+		plan.Reason = x.w.Summary
+		return stepResult{status: "ok", output: plan, next: StepReport}, nil
 	}
 	cur, err := ed.InstanceType(latest.Template, plan.LogicalID)
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 // goroutines write at once, the first becomes the leader, runs its write
 // and every write queued meanwhile in one transaction, each under its own
 // savepoint (so one write's error rolls back only that write), commits
-// once, and hands leadership to the next waiting writer. Each caller
+// once, repeats while writes are waiting (a few rounds at most), then hands
+// leadership to the next waiting writer. Each caller
 // returns only after the commit that holds its write, so durability is
 // unchanged; only the number of fsyncs drops. No goroutine is started.
 type writeBatcher struct {
@@ -27,8 +28,11 @@ type writeItem struct {
 	lead chan struct{}
 }
 
-// maxBatch bounds one transaction.
-const maxBatch = 128
+// maxBatch bounds one transaction; leadRounds the batches one leader commits.
+const (
+	maxBatch   = 128
+	leadRounds = 8
+)
 
 // write runs fn in a transaction: on SQLite batched with concurrent writes,
 // on PostgreSQL (which commits concurrently) in a transaction of its own.
@@ -49,20 +53,26 @@ func (s *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			b.mu.Lock()
 		}
 	}
-	// Lead one batch; it includes it.
+	// it is pending (a leader hands over to the first waiting write, and a
+	// new leader's write is the only one), so the first batch holds it.
+	// Lead: commit batches until none is waiting (at most leadRounds, so
+	// that this caller is not held up for long), then hand over.
 	b.leading = true
-	n := min(len(b.pending), maxBatch)
-	batch := append([]*writeItem(nil), b.pending[:n]...)
-	b.pending = b.pending[n:]
-	b.mu.Unlock()
-
-	s.commitBatch(batch)
-
-	b.mu.Lock()
-	if len(b.pending) > 0 {
-		b.pending[0].lead <- struct{}{} // leading stays true: hand over
-	} else {
-		b.leading = false
+	for round := 0; ; round++ {
+		n := min(len(b.pending), maxBatch)
+		batch := append([]*writeItem(nil), b.pending[:n]...)
+		b.pending = b.pending[n:]
+		b.mu.Unlock()
+		s.commitBatch(batch)
+		b.mu.Lock()
+		if len(b.pending) == 0 {
+			b.leading = false
+			break
+		}
+		if round+1 >= leadRounds {
+			b.pending[0].lead <- struct{}{} // leading stays true: hand over
+			break
+		}
 	}
 	b.mu.Unlock()
 	return <-it.done
