@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/detect"
+	"github.com/tendhq/tend/internal/nab"
+)
+
+var _ = registerCommand(newNABCmd)
+
+func newNABCmd(_ *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "nab",
+		Short: "Run and score detectors on the Numenta Anomaly Benchmark",
+		Long: `Run tend's detectors over the Numenta Anomaly Benchmark (NAB v1.1) corpus and
+score results with NAB's rules. See docs/detection.md.
+
+  tend nab run   --corpus ../shared/nab --out results/tend
+  tend nab score --corpus ../shared/nab --results results/tend`,
+	}
+	cmd.AddCommand(newNABRunCmd(), newNABScoreCmd())
+	return cmd
+}
+
+func newNABRunCmd() *cobra.Command {
+	var corpusDir, outDir, name string
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run a detector over every corpus file and write NAB-layout results",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if corpusDir == "" || outDir == "" {
+				return fmt.Errorf("--corpus and --out are required")
+			}
+			if _, err := detect.New(name); err != nil {
+				return fmt.Errorf("--detector: %w", err)
+			}
+			c, err := nab.LoadCorpus(corpusDir)
+			if err != nil {
+				return fmt.Errorf("load corpus: %w", err)
+			}
+			bar := newProgress(cmd.ErrOrStderr(), "detect")
+			start := time.Now()
+			s, err := c.Run(cmd.Context(), nab.Named(name), workers, bar.update)
+			bar.finish()
+			if err != nil {
+				return err
+			}
+			elapsed := time.Since(start)
+			if err := c.WriteResults(outDir, s); err != nil {
+				return err
+			}
+			rows := 0
+			for _, f := range c.Files {
+				rows += f.Len()
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %d rows in %s (%.0f rows/s); results in %s\n",
+				name, len(c.Files), rows, elapsed.Round(time.Millisecond), float64(rows)/elapsed.Seconds(), outDir)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&corpusDir, "corpus", "", "NAB corpus directory (holds data/, labels/, config/)")
+	cmd.Flags().StringVar(&outDir, "out", "", "directory for results: <out>/<category>/<name>.csv")
+	cmd.Flags().StringVar(&name, "detector", detect.DefaultName, "detector: "+strings.Join(detect.Names(), ", "))
+	cmd.Flags().IntVar(&workers, "workers", 0, "files processed at once (0: one per CPU)")
+	return cmd
+}
+
+func newNABScoreCmd() *cobra.Command {
+	var corpusDir, resultsDir string
+	var threshold float64
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "score",
+		Short: "Score a results directory with NAB's rules",
+		Long: `Score a results directory with NAB's rules. Without --threshold, each profile's
+threshold is chosen by NAB's sweep over the whole corpus (in-sample, as NAB
+does); with --threshold, all three profiles use that one value.
+
+Results files need an anomaly_score column and one row per data row, at
+<results>/<category>/<name>.csv or NAB's <results>/<category>/<detector>_<name>.csv.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if corpusDir == "" || resultsDir == "" {
+				return fmt.Errorf("--corpus and --results are required")
+			}
+			fixed := cmd.Flags().Changed("threshold")
+			if fixed && (math.IsNaN(threshold) || math.IsInf(threshold, 0)) {
+				return fmt.Errorf("--threshold: want a finite number")
+			}
+			c, err := nab.LoadCorpus(corpusDir)
+			if err != nil {
+				return fmt.Errorf("load corpus: %w", err)
+			}
+			s, err := c.LoadResults(resultsDir)
+			if err != nil {
+				return err
+			}
+			var scores []nab.ProfileScore
+			for _, p := range c.Profiles {
+				var ps nab.ProfileScore
+				if fixed {
+					ps, err = c.ScoreAt(s, p, threshold)
+				} else {
+					ps, err = c.Optimize(s, p)
+				}
+				if err != nil {
+					return err
+				}
+				scores = append(scores, ps)
+			}
+			if asJSON {
+				return writeScoreJSON(cmd.OutOrStdout(), scores, fixed)
+			}
+			return writeScoreTables(cmd.OutOrStdout(), scores, fixed)
+		},
+	}
+	cmd.Flags().StringVar(&corpusDir, "corpus", "", "NAB corpus directory (holds data/, labels/, config/)")
+	cmd.Flags().StringVar(&resultsDir, "results", "", "results directory to score")
+	cmd.Flags().Float64Var(&threshold, "threshold", 0, "score every profile at this threshold instead of optimising it")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
+	return cmd
+}
+
+type profileJSON struct {
+	Threshold float64 `json:"threshold"`
+	Raw       float64 `json:"raw"`
+	Detected  int     `json:"windows_detected"`
+	Windows   int     `json:"windows"`
+	TP        int     `json:"tp"`
+	FP        int     `json:"fp"`
+	FN        int     `json:"fn"`
+	TN        int     `json:"tn"`
+}
+
+func writeScoreJSON(w io.Writer, scores []nab.ProfileScore, fixed bool) error {
+	out := map[string]any{}
+	details := map[string]profileJSON{}
+	thresholds := map[string]float64{}
+	for _, ps := range scores {
+		out[ps.Profile.Name] = ps.Score
+		thresholds[ps.Profile.Name] = ps.Threshold
+		details[ps.Profile.Name] = profileJSON{ps.Threshold, ps.Raw, ps.Detected, ps.Windows, ps.TP, ps.FP, ps.FN, ps.TN}
+	}
+	out["thresholds"] = thresholds
+	out["counts"] = details
+	out["threshold_optimised"] = !fixed
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error {
+	how := "optimised per profile (NAB sweep, in-sample)"
+	if fixed {
+		how = "fixed"
+	}
+	fmt.Fprintf(w, "Threshold: %s\n\n", how)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "profile\tthreshold\tscore\traw\twindows hit\tTP rows\tFP rows\tFN rows\tTN rows\t")
+	for _, ps := range scores {
+		fmt.Fprintf(tw, "%s\t%.6g\t%.2f\t%.3f\t%d/%d\t%d\t%d\t%d\t%d\t\n", ps.Profile.Name, ps.Threshold, ps.Score, ps.Raw,
+			ps.Detected, ps.Windows, ps.TP, ps.FP, ps.FN, ps.TN)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	type cat struct {
+		files, windows int
+		hit, fp        [3]int
+		raw            [3]float64
+	}
+	cats := map[string]*cat{}
+	for pi, ps := range scores {
+		for _, f := range ps.Files {
+			c := cats[f.File.Category]
+			if c == nil {
+				c = &cat{}
+				cats[f.File.Category] = c
+			}
+			if pi == 0 {
+				c.files++
+				c.windows += f.Windows
+			}
+			c.hit[pi] += f.Detected
+			c.fp[pi] += f.FP
+			c.raw[pi] += f.Raw
+		}
+	}
+	names := make([]string, 0, len(cats))
+	for n := range cats {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(w, "\nPer category (each profile at its threshold; score normalised within the category):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := "category\tfiles\twindows"
+	for _, ps := range scores {
+		head += "\t" + ps.Profile.Name + "\thit\tFP rows"
+	}
+	fmt.Fprintln(tw, head+"\t")
+	for _, n := range names {
+		c := cats[n]
+		line := fmt.Sprintf("%s\t%d\t%d", n, c.files, c.windows)
+		for pi, ps := range scores {
+			score := fmt.Sprintf("raw %.3f", c.raw[pi])
+			if c.windows > 0 {
+				null := -float64(c.windows) * ps.Profile.FNWeight
+				score = fmt.Sprintf("%.2f", nab.Normalize(c.raw[pi], null, float64(c.windows)*ps.Profile.TPWeight))
+			}
+			line += fmt.Sprintf("\t%s\t%d\t%d", score, c.hit[pi], c.fp[pi])
+		}
+		fmt.Fprintln(tw, line+"\t")
+	}
+	return tw.Flush()
+}
+
+// progress draws a one-line progress bar on a terminal, and nothing but a
+// final summary line elsewhere.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	tty   bool
+	label string
+	last  int
+	start time.Time
+	total int
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	tty := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			tty = true
+		}
+	}
+	return &progress{w: w, tty: tty, label: label, last: -1, start: time.Now()}
+}
+
+func (p *progress) update(done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.total = total
+	pct := done * 100 / max(total, 1)
+	if !p.tty || pct == p.last {
+		return
+	}
+	p.last = pct
+	const width = 30
+	fill := pct * width / 100
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d rows", p.label, strings.Repeat("█", fill), strings.Repeat("·", width-fill), pct, done, total)
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprintln(p.w)
+	}
+}

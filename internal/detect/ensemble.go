@@ -1,0 +1,310 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+var _ = register(DefaultName, func() Detector {
+	e, _ := NewEnsemble(DefaultConfig()) // DefaultConfig is valid (TestDefaultConfigValid)
+	return e
+})
+
+// Resolution is one pattern-novelty view of a series: values quantised into
+// Bins levels over the range seen so far, patterns of Order consecutive levels.
+type Resolution struct{ Bins, Order int }
+
+// Config holds the Ensemble detector's parameters. Start from DefaultConfig;
+// docs/detection.md explains each one.
+type Config struct {
+	// Warmup is the number of points learned from before any score is
+	// non-zero (the baselining period).
+	Warmup int
+	// BaselineRate is the EWMA rate of the level baseline and its mean
+	// absolute deviation (1/512: a memory of about 512 points).
+	BaselineRate float64
+	// Clip bounds, in deviations, how far one point can move the baseline,
+	// so outliers do not drag it.
+	Clip float64
+	// Novelty lists the level-novelty views.
+	Novelty [MaxResolutions]Resolution
+	// ShapeLen is the window (points) of the shape memory and ShapeRadius
+	// the distance (mean absolute difference, in units of the range seen so
+	// far) within which a window matches a learned shape.
+	ShapeLen    int
+	ShapeRadius float64
+	// ExcessScale converts how far a value lies beyond the range seen so
+	// far (as a fraction of that range) into surprise: log(1 + x·ExcessScale).
+	ExcessScale float64
+	// HistoryPenalty (γ) demands stronger evidence from a longer history:
+	// the evidence is −log10(p) − γ·log10(n), so alerts per series grow
+	// like n^(1−γ) rather than n.
+	HistoryPenalty float64
+	// AlertEvidence is the evidence, in decades, at which the score reaches
+	// DefaultThreshold (0.5); Span is the evidence that moves the score from
+	// 0.5 to 1.
+	AlertEvidence, Span float64
+	// Confirm caps, in decades, how much evidence a single point can carry
+	// beyond what the previous point showed: a lone blip is discounted, a
+	// sustained change is not.
+	Confirm float64
+	// Refractory is the number of points after an alert during which the
+	// score stays 0 (one alert per incident); it is at least
+	// RefractoryFrac × the points seen so far.
+	Refractory     int
+	RefractoryFrac float64
+	// Relearn speeds the baseline towards the new level after an alert:
+	// its rate is at least Relearn/(k+2) k points after the alert.
+	Relearn float64
+}
+
+// MaxResolutions is the number of level-novelty views.
+const MaxResolutions = 2
+
+// DefaultConfig returns the parameters tend ships with.
+func DefaultConfig() Config {
+	return Config{
+		Warmup:         150,
+		BaselineRate:   1.0 / 512,
+		Clip:           4,
+		Novelty:        [MaxResolutions]Resolution{{Bins: 8, Order: 1}, {Bins: 12, Order: 1}},
+		ShapeLen:       12,
+		ShapeRadius:    0.1,
+		ExcessScale:    10,
+		HistoryPenalty: 0.8,
+		AlertEvidence:  0.5,
+		Span:           5,
+		Confirm:        0.5,
+		Refractory:     100,
+		RefractoryFrac: 0.02,
+		Relearn:        0.25,
+	}
+}
+
+// The experts whose evidence the Ensemble multiplies.
+const (
+	expLevel  = iota // distance from the robust baseline, in deviations
+	expExcess        // distance beyond the range seen so far
+	expShape         // distance to the nearest learned shape
+	expNovel         // first of MaxResolutions pattern-novelty experts
+	nExperts  = expNovel + MaxResolutions
+)
+
+type ensembleState struct {
+	N          int64
+	Lo, Hi     float64
+	Base       baseline
+	SinceAlert int64
+	PrevLP     float64
+	Nov        [MaxResolutions]novelty
+	Calib      [nExperts]calib
+	Shape      shapeMem
+}
+
+// Ensemble is tend's default detector ("tend"). Each point is judged by five
+// experts — distance from a robust baseline, excursion beyond the range seen
+// so far, never-seen levels at two resolutions, and distance from the
+// nearest learned shape of the last few points. Each expert's surprise is
+// calibrated against that expert's own history into a tail probability; the
+// probabilities are multiplied, discounted for the length of the history,
+// and mapped to a score. After an alert the score stays 0 for a refractory
+// period while the baseline relearns. docs/detection.md has the details.
+type Ensemble struct {
+	cfg Config
+	st  ensembleState
+	sur [nExperts]float64
+	// logP is each expert's log10 tail probability for the latest point.
+	logP [nExperts]float64
+}
+
+var _ Detector = (*Ensemble)(nil)
+
+// NewEnsemble returns an Ensemble detector with cfg, or an error naming the
+// first invalid parameter.
+func NewEnsemble(cfg Config) (*Ensemble, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Ensemble{cfg: cfg}
+	e.st.SinceAlert = math.MaxInt32
+	return e, nil
+}
+
+// Validate reports the first parameter outside its range.
+func (c Config) Validate() error {
+	bad := func(field, why string) error { return fmt.Errorf("detector config: %s %s", field, why) }
+	pos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	switch {
+	case c.Warmup < 0:
+		return bad("Warmup", "must be ≥ 0")
+	case !pos(c.BaselineRate) || c.BaselineRate > 1:
+		return bad("BaselineRate", "must be in (0, 1]")
+	case !pos(c.Clip):
+		return bad("Clip", "must be > 0")
+	case c.ShapeLen < 2 || c.ShapeLen > maxShapeLen:
+		return bad("ShapeLen", fmt.Sprintf("must be in [2, %d]", maxShapeLen))
+	case !pos(c.ShapeRadius):
+		return bad("ShapeRadius", "must be > 0")
+	case !pos(c.ExcessScale):
+		return bad("ExcessScale", "must be > 0")
+	case math.IsNaN(c.HistoryPenalty) || c.HistoryPenalty < 0 || c.HistoryPenalty > 1:
+		return bad("HistoryPenalty", "must be in [0, 1]")
+	case math.IsNaN(c.AlertEvidence) || math.IsInf(c.AlertEvidence, 0):
+		return bad("AlertEvidence", "must be finite")
+	case !pos(c.Span):
+		return bad("Span", "must be > 0")
+	case !pos(c.Confirm):
+		return bad("Confirm", "must be > 0")
+	case c.Refractory < 0:
+		return bad("Refractory", "must be ≥ 0")
+	case math.IsNaN(c.RefractoryFrac) || c.RefractoryFrac < 0 || c.RefractoryFrac > 1:
+		return bad("RefractoryFrac", "must be in [0, 1]")
+	case math.IsNaN(c.Relearn) || c.Relearn < 0 || c.Relearn > 2:
+		return bad("Relearn", "must be in [0, 2]")
+	}
+	for i, r := range c.Novelty {
+		if r.Bins < 1 || r.Bins > 256 || r.Order < 1 || r.Order > 4 {
+			return bad(fmt.Sprintf("Novelty[%d]", i), "needs Bins in [1, 256] and Order in [1, 4]")
+		}
+	}
+	return nil
+}
+
+// Observe implements Detector.
+func (e *Ensemble) Observe(_ time.Time, v float64) Result {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return Result{}
+	}
+	s, c := &e.st, &e.cfg
+	s.N++
+	if s.N == 1 {
+		s.Lo, s.Hi = v, v
+		s.Base.init(v)
+		return Result{}
+	}
+	rng := s.Hi - s.Lo
+	eps := 1e-3*rng + 1e-9*math.Abs(v) + 1e-12
+	dev := math.Max(s.Base.Dev, eps)
+	z := (v - s.Base.Mean) / dev
+	e.sur[expLevel] = math.Abs(z)
+	e.sur[expExcess] = 0
+	if rng > 0 {
+		if ex := math.Max(v-s.Hi, s.Lo-v) / rng; ex > 0 {
+			e.sur[expExcess] = math.Log1p(ex * c.ExcessScale)
+		}
+	}
+	s.Lo, s.Hi = math.Min(s.Lo, v), math.Max(s.Hi, v)
+	for i, r := range c.Novelty {
+		e.sur[expNovel+i] = s.Nov[i].observe(v, s.Lo, s.Hi, r.Bins, r.Order, c.Warmup, s.N)
+	}
+	e.sur[expShape] = s.Shape.observe(v, s.Lo, s.Hi, c.ShapeLen, c.ShapeRadius)
+	s.Base.update(v, c.BaselineRate, c.Clip, eps, s.N)
+	if s.SinceAlert < int64(c.Refractory) {
+		a := math.Min(1, c.Relearn/float64(s.SinceAlert+2))
+		s.Base.Mean += a * (v - s.Base.Mean)
+	}
+
+	// Calibrate each expert against its own history and combine.
+	logP := 0.0
+	learn := s.N > int64(c.Warmup)/4
+	for i := range e.sur {
+		b := s.Calib[i].bin(e.sur[i])
+		e.logP[i] = s.Calib[i].log10Tail(b)
+		logP += e.logP[i]
+		if learn {
+			s.Calib[i].add(b)
+		}
+	}
+	lp := -logP - c.HistoryPenalty*math.Log10(float64(s.Calib[expLevel].Tail[0])+1)
+	lp, s.PrevLP = math.Max(math.Min(lp, s.PrevLP), lp-c.Confirm), lp
+
+	if s.N <= int64(c.Warmup) {
+		return Result{}
+	}
+	s.SinceAlert++
+	if s.SinceAlert <= int64(c.Refractory) || float64(s.SinceAlert) <= c.RefractoryFrac*float64(s.N) {
+		return Result{}
+	}
+	score := math.Max(0, math.Min(1, DefaultThreshold+(lp-c.AlertEvidence)/c.Span))
+	if score < DefaultThreshold {
+		return Result{Score: score}
+	}
+	s.SinceAlert = 0
+	return Result{Score: score, Reason: e.reason(v, z)}
+}
+
+// reason names the expert with the strongest evidence. It runs only for
+// alerts, so its allocation stays off the hot path.
+func (e *Ensemble) reason(v, z float64) string {
+	best := 0
+	for i := range e.logP {
+		if e.logP[i] < e.logP[best] {
+			best = i
+		}
+	}
+	var b []byte
+	switch {
+	case best == expLevel:
+		b = strconv.AppendFloat(b, math.Abs(z), 'f', 1, 64)
+		if z >= 0 {
+			b = append(b, "σ above the baseline"...)
+		} else {
+			b = append(b, "σ below the baseline"...)
+		}
+	case best == expExcess && v >= e.st.Hi:
+		b = append(b, "value above the highest seen before"...)
+	case best == expExcess:
+		b = append(b, "value below the lowest seen before"...)
+	case best == expShape:
+		b = append(b, "shape never seen before"...)
+	case e.cfg.Novelty[best-expNovel].Order == 1:
+		b = append(b, "value at a level never seen before"...)
+	default:
+		b = append(b, "pattern of levels never seen before"...)
+	}
+	b = append(b, " (p≈"...)
+	b = strconv.AppendFloat(b, math.Pow(10, e.logP[best]), 'g', 2, 64)
+	b = append(b, ')')
+	return string(b)
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
+// learned state (not the configuration), 3,630 bytes.
+func (e *Ensemble) MarshalBinary() ([]byte, error) {
+	return marshalState(DefaultName, 1, &e.st)
+}
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler. The receiver must
+// have the configuration the snapshot was taken with.
+func (e *Ensemble) UnmarshalBinary(data []byte) error {
+	var st ensembleState
+	if err := unmarshalState(data, DefaultName, 1, &st); err != nil {
+		return err
+	}
+	if err := st.validate(); err != nil {
+		return err
+	}
+	e.st = st
+	return nil
+}
+
+func (s *ensembleState) validate() error {
+	fs := []float64{s.Lo, s.Hi, s.Base.Mean, s.Base.Dev, s.PrevLP}
+	for _, nv := range s.Nov {
+		fs = append(fs, nv.QLo, nv.QW, nv.Rate)
+		if nv.QW < 0 || nv.Rate < 0 || nv.Rate > 1 {
+			return fmt.Errorf("%w: novelty state out of range", ErrSnapshot)
+		}
+	}
+	for _, f := range fs {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("%w: non-finite value", ErrSnapshot)
+		}
+	}
+	if s.N < 0 || s.Lo > s.Hi || s.Base.Dev < 0 {
+		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)
+	}
+	return nil
+}
