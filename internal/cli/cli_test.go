@@ -10,7 +10,7 @@ import (
 )
 
 // run executes tend in-process with args and the given environment.
-func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
@@ -28,7 +28,7 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 func TestAPIKeyLifecycle(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"TEND_DATA_DIR": dir}
-	code, out, errOut := run(t, env, "apikey", "create", "--name", "ops")
+	code, out, errOut := runCLI(t, env, "apikey", "create", "--name", "ops")
 	if code != 0 {
 		t.Fatalf("create: %d %s", code, errOut)
 	}
@@ -37,22 +37,22 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		t.Fatalf("create printed %q / %q", out, errOut)
 	}
 	id := strings.SplitN(key, "_", 3)[1]
-	_, out, _ = run(t, env, "apikey", "list")
+	_, out, _ = runCLI(t, env, "apikey", "list")
 	if !strings.Contains(out, id) || !strings.Contains(out, "ops") || !strings.Contains(out, "active") || strings.Contains(out, key) {
 		t.Fatalf("list = %q", out)
 	}
-	if code, _, errOut := run(t, env, "apikey", "revoke", id); code != 0 {
+	if code, _, errOut := runCLI(t, env, "apikey", "revoke", id); code != 0 {
 		t.Fatalf("revoke: %s", errOut)
 	}
-	_, out, _ = run(t, env, "apikey", "list")
+	_, out, _ = runCLI(t, env, "apikey", "list")
 	if !strings.Contains(out, "revoked") {
 		t.Fatalf("list after revoke = %q", out)
 	}
-	code, _, errOut = run(t, env, "apikey", "revoke", "nosuchkey")
+	code, _, errOut = runCLI(t, env, "apikey", "revoke", "nosuchkey")
 	if code == 0 || !strings.Contains(errOut, "no API key with ID") {
 		t.Fatalf("revoke missing = %d %q", code, errOut)
 	}
-	code, _, errOut = run(t, env, "apikey", "create")
+	code, _, errOut = runCLI(t, env, "apikey", "create")
 	if code == 0 || !strings.Contains(errOut, "name") {
 		t.Fatalf("create without name = %d %q", code, errOut)
 	}
@@ -62,7 +62,7 @@ func TestConfigValidate(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	os.WriteFile(good, []byte("server:\n  listen: 127.0.0.1:9999\nstore:\n  url: postgres://u:hunter2@db/tend\n"), 0o600)
-	code, out, errOut := run(t, nil, "config", "validate", good)
+	code, out, errOut := runCLI(t, nil, "config", "validate", good)
 	if code != 0 || !strings.Contains(out, "is valid") || !strings.Contains(out, "127.0.0.1:9999") {
 		t.Fatalf("validate good = %d %q %q", code, out, errOut)
 	}
@@ -71,7 +71,7 @@ func TestConfigValidate(t *testing.T) {
 	}
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("server:\n  listen: 127.0.0.1:9999\n  colour: blue\n"), 0o600)
-	code, _, errOut = run(t, nil, "config", "validate", bad)
+	code, _, errOut = runCLI(t, nil, "config", "validate", bad)
 	if code == 0 || !strings.Contains(errOut, "bad.yaml:3: unknown key \"colour\" in server") {
 		t.Fatalf("validate bad = %d %q", code, errOut)
 	}
@@ -95,7 +95,7 @@ func TestServeBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errOut := run(t, tt.env, tt.args...)
+			code, _, errOut := runCLI(t, tt.env, tt.args...)
 			if code == 0 || !strings.Contains(errOut, tt.want) {
 				t.Fatalf("exit %d, stderr %q; want non-zero and %q", code, errOut, tt.want)
 			}
@@ -110,7 +110,7 @@ func TestServeBadInput(t *testing.T) {
 }
 
 func TestMigrate(t *testing.T) {
-	code, out, errOut := run(t, map[string]string{"TEND_DATA_DIR": t.TempDir()}, "migrate")
+	code, out, errOut := runCLI(t, map[string]string{"TEND_DATA_DIR": t.TempDir()}, "migrate")
 	if code != 0 || !strings.Contains(out, "schema version") || !strings.Contains(out, "0001") {
 		t.Fatalf("migrate = %d %q %q", code, out, errOut)
 	}
@@ -118,12 +118,12 @@ func TestMigrate(t *testing.T) {
 
 func TestHelpHasExamples(t *testing.T) {
 	for _, args := range [][]string{{"serve", "--help"}, {"apikey", "create", "--help"}, {"migrate", "--help"}} {
-		code, out, _ := run(t, nil, args...)
+		code, out, _ := runCLI(t, nil, args...)
 		if code != 0 || !strings.Contains(out, "Examples:") {
 			t.Errorf("%v: no examples in help: %s", args, out)
 		}
 	}
-	if code, out, _ := run(t, nil, "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
+	if code, out, _ := runCLI(t, nil, "completion", "bash"); code != 0 || !strings.Contains(out, "bash completion") {
 		t.Error("no bash completion")
 	}
 }
