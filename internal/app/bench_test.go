@@ -93,9 +93,7 @@ func benchRemediation(b *testing.B, rate int) {
 	hosts := b.N
 	fake := &fakeDynatrace{comments: map[string][]remediate.Comment{}, at: map[string]time.Time{}}
 	remediationMonitors[problem.SourceDynatrace] = func(context.Context, *App) (remediate.Monitor, error) { return fake, nil }
-	remediationEditors[catalog.FormatCFNYAML] = lineEditor{}
 	defer delete(remediationMonitors, problem.SourceDynatrace)
-	defer delete(remediationEditors, catalog.FormatCFNYAML)
 
 	cfg := config.Default()
 	cfg.DataDir = b.TempDir()

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,23 +18,6 @@ import (
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/logging"
 )
-
-// lineEditor is a test editor replacing the first "InstanceType: x" line;
-// the real CloudFormation and Terraform editors live in internal/catalog.
-type lineEditor struct{}
-
-var itLine = regexp.MustCompile(`(?m)^(\s*InstanceType:\s*)(\S+)\s*$`)
-
-func (lineEditor) InstanceType(tmpl []byte, _ string) (string, error) {
-	if m := itLine.FindSubmatch(tmpl); m != nil {
-		return string(m[2]), nil
-	}
-	return "", fmt.Errorf("no InstanceType")
-}
-
-func (lineEditor) SetInstanceType(tmpl []byte, _ string, t string) ([]byte, error) {
-	return itLine.ReplaceAll(tmpl, []byte("${1}"+t)), nil
-}
 
 const e2ePolicy = `name: upsize-on-cpu-saturation
 match:
@@ -70,8 +52,6 @@ type e2e struct {
 
 func startE2E(t *testing.T) *e2e {
 	t.Helper()
-	remediationEditors[catalog.FormatCFNYAML] = lineEditor{}
-	t.Cleanup(func() { delete(remediationEditors, catalog.FormatCFNYAML) })
 	ctx := context.Background()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()

@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tendhq/tend/internal/app"
 	"github.com/tendhq/tend/internal/catalog"
 	"github.com/tendhq/tend/internal/catalog/embedded"
-	"github.com/tendhq/tend/internal/remediate"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite"
 )
@@ -34,7 +32,7 @@ func (lineEditor) SetInstanceType(b []byte, _ string, t string) ([]byte, error) 
 
 func must(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
-	code, out, errOut := run(t, env, args...)
+	code, out, errOut := runCLI(t, env, args...)
 	if code != 0 {
 		t.Fatalf("tend %s: exit %d: %s", strings.Join(args, " "), code, errOut)
 	}
@@ -43,7 +41,7 @@ func must(t *testing.T, env map[string]string, args ...string) string {
 
 func fails(t *testing.T, env map[string]string, want string, args ...string) {
 	t.Helper()
-	code, _, errOut := run(t, env, args...)
+	code, _, errOut := runCLI(t, env, args...)
 	if code == 0 || !strings.Contains(errOut, want) {
 		t.Fatalf("tend %s = %d %q, want failure mentioning %q", strings.Join(args, " "), code, errOut, want)
 	}
@@ -107,8 +105,6 @@ func TestParamAndCatalog(t *testing.T) {
 }
 
 func TestPolicyCommands(t *testing.T) {
-	templateEditors = func() remediate.Editors { return remediate.Editors{catalog.FormatCFNYAML: lineEditor{}} }
-	defer func() { templateEditors = app.TemplateEditors }()
 	dir := t.TempDir()
 	env := map[string]string{"TEND_DATA_DIR": dir}
 	pols := filepath.Join("testdata", "remediation", "policies")
