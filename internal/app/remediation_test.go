@@ -15,6 +15,7 @@ import (
 
 	"github.com/tendhq/tend/internal/catalog"
 	"github.com/tendhq/tend/internal/catalog/embedded"
+	"github.com/tendhq/tend/internal/catalog/gitcatalog"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/logging"
 )
@@ -50,7 +51,7 @@ type e2e struct {
 	key  string
 }
 
-func startE2E(t *testing.T) *e2e {
+func startE2E(t *testing.T, edit ...func(*config.Config)) *e2e {
 	t.Helper()
 	ctx := context.Background()
 	cfg := config.Default()
@@ -61,11 +62,19 @@ func startE2E(t *testing.T) *e2e {
 	if err := os.WriteFile(filepath.Join(cfg.Remediation.PolicyDir, "upsize.yaml"), []byte(e2ePolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range edit {
+		f(&cfg)
+	}
 	a, err := New(ctx, &cfg, Options{Logger: logging.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat := embedded.New(a.store.Catalog(), nil)
+	var cat catalog.Catalog = embedded.New(a.store.Catalog(), nil)
+	if cfg.Remediation.Catalog == "git" {
+		if cat, err = gitcatalog.Open(ctx, gitcatalog.Config{Dir: filepath.Join(cfg.DataDir, "catalog.git")}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := cat.Publish(ctx, "workstation", catalog.Publish{Format: catalog.FormatCFNYAML,
 		Template: []byte("Resources:\n  WS:\n    Type: AWS::EC2::Instance\n    Properties:\n      InstanceType: t3.small\n")}); err != nil {
 		t.Fatal(err)
@@ -264,5 +273,29 @@ func TestIntakeErrors(t *testing.T) {
 	code, out = e.post("/v1/problems", `{"external_id":"ins-1","state":"OPEN","title":"memory leak","event_type":"MEMORY_SATURATION"}`, "X-API-Key", e.key)
 	if code != 202 || out["problem_id"] == "" {
 		t.Fatalf("native: %d %v", code, out)
+	}
+}
+
+// TestRemediationGitCatalog runs the seed scenario against the git catalog:
+// the new version is a commit and a tag in the repository.
+func TestRemediationGitCatalog(t *testing.T) {
+	e := startE2E(t, func(c *config.Config) { c.Remediation.Catalog = "git" })
+	for _, pid := range []string{"-201_1V2", "-202_1V2", "-203_1V2"} {
+		if code, out := e.post("/v1/webhooks/dynatrace", dtPayload(pid), "X-API-Key", e.key); code != http.StatusAccepted {
+			t.Fatalf("webhook: %d %v", code, out)
+		}
+	}
+	e.waitRunsDone(3)
+	var vs struct {
+		Versions []struct{ ID, Description string } `json:"versions"`
+	}
+	e.get("/v1/catalog/workstation/versions", &vs)
+	if len(vs.Versions) != 2 || !strings.Contains(vs.Versions[1].Description, "t3.small → t3.medium") {
+		t.Fatalf("git versions = %+v", vs)
+	}
+	var v2 struct{ Template string }
+	e.get("/v1/catalog/workstation/versions/"+vs.Versions[1].ID, &v2)
+	if !strings.Contains(v2.Template, "InstanceType: t3.medium") {
+		t.Fatalf("v2 = %s", v2.Template)
 	}
 }

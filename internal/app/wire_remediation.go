@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/tendhq/tend/internal/api"
 	"github.com/tendhq/tend/internal/catalog"
 	"github.com/tendhq/tend/internal/catalog/embedded"
+	"github.com/tendhq/tend/internal/catalog/gitcatalog"
 	"github.com/tendhq/tend/internal/remediate"
 	"github.com/tendhq/tend/internal/remediate/policy"
 )
@@ -34,8 +36,9 @@ var (
 	// remediationParams reads approved types etc.; tend's parameter store
 	// by default.
 	remediationParams func(ctx context.Context, a *App) (remediate.Params, error)
-	// remediationCatalog is where versions are published; tend's embedded
-	// catalog by default.
+	// remediationCatalog is where versions are published (e.g. AWS Service
+	// Catalog); when nil or returning nil, remediation.catalog decides
+	// (tend's embedded catalog, or git).
 	remediationCatalog func(ctx context.Context, a *App) (catalog.Catalog, error)
 )
 
@@ -54,6 +57,18 @@ func buildRemediation(ctx context.Context, a *App) error {
 	}
 
 	var cat catalog.Catalog = embedded.New(a.store.Catalog(), a.now)
+	if rc.Catalog == "git" {
+		dir := rc.Git.Dir
+		if dir == "" {
+			dir = filepath.Join(a.cfg.DataDir, "catalog.git")
+		}
+		g, err := gitcatalog.Open(ctx, gitcatalog.Config{Dir: dir, Init: true, Branch: rc.Git.Branch, Remote: rc.Git.Remote,
+			Now: a.now, Logger: a.log.With("component", "gitcatalog")})
+		if err != nil {
+			return fmt.Errorf("remediation.catalog git: %w", err)
+		}
+		cat = g
+	}
 	if remediationCatalog != nil {
 		c, err := remediationCatalog(ctx, a)
 		if err != nil {

@@ -26,10 +26,29 @@ type Remediation struct {
 	RateLimit int `yaml:"rate_limit"`
 	// The window of rate_limit.
 	RateWindow time.Duration `yaml:"rate_window"`
+	// Where self-healing publishes new versions: embedded (tend's store,
+	// managed with tend catalog) or git (a repository of templates).
+	Catalog string `yaml:"catalog"`
+	// The git catalog, when catalog is git.
+	Git GitCatalog `yaml:"git"`
+}
+
+// GitCatalog configures the git catalog: one directory per product, each
+// version a commit and a tag <product>/v<N>.
+type GitCatalog struct {
+	// A bare repository tend owns (created if missing); empty means
+	// catalog.git in data_dir.
+	Dir string `yaml:"dir"`
+	// The branch that receives the commits.
+	Branch string `yaml:"branch"`
+	// A remote (name or URL) to fetch from and push branch and tags to
+	// after each version; empty keeps versions local.
+	Remote string `yaml:"remote"`
 }
 
 func defaultRemediation() Remediation {
-	return Remediation{Enabled: true, Workers: 4, Lease: 30 * time.Second, PollInterval: time.Second, MaxAttempts: 5, RateLimit: 20, RateWindow: time.Hour}
+	return Remediation{Enabled: true, Workers: 4, Lease: 30 * time.Second, PollInterval: time.Second, MaxAttempts: 5, RateLimit: 20, RateWindow: time.Hour,
+		Catalog: "embedded", Git: GitCatalog{Branch: "main"}}
 }
 
 func (r Remediation) validate() []FieldError {
@@ -52,6 +71,14 @@ func (r Remediation) validate() []FieldError {
 	}
 	if r.RateWindow <= 0 {
 		bad("rate_window", "must be a positive duration such as 1h")
+	}
+	switch r.Catalog {
+	case "embedded", "git":
+	default:
+		bad("catalog", "must be embedded or git")
+	}
+	if r.Catalog == "git" && r.Git.Branch == "" {
+		bad("git.branch", "must not be empty")
 	}
 	return errs
 }
