@@ -101,24 +101,23 @@ func (r runs) Steps(ctx context.Context, runID string) ([]store.Step, error) {
 }
 
 func (r runs) Claim(ctx context.Context, owner string, now, until time.Time, n int) ([]store.Run, error) {
+	const due = `SELECT id FROM remediation_runs WHERE state = ? AND next_at <= ? AND lease_until < ? ORDER BY next_at, id LIMIT ?`
+	if r.s.dialect.SkipLocked() == "" {
+		// SQLite: look first with a plain read, so that finding nothing
+		// (the common case when idle) costs no write transaction.
+		ids, err := r.dueIDs(ctx, nil, due, now, n)
+		if err != nil {
+			return nil, fmt.Errorf("claim runs: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+	}
 	var out []store.Run
 	err := r.s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := r.s.queryQ(ctx, tx, `SELECT id FROM remediation_runs WHERE state = ? AND next_at <= ? AND lease_until < ? ORDER BY next_at, id LIMIT ?`+r.s.dialect.SkipLocked(),
-			store.RunPending, Micros(now), Micros(now), n)
+		out = out[:0]
+		ids, err := r.dueIDs(ctx, tx, due+r.s.dialect.SkipLocked(), now, n)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, id := range ids {
@@ -134,6 +133,34 @@ func (r runs) Claim(ctx context.Context, owner string, now, until time.Time, n i
 		return nil, fmt.Errorf("claim runs: %w", err)
 	}
 	return out, nil
+}
+
+func (r runs) dueIDs(ctx context.Context, tx *sql.Tx, q string, now time.Time, n int) ([]string, error) {
+	rows, err := r.s.queryQ(ctx, tx, q, store.RunPending, Micros(now), Micros(now), n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// serialise takes the '*' guard row lock so that qualification and guard
+// decisions of concurrent PostgreSQL transactions happen one at a time;
+// SQLite's writes are serialised already.
+func (r runs) serialise(ctx context.Context, tx *sql.Tx) error {
+	if r.s.dialect.SkipLocked() == "" {
+		return nil
+	}
+	_, err := r.s.execQ(ctx, tx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`)
+	return err
 }
 
 func (r runs) Advance(ctx context.Context, owner string, x store.Run, st *store.Step) error {
@@ -214,8 +241,7 @@ func (r runs) Qualify(ctx context.Context, q store.QualifyRequest) (int, bool, e
 	var n int
 	var ok bool
 	err := r.s.write(ctx, func(tx *sql.Tx) error {
-		// Serialise qualifications with guard decisions on the '*' row.
-		if _, err := r.s.execQ(ctx, tx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`); err != nil {
+		if err := r.serialise(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := r.s.execQ(ctx, tx, `INSERT INTO remediation_hits (policy, entity, occurrence_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -278,8 +304,7 @@ func (r runs) Guard(ctx context.Context, g store.GuardRequest) (store.GuardResul
 func (r runs) guardTx(ctx context.Context, tx *sql.Tx, g store.GuardRequest, outp *store.GuardResult) error {
 	var out store.GuardResult
 	defer func() { *outp = out }()
-	// Serialise every guard decision on the '*' row.
-	if _, err := r.s.execQ(ctx, tx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`); err != nil {
+	if err := r.serialise(ctx, tx); err != nil {
 		return err
 	}
 	var done int
