@@ -23,7 +23,7 @@ func newRunsCmd(g *globals) *cobra.Command {
 		Aliases: []string{"run"},
 		Short:   "List, inspect, approve and cancel remediation runs",
 		Long: `Every problem a policy matches starts a run: a persisted state machine whose
-steps (enrich, match, qualify, resolve, decide, approval, guard, act,
+steps (enrich, qualify, resolve, decide, approval, guard, act,
 report) are recorded with their inputs, outputs and timing. A running tend
 serve picks up approvals within remediation.poll_interval.`,
 	}
