@@ -19,6 +19,7 @@ import (
 	"github.com/tendhq/tend/internal/logging"
 	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/remediate"
+	"github.com/tendhq/tend/internal/store/storetest"
 )
 
 // fakeDynatrace is an in-memory Monitor: it never needs to enrich (the
@@ -77,18 +78,24 @@ func benchPayload(host, pid int) string {
 // and the latency from the webhook that completed qualification to the
 // comment, and fails if anything is lost or duplicated.
 //
+// With TEND_TEST_POSTGRES_URL set, the same runs on PostgreSQL too.
+//
 // Sub-benchmarks: "max" sends as fast as 32 senders can (sustained
 // throughput); "rate=N" paces the webhooks at N problems/s and measures
 // the latency at that load (500/s is the target).
 //
 //	go test -run '^$' -bench BenchmarkRemediation -benchtime 1000x ./internal/app/
 func BenchmarkRemediation(b *testing.B) {
-	b.Run("max", func(b *testing.B) { benchRemediation(b, 0) })
-	b.Run("rate=100", func(b *testing.B) { benchRemediation(b, 100) })
-	b.Run("rate=500", func(b *testing.B) { benchRemediation(b, 500) })
+	b.Run("max", func(b *testing.B) { benchRemediation(b, 0, "") })
+	b.Run("rate=100", func(b *testing.B) { benchRemediation(b, 100, "") })
+	b.Run("rate=500", func(b *testing.B) { benchRemediation(b, 500, "") })
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		b.Run("postgres/max", func(b *testing.B) { benchRemediation(b, 0, storetest.PostgresSchemaURL(b)) })
+		b.Run("postgres/rate=500", func(b *testing.B) { benchRemediation(b, 500, storetest.PostgresSchemaURL(b)) })
+	}
 }
 
-func benchRemediation(b *testing.B, rate int) {
+func benchRemediation(b *testing.B, rate int, storeURL string) {
 	ctx := context.Background()
 	hosts := b.N
 	fake := &fakeDynatrace{comments: map[string][]remediate.Comment{}, at: map[string]time.Time{}}
@@ -97,6 +104,7 @@ func benchRemediation(b *testing.B, rate int) {
 
 	cfg := config.Default()
 	cfg.DataDir = b.TempDir()
+	cfg.Store.URL = config.Secret(storeURL)
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Remediation.PolicyDir = b.TempDir()
 	cfg.Remediation.Workers = 32

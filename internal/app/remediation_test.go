@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/tendhq/tend/internal/catalog/gitcatalog"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/logging"
+	"github.com/tendhq/tend/internal/store/storetest"
 )
 
 const e2ePolicy = `name: upsize-on-cpu-saturation
@@ -297,5 +299,45 @@ func TestRemediationGitCatalog(t *testing.T) {
 	e.get("/v1/catalog/workstation/versions/"+vs.Versions[1].ID, &v2)
 	if !strings.Contains(v2.Template, "InstanceType: t3.medium") {
 		t.Fatalf("v2 = %s", v2.Template)
+	}
+}
+
+// TestConcurrentWebhooks sends 30 CPU_SATURATION webhooks for one host at
+// once, on each backend: 30 occurrences make 10 qualifications; the first
+// acts and the cooldown holds the other nine. Exactly one version, one
+// comment.
+func TestConcurrentWebhooks(t *testing.T) {
+	backends := map[string]string{"sqlite": ""}
+	if os.Getenv(storetest.PostgresEnv) != "" {
+		backends["postgres"] = storetest.PostgresSchemaURL(t)
+	}
+	for name, url := range backends {
+		t.Run(name, func(t *testing.T) {
+			e := startE2E(t, func(c *config.Config) { c.Store.URL = config.Secret(url) })
+			var wg sync.WaitGroup
+			for i := 0; i < 30; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if code, out := e.post("/v1/webhooks/dynatrace", dtPayload(fmt.Sprintf("-3%02d_1V2", i)), "X-API-Key", e.key); code != http.StatusAccepted {
+						t.Errorf("webhook %d: %d %v", i, code, out)
+					}
+				}()
+			}
+			wg.Wait()
+			rl := e.waitRunsDone(30)
+			outcomes := map[string]int{}
+			for _, r := range rl.Runs {
+				outcomes[r.Outcome]++
+			}
+			if outcomes["acted"] != 1 || outcomes["cooldown"] != 9 || outcomes["not-qualified"] != 20 {
+				t.Fatalf("outcomes = %v", outcomes)
+			}
+			var vs struct{ Versions []any }
+			e.get("/v1/catalog/workstation/versions", &vs)
+			if len(vs.Versions) != 2 {
+				t.Fatalf("versions = %d, want 2", len(vs.Versions))
+			}
+		})
 	}
 }

@@ -8,7 +8,10 @@ import (
 
 // stmtCache keeps prepared statements by query text, so the hot paths do
 // not parse their SQL on every call; database/sql prepares each statement
-// once per connection and reuses it.
+// once per connection and reuses it. Only SQLite uses it: pgx caches the
+// statements it prepares per connection by itself, and preparing through
+// the pool from inside a transaction could wait for a connection that the
+// waiting transactions hold.
 type stmtCache struct {
 	mu sync.RWMutex
 	m  map[string]*sql.Stmt
@@ -18,6 +21,9 @@ type stmtCache struct {
 // placeholders, or nil if it cannot be prepared (the caller then runs the
 // query directly and gets the error).
 func (s *DB) stmt(q string) *sql.Stmt {
+	if s.dialect.Name() != "sqlite" {
+		return nil
+	}
 	c := &s.stmts
 	c.mu.RLock()
 	st := c.m[q]
