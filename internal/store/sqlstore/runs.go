@@ -152,15 +152,20 @@ func (r runs) dueIDs(ctx context.Context, tx *sql.Tx, q string, now time.Time, n
 	return ids, rows.Err()
 }
 
-// serialise takes the '*' guard row lock so that qualification and guard
-// decisions of concurrent PostgreSQL transactions happen one at a time;
-// SQLite's writes are serialised already.
-func (r runs) serialise(ctx context.Context, tx *sql.Tx) error {
+// serialise makes decisions about one key (a policy and entity, or a
+// guard) happen one at a time across concurrent PostgreSQL transactions by
+// locking the key's row in remediation_guards; "*" serialises every guard
+// decision (the global rate limit counts all actions). SQLite's writes are
+// serialised already.
+func (r runs) serialise(ctx context.Context, tx *sql.Tx, key string) error {
 	if r.s.dialect.SkipLocked() == "" {
 		return nil
 	}
-	_, err := r.s.execQ(ctx, tx, `UPDATE remediation_guards SET acted_at = acted_at WHERE key = '*'`)
-	return err
+	if _, err := r.s.execQ(ctx, tx, `INSERT INTO remediation_guards (key, run_id, acted_at) VALUES (?, '', 0) ON CONFLICT (key) DO NOTHING`, key); err != nil {
+		return err
+	}
+	var k string
+	return r.s.queryRowQ(ctx, tx, `SELECT key FROM remediation_guards WHERE key = ? FOR UPDATE`, key).Scan(&k)
 }
 
 func (r runs) Advance(ctx context.Context, owner string, x store.Run, st *store.Step) error {
@@ -241,7 +246,7 @@ func (r runs) Qualify(ctx context.Context, q store.QualifyRequest) (int, bool, e
 	var n int
 	var ok bool
 	err := r.s.write(ctx, func(tx *sql.Tx) error {
-		if err := r.serialise(ctx, tx); err != nil {
+		if err := r.serialise(ctx, tx, "qualify:"+q.Policy+"/"+q.Entity); err != nil {
 			return err
 		}
 		if _, err := r.s.execQ(ctx, tx, `INSERT INTO remediation_hits (policy, entity, occurrence_id, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
@@ -304,7 +309,11 @@ func (r runs) Guard(ctx context.Context, g store.GuardRequest) (store.GuardResul
 func (r runs) guardTx(ctx context.Context, tx *sql.Tx, g store.GuardRequest, outp *store.GuardResult) error {
 	var out store.GuardResult
 	defer func() { *outp = out }()
-	if err := r.serialise(ctx, tx); err != nil {
+	key := g.Key
+	if g.RateLimit > 0 {
+		key = "*"
+	}
+	if err := r.serialise(ctx, tx, key); err != nil {
 		return err
 	}
 	var done int
