@@ -123,11 +123,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("rewind %s: %w", path, err)
 	}
-	barOut := stderr
-	if o.noProgress {
-		barOut = io.Discard
-	}
-	bar := newProgress(barOut, "replay") // nab.go's bar: drawn only on a terminal
+	bar := newProgress(stderr, "replay", "samples", rows, o.noProgress)
 	client := &http.Client{Timeout: 60 * time.Second}
 	sent := 0
 	batch := make([]ingest.Sample, 0, o.batch)
@@ -140,7 +136,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 		}
 		sent += len(batch)
 		batch = batch[:0]
-		bar.update(sent, rows)
+		bar.set(sent)
 		return nil
 	}
 	err = replay.Read(f, func(p replay.Point) error {
@@ -153,7 +149,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 	if err == nil {
 		err = flush()
 	}
-	bar.finish()
+	bar.done()
 	if err != nil {
 		return err
 	}

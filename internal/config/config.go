@@ -18,12 +18,13 @@ import (
 type Config struct {
 	// Directory where the embedded store (SQLite) and other local state live.
 	// Created if missing. Ignored by the store when store.url is PostgreSQL.
-	DataDir string `yaml:"data_dir"`
-	Server  Server `yaml:"server"`
-	Store   Store  `yaml:"store"`
-	Log     Log    `yaml:"log"`
-	Ingest  Ingest `yaml:"ingest"`
-	Series  Series `yaml:"series"`
+	DataDir string  `yaml:"data_dir"`
+	Server  Server  `yaml:"server"`
+	Store   Store   `yaml:"store"`
+	Log     Log     `yaml:"log"`
+	Ingest  Ingest  `yaml:"ingest"`
+	Series  Series  `yaml:"series"`
+	Insight Insight `yaml:"insight"`
 }
 
 // Server configures the HTTP server.
@@ -76,9 +77,10 @@ func Default() Config {
 			ShutdownTimeout:   10 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Log:    Log{Level: "info", Format: "auto"},
-		Ingest: defaultIngest(),
-		Series: defaultSeries(),
+		Log:     Log{Level: "info", Format: "auto"},
+		Ingest:  defaultIngest(),
+		Series:  defaultSeries(),
+		Insight: defaultInsight(),
 	}
 }
 
@@ -151,5 +153,6 @@ func (c *Config) Validate() []FieldError {
 	}
 	errs = append(errs, c.Ingest.validate()...)
 	errs = append(errs, c.Series.validate()...)
+	errs = append(errs, c.Insight.validate()...)
 	return errs
 }

@@ -25,6 +25,8 @@ var (
 // concurrent use by several goroutines and, on PostgreSQL, several processes.
 type Store interface {
 	APIKeys() APIKeys
+	Insights() Insights
+	Anomalies() Anomalies
 	Stacks() Stacks
 
 	// Ping checks that the database answers; /readyz uses it.

@@ -35,7 +35,9 @@ type DB struct {
 	db      *sql.DB
 	dialect Dialect
 	// rebound caches queries rewritten for the dialect's placeholders.
-	apiKeys apiKeys
+	apiKeys   apiKeys
+	insights  insights
+	anomalies anomalies
 }
 
 var _ store.Store = (*DB)(nil)
@@ -48,6 +50,8 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 		return nil, err
 	}
 	s.apiKeys = apiKeys{s}
+	s.insights = insights{s}
+	s.anomalies = anomalies{s}
 	return s, nil
 }
 
@@ -59,6 +63,10 @@ func (s *DB) SQL() *sql.DB { return s.db }
 func (s *DB) Dialect() Dialect { return s.dialect }
 
 func (s *DB) APIKeys() store.APIKeys { return s.apiKeys }
+
+func (s *DB) Insights() store.Insights { return s.insights }
+
+func (s *DB) Anomalies() store.Anomalies { return s.anomalies }
 
 func (s *DB) Backend() string { return s.dialect.Name() }
 
