@@ -10,6 +10,7 @@ import (
 	"github.com/tendhq/tend/internal/ingest/hostagent"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/series"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/watch"
 )
 
@@ -17,12 +18,15 @@ func init() { builders = append(builders, buildIngest) }
 
 // buildIngest wires metrics in: the detection stage (watch), the
 // remote_write and OTLP endpoints, GET /v1/series and the host agent.
-func buildIngest(_ context.Context, a *App) error {
+func buildIngest(ctx context.Context, a *App) error {
 	cfg := a.cfg
-	var err error
+	stacks, err := stackMapping(ctx, a.store, cfg.Series.Stacks)
+	if err != nil {
+		return err
+	}
 	mapper := series.NewMapper(series.MapperConfig{
 		ResourceLabels: cfg.Series.ResourceLabels,
-		Stacks:         cfg.Series.Stacks,
+		Stacks:         stacks,
 		Account:        cfg.Series.Account,
 		Region:         cfg.Series.Region,
 		Coverage: series.Coverage{
@@ -93,3 +97,26 @@ func (o appObserver) Observe(ctx context.Context, obs insight.Observation) error
 
 // Watcher returns the detection stage (nil if not built).
 func (a *App) Watcher() *watch.Watcher { return a.watch }
+
+// stackMapping merges the stacks registered in the store (by tend import
+// terraform --deploy: physical IDs and ARNs of their resources) with the
+// configured series.stacks mapping, which wins. Stacks registered while
+// tend runs are picked up at the next start.
+func stackMapping(ctx context.Context, st store.Store, configured map[string]string) (map[string]string, error) {
+	all, err := st.Stacks().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read registered stacks: %w", err)
+	}
+	out := make(map[string]string, len(all)*2+len(configured))
+	for _, r := range all {
+		for _, id := range []string{r.PhysicalID, r.ARN} {
+			if id != "" {
+				out[id] = r.Stack
+			}
+		}
+	}
+	for k, v := range configured {
+		out[k] = v
+	}
+	return out, nil
+}

@@ -18,13 +18,14 @@ import (
 type Config struct {
 	// Directory where the embedded store (SQLite) and other local state live.
 	// Created if missing. Ignored by the store when store.url is PostgreSQL.
-	DataDir string  `yaml:"data_dir"`
-	Server  Server  `yaml:"server"`
-	Store   Store   `yaml:"store"`
-	Log     Log     `yaml:"log"`
-	Ingest  Ingest  `yaml:"ingest"`
-	Series  Series  `yaml:"series"`
-	Insight Insight `yaml:"insight"`
+	DataDir     string      `yaml:"data_dir"`
+	Server      Server      `yaml:"server"`
+	Store       Store       `yaml:"store"`
+	Log         Log         `yaml:"log"`
+	Ingest      Ingest      `yaml:"ingest"`
+	Series      Series      `yaml:"series"`
+	Insight     Insight     `yaml:"insight"`
+	Remediation Remediation `yaml:"remediation"`
 }
 
 // Server configures the HTTP server.
@@ -77,10 +78,11 @@ func Default() Config {
 			ShutdownTimeout:   10 * time.Second,
 			MaxBodyBytes:      1 << 20,
 		},
-		Log:     Log{Level: "info", Format: "auto"},
-		Ingest:  defaultIngest(),
-		Series:  defaultSeries(),
-		Insight: defaultInsight(),
+		Log:         Log{Level: "info", Format: "auto"},
+		Ingest:      defaultIngest(),
+		Series:      defaultSeries(),
+		Insight:     defaultInsight(),
+		Remediation: defaultRemediation(),
 	}
 }
 
@@ -154,5 +156,6 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.Ingest.validate()...)
 	errs = append(errs, c.Series.validate()...)
 	errs = append(errs, c.Insight.validate()...)
+	errs = append(errs, c.Remediation.validate()...)
 	return errs
 }

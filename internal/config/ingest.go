@@ -2,8 +2,11 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/tendhq/tend/internal/detect"
 )
 
 // Ingest configures how metrics come in and wait for detection.
@@ -84,7 +87,7 @@ func defaultIngest() Ingest {
 }
 
 func defaultSeries() Series {
-	return Series{Baseline: 2 * time.Hour, Coverage: "all", Detector: "tend"}
+	return Series{Baseline: 2 * time.Hour, Coverage: "all", Detector: detect.DefaultName}
 }
 
 func (in Ingest) validate() []FieldError {
@@ -134,8 +137,8 @@ func (s Series) validate() []FieldError {
 	bad := func(key, format string, a ...any) {
 		errs = append(errs, FieldError{Key: key, Reason: fmt.Sprintf(format, a...)})
 	}
-	if strings.TrimSpace(s.Detector) == "" {
-		bad("series.detector", "must name a detector, e.g. tend")
+	if !slices.Contains(detect.Names(), s.Detector) {
+		bad("series.detector", "unknown detector %q; tend has %s", s.Detector, strings.Join(detect.Names(), ", "))
 	}
 	if s.Baseline < 0 {
 		bad("series.baseline", "must not be negative (got %s)", s.Baseline)

@@ -24,8 +24,9 @@ type MapperConfig struct {
 	// ResourceLabels maps extra label names to resource types; they are
 	// checked before the well-known labels ({"app_server": "host"}).
 	ResourceLabels map[string]string
-	// Stacks maps a resource ID or name to the stack it belongs to, for
-	// series that carry no stack label.
+	// Stacks maps a resource ID, name or cloud instance ID (a stack
+	// resource's physical ID) to the stack it belongs to, for series that
+	// carry no stack label.
 	Stacks map[string]string
 	// Account and Region fill the boundary when no label carries them.
 	Account string
@@ -223,6 +224,10 @@ func (m *Mapper) boundary(l Labels, r Resource) Boundary {
 		return b
 	}
 	if s := m.stackKeys[strings.ToLower(r.Name)]; s != "" {
+		b.Kind, b.Name = KindStack, s
+		return b
+	}
+	if s := m.stackKeys[strings.ToLower(r.InstanceID)]; r.InstanceID != "" && s != "" {
 		b.Kind, b.Name = KindStack, s
 		return b
 	}

@@ -28,6 +28,10 @@ type Store interface {
 	Insights() Insights
 	Anomalies() Anomalies
 	Stacks() Stacks
+	Problems() Problems
+	Runs() Runs
+	Params() Params
+	Catalog() Catalog
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
