@@ -261,4 +261,3 @@ func ago(now, t time.Time) string {
 	}
 	return t.Format("2006-01-02")
 }
-
