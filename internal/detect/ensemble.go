@@ -59,10 +59,11 @@ type Config struct {
 	// its rate is at least Relearn/(k+2) k points after the alert.
 	Relearn float64
 	// SeasonWeek is the weight of one week in the weekly profile (0 turns
-	// the seasonal view off). SeasonSmooth is the EWMA rate of the
-	// sustained deviation from the profile that the level expert also
-	// weighs, and SeasonClip the most deviations one point adds to it.
-	SeasonWeek, SeasonSmooth, SeasonClip float64
+	// the seasonal expert off). The expert judges a series only where the
+	// profile fits: its deviation below SeasonFit × the flat baseline's.
+	// SeasonSmooth is the EWMA rate of the sustained deviation from the
+	// profile, and SeasonClip the most deviations one point adds to it.
+	SeasonWeek, SeasonFit, SeasonSmooth, SeasonClip float64
 }
 
 // MaxResolutions is the number of level-novelty views.
@@ -86,6 +87,7 @@ func DefaultConfig() Config {
 		RefractoryFrac: 0.02,
 		Relearn:        0.25,
 		SeasonWeek:     0.3,
+		SeasonFit:      0.6,
 		SeasonSmooth:   1.0 / 8,
 		SeasonClip:     10,
 	}
@@ -96,6 +98,7 @@ const (
 	expLevel  = iota // distance from the robust baseline, in deviations
 	expExcess        // distance beyond the range seen so far
 	expShape         // distance to the nearest learned shape
+	expSeason        // sustained distance from the weekly profile, where it fits
 	expNovel         // first of MaxResolutions pattern-novelty experts
 	nExperts  = expNovel + MaxResolutions
 )
@@ -112,10 +115,11 @@ type ensembleState struct {
 	Season     seasonal
 }
 
-// Ensemble is tend's default detector ("tend"). Each point is judged by five
-// experts — distance from a robust baseline (or, if larger, the sustained
-// distance of the last few points from a weekly profile learnt from the
-// timestamps), excursion beyond the range seen so far, never-seen levels at two resolutions, and distance from the
+// Ensemble is tend's default detector ("tend"). Each point is judged by six
+// experts — distance from a robust baseline, the sustained distance of the
+// last few points from a weekly profile learnt from the timestamps (in
+// series the profile fits), excursion beyond the range seen so far,
+// never-seen levels at two resolutions, and distance from the
 // nearest learned shape of the last few points. Each expert's surprise is
 // calibrated against that expert's own history into a tail probability; the
 // probabilities are multiplied, discounted for the length of the history,
@@ -127,8 +131,8 @@ type Ensemble struct {
 	sur [nExperts]float64
 	// logP is each expert's log10 tail probability for the latest point.
 	logP [nExperts]float64
-	// shift is the sustained deviation from the weekly profile when it is
-	// what the level expert reported for the latest point, else 0.
+	// shift is the sustained deviation from the weekly profile when the
+	// seasonal expert spoke for the latest point, else 0.
 	shift float64
 }
 
@@ -178,6 +182,8 @@ func (c Config) Validate() error {
 		return bad("Relearn", "must be in [0, 2]")
 	case math.IsNaN(c.SeasonWeek) || c.SeasonWeek < 0 || c.SeasonWeek > 1:
 		return bad("SeasonWeek", "must be in [0, 1]")
+	case !pos(c.SeasonFit) || c.SeasonFit > 1:
+		return bad("SeasonFit", "must be in (0, 1]")
 	case !pos(c.SeasonSmooth) || c.SeasonSmooth > 1:
 		return bad("SeasonSmooth", "must be in (0, 1]")
 	case !pos(c.SeasonClip):
@@ -209,11 +215,14 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	z := (v - s.Base.Mean) / dev
 	e.sur[expLevel] = math.Abs(z)
 	e.shift = 0
+	e.sur[expSeason] = 0
 	if c.SeasonWeek > 0 {
-		// a run of points away from their hour's usual level counts like a
-		// point as far from the baseline
-		if sh, ok := s.Season.observe(t, v, c.SeasonWeek, c.SeasonSmooth, c.Clip, c.SeasonClip, eps, s.N); ok && math.Abs(sh) > e.sur[expLevel] {
-			e.sur[expLevel], e.shift = math.Abs(sh), sh
+		// in a series the weekly profile fits, a run of points away from
+		// their hour's usual level is evidence of its own
+		sh, ok := s.Season.observe(t, v, c.SeasonWeek, c.SeasonSmooth, c.Clip, c.SeasonClip, eps, s.N)
+		if ok && s.Season.Dev < c.SeasonFit*dev && math.Abs(sh) > e.sur[expLevel] {
+			// the level expert stays silent: one deviation, counted once
+			e.sur[expSeason], e.sur[expLevel], e.shift = math.Abs(sh), 0, sh
 		}
 	}
 	e.sur[expExcess] = 0
@@ -273,7 +282,7 @@ func (e *Ensemble) reason(v, z float64) string {
 	}
 	var b []byte
 	switch {
-	case best == expLevel && e.shift != 0:
+	case best == expSeason:
 		b = append(b, "values "...)
 		b = strconv.AppendFloat(b, math.Abs(e.shift), 'f', 1, 64)
 		if e.shift > 0 {

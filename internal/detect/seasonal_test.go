@@ -28,8 +28,8 @@ func weekly(days, holiday int) (ts []time.Time, vs []float64) {
 
 // TestSeasonalHoliday checks that a day unlike that weekday's usual rhythm
 // (a Wednesday that behaves like a Sunday) is seen as a sustained deviation
-// from the weekly profile, that ordinary days are not, and that the level
-// expert reports it.
+// from the weekly profile and raises an alert that says so, that ordinary
+// days do not, and that without the profile the day goes unnoticed.
 func TestSeasonalHoliday(t *testing.T) {
 	const holiday = 23 // the fourth Wednesday
 	e, err := NewEnsemble(DefaultConfig())
@@ -37,20 +37,31 @@ func TestSeasonalHoliday(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts, vs := weekly(28, holiday)
-	var onHoliday, otherwise float64 // most negative level-expert shift
+	var onHoliday, otherwise float64 // most negative sustained deviation
+	var alert Result
 	for i := range vs {
-		e.Observe(ts[i], vs[i])
-		if i < 8*288 {
-			continue // the profile needs a week, the deviation a day more
+		r := e.Observe(ts[i], vs[i])
+		if i < 7*288 {
+			continue // the profile needs a week
 		}
-		if e.shift != 0 && e.sur[expLevel] != math.Abs(e.shift) {
-			t.Fatalf("point %d: level surprise %v, shift %v", i, e.sur[expLevel], e.shift)
+		if r.Score >= DefaultThreshold {
+			if i/288 != holiday {
+				t.Errorf("point %d (day %d): alert %q on an ordinary day", i, i/288, r.Reason)
+			} else if alert.Reason == "" {
+				alert = r
+			}
+		}
+		if e.shift != 0 && (e.sur[expSeason] != math.Abs(e.shift) || e.sur[expLevel] != 0) {
+			t.Fatalf("point %d: seasonal surprise %v, level %v, shift %v", i, e.sur[expSeason], e.sur[expLevel], e.shift)
 		}
 		if i/288 == holiday {
 			onHoliday = math.Min(onHoliday, e.shift)
 		} else {
 			otherwise = math.Min(otherwise, e.shift)
 		}
+	}
+	if !strings.Contains(alert.Reason, "below the usual for this hour of the week") {
+		t.Errorf("holiday: alert %+v, want one saying the values are below the usual for the hour", alert)
 	}
 	if onHoliday > -5 {
 		t.Errorf("holiday: sustained deviation at most %.2fσ below the profile, want below −5σ", -onHoliday)
@@ -62,7 +73,7 @@ func TestSeasonalHoliday(t *testing.T) {
 	for i := range e.logP {
 		e.logP[i] = 0
 	}
-	e.logP[expLevel] = -4
+	e.logP[expSeason] = -4
 	if r := e.reason(50, -1); !strings.HasPrefix(r, "values 6.2σ below the usual for this hour of the week") {
 		t.Errorf("reason %q", r)
 	}
@@ -71,9 +82,12 @@ func TestSeasonalHoliday(t *testing.T) {
 	off.SeasonWeek = 0
 	flat, _ := NewEnsemble(off)
 	for i := range vs {
-		flat.Observe(ts[i], vs[i])
+		r := flat.Observe(ts[i], vs[i])
 		if flat.shift != 0 {
 			t.Fatalf("SeasonWeek 0: point %d judged against a weekly profile", i)
+		}
+		if r.Score >= DefaultThreshold && i/288 == holiday {
+			t.Errorf("SeasonWeek 0: the flat baseline alone alerted on the holiday (%q); the test no longer shows what the profile adds", r.Reason)
 		}
 	}
 }
