@@ -220,9 +220,11 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 		// in a series the weekly profile fits, a run of points away from
 		// their hour's usual level is evidence of its own
 		sh, ok := s.Season.observe(t, v, c.SeasonWeek, c.SeasonSmooth, c.Clip, c.SeasonClip, eps, s.N)
-		if ok && s.Season.Dev < c.SeasonFit*dev && math.Abs(sh) > e.sur[expLevel] {
-			// the level expert stays silent: one deviation, counted once
-			e.sur[expSeason], e.sur[expLevel], e.shift = math.Abs(sh), 0, sh
+		if a := math.Abs(sh); ok && s.Season.Dev < c.SeasonFit*dev && a >= c.Clip && a > e.sur[expLevel] {
+			// a sustained deviation beyond what one point may move the
+			// baseline; the level expert stays silent: one deviation,
+			// counted once
+			e.sur[expSeason], e.sur[expLevel], e.shift = a, 0, sh
 		}
 	}
 	e.sur[expExcess] = 0
