@@ -133,7 +133,8 @@ func (a *API) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(sw, r, NotFound("no such endpoint: %s %s (see docs/api.md)", r.Method, r.URL.Path))
 		return
 	}
-	h.ServeHTTP(sw, r)
+	// Served through the mux (not h) so that it sets r.PathValue.
+	a.mux.ServeHTTP(sw, r)
 }
 
 // probeWriter swallows the mux's plain-text 404/405 answer.

@@ -72,7 +72,7 @@ type Problem struct {
 	// URL links to the problem at the source.
 	URL string `json:"url,omitempty"`
 	// StartedAt is when the source says the problem began.
-	StartedAt time.Time `json:"started_at,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero"`
 }
 
 // Receipt is what accepting a problem yields: the stored problem's id and

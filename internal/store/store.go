@@ -25,7 +25,13 @@ var (
 // concurrent use by several goroutines and, on PostgreSQL, several processes.
 type Store interface {
 	APIKeys() APIKeys
+	Insights() Insights
+	Anomalies() Anomalies
 	Stacks() Stacks
+	Problems() Problems
+	Runs() Runs
+	Params() Params
+	Catalog() Catalog
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

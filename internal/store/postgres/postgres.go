@@ -81,8 +81,9 @@ type Dialect struct{}
 
 var _ sqlstore.Dialect = Dialect{}
 
-func (Dialect) Name() string     { return "postgres" }
-func (Dialect) Positional() bool { return true }
+func (Dialect) Name() string       { return "postgres" }
+func (Dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+func (Dialect) Positional() bool   { return true }
 
 func (Dialect) IsUniqueViolation(err error) bool {
 	var pe *pgconn.PgError

@@ -43,6 +43,9 @@ func Open(ctx context.Context, dir string) (*sqlstore.DB, error) {
 	// SQLite allows one writer at a time; a small pool keeps readers
 	// concurrent while writers queue on the busy timeout.
 	db.SetMaxOpenConns(8)
+	// Keep them all: a closed idle connection is reopened (file, pragmas)
+	// and loses its prepared statements.
+	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -70,8 +73,9 @@ type Dialect struct{ lockPath string }
 
 var _ sqlstore.Dialect = Dialect{}
 
-func (Dialect) Name() string     { return "sqlite" }
-func (Dialect) Positional() bool { return false }
+func (Dialect) Name() string       { return "sqlite" }
+func (Dialect) SkipLocked() string { return "" }
+func (Dialect) Positional() bool   { return false }
 
 func (Dialect) IsUniqueViolation(err error) bool {
 	var se *sqlite.Error

@@ -28,14 +28,26 @@ type Dialect interface {
 	LockMigrations(ctx context.Context, conn *sql.Conn) (unlock func(), err error)
 	// Positional reports whether placeholders are $1, $2 … (true) or ? (false).
 	Positional() bool
+	// SkipLocked is the clause that ends a SELECT claiming rows for work so
+	// that concurrent claimers skip each other's rows: " FOR UPDATE SKIP
+	// LOCKED" on PostgreSQL; "" on SQLite, whose write transactions are
+	// already serialised.
+	SkipLocked() string
 }
 
 // DB is a store.Store over a SQL database.
 type DB struct {
-	db      *sql.DB
-	dialect Dialect
-	// rebound caches queries rewritten for the dialect's placeholders.
-	apiKeys apiKeys
+	db        *sql.DB
+	dialect   Dialect
+	apiKeys   apiKeys
+	insights  insights
+	anomalies anomalies
+	problems  problems
+	runs      runs
+	params    params
+	catalog   catalogStore
+	batch     writeBatcher
+	stmts     stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -48,6 +60,12 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 		return nil, err
 	}
 	s.apiKeys = apiKeys{s}
+	s.insights = insights{s}
+	s.anomalies = anomalies{s}
+	s.problems = problems{s}
+	s.runs = runs{s}
+	s.params = params{s}
+	s.catalog = catalogStore{s}
 	return s, nil
 }
 
@@ -59,6 +77,18 @@ func (s *DB) SQL() *sql.DB { return s.db }
 func (s *DB) Dialect() Dialect { return s.dialect }
 
 func (s *DB) APIKeys() store.APIKeys { return s.apiKeys }
+
+func (s *DB) Insights() store.Insights { return s.insights }
+
+func (s *DB) Anomalies() store.Anomalies { return s.anomalies }
+
+func (s *DB) Problems() store.Problems { return s.problems }
+
+func (s *DB) Runs() store.Runs { return s.runs }
+
+func (s *DB) Params() store.Params { return s.params }
+
+func (s *DB) Catalog() store.Catalog { return s.catalog }
 
 func (s *DB) Backend() string { return s.dialect.Name() }
 

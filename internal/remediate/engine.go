@@ -1,0 +1,253 @@
+package remediate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tendhq/tend/internal/catalog"
+	"github.com/tendhq/tend/internal/problem"
+	"github.com/tendhq/tend/internal/remediate/policy"
+	"github.com/tendhq/tend/internal/store"
+)
+
+// Monitors picks the Monitor for a problem's source. It returns nil for a
+// source whose details cannot be fetched and which takes no comments.
+type Monitors func(source string) Monitor
+
+// Editors picks the template editor by template format.
+type Editors map[catalog.Format]catalog.Editor
+
+// Options are the engine's dependencies and limits.
+type Options struct {
+	Store    store.Store
+	Policies *policy.Set
+	Monitors Monitors
+	// Inventory finds cloud instances; nil when there is none (the
+	// servicecatalog and inventory product sources then find nothing).
+	Inventory Inventory
+	Params    Params
+	Catalog   catalog.Catalog
+	Editors   Editors
+
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+	// Owner names this process in leases (host:pid); a random id if empty.
+	Owner string
+	// Workers is how many runs execute at once (default 4).
+	Workers int
+	// Lease is how long a claimed run stays this process's before another
+	// may take it over (default 30s).
+	Lease time.Duration
+	// Poll is how often to look for runs when nothing woke the engine
+	// (default 1s): runs created by other processes, retries, approvals.
+	Poll time.Duration
+	// MaxAttempts bounds retries of a failing step (default 5).
+	MaxAttempts int
+	// RateLimit caps actions across all policies per RateWindow (0: none).
+	RateLimit  int
+	RateWindow time.Duration
+}
+
+// Engine accepts problems and executes remediation runs.
+type Engine struct {
+	o        Options
+	log      *slog.Logger
+	policies atomic.Pointer[policy.Set]
+	wake     chan struct{}
+	metrics  metrics
+	// fault, when set (tests), is called after each side effect and before
+	// it is recorded; an error stops the run there, as a crash would.
+	fault func(runID, step string) error
+	// done, when set (tests), is called when a run finishes.
+	done func(store.Run)
+}
+
+var _ problem.Sink = (*Engine)(nil)
+
+// New builds an engine. It starts nothing: call Run.
+func New(o Options) (*Engine, error) {
+	if o.Store == nil || o.Catalog == nil || o.Params == nil {
+		return nil, errors.New("remediate: Store, Catalog and Params are required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Owner == "" {
+		o.Owner = store.NewID("worker", time.Now())
+	}
+	if o.Workers <= 0 {
+		o.Workers = 4
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 5
+	}
+	if o.RateWindow <= 0 {
+		o.RateWindow = time.Hour
+	}
+	if o.Monitors == nil {
+		o.Monitors = func(string) Monitor { return nil }
+	}
+	if o.Policies == nil {
+		o.Policies = &policy.Set{}
+	}
+	e := &Engine{o: o, log: o.Logger, wake: make(chan struct{}, 1)}
+	e.policies.Store(o.Policies)
+	e.metrics = newMetrics(o.Registerer)
+	return e, nil
+}
+
+// SetPolicies replaces the policies (a reload); runs already created keep
+// the policy by name and use the new definition from their next step.
+func (e *Engine) SetPolicies(s *policy.Set) { e.policies.Store(s) }
+
+// Policies returns the current policies.
+func (e *Engine) Policies() *policy.Set { return e.policies.Load() }
+
+// Submit stores a problem durably and creates a run for every policy it
+// may match (fully, or pending details its source will give). An identical
+// re-delivery is recognised: nothing new is stored and the receipt is
+// marked Duplicate with the runs the first delivery started.
+func (e *Engine) Submit(ctx context.Context, p problem.Problem) (problem.Receipt, error) {
+	if err := p.Validate(); err != nil {
+		return problem.Receipt{}, err
+	}
+	now := e.o.Now().UTC()
+	body, err := json.Marshal(p)
+	if err != nil {
+		return problem.Receipt{}, fmt.Errorf("encode problem: %w", err)
+	}
+	var runs []store.Run
+	var data []byte
+	for _, pol := range e.policies.Load().Policies {
+		if !pol.Match.Evaluate(p, true).OK {
+			continue
+		}
+		if data == nil {
+			// The run carries the problem as delivered, so that it need
+			// not read it back.
+			data = mustJSON(runData{Problem: &p})
+		}
+		runs = append(runs, store.Run{
+			ID: store.NewID("run", now), Policy: pol.Name, Mode: string(pol.Mode), State: store.RunPending,
+			Data: data, NextAt: now, CreatedAt: now, UpdatedAt: now,
+		})
+	}
+	rec := store.ProblemRecord{ID: store.NewID("prb", now), Source: p.Source, ExternalID: p.ExternalID, Title: p.Title,
+		State: string(p.State), EventType: p.EventType, Body: body}
+	occ := store.Occurrence{ID: store.NewID("occ", now), Digest: p.Digest(), State: string(p.State), EventType: p.EventType, Body: body, ReceivedAt: now}
+	res, err := e.o.Store.Problems().Record(ctx, rec, occ, runs)
+	if err != nil {
+		return problem.Receipt{}, err
+	}
+	result := "new"
+	if res.Duplicate {
+		result = "duplicate"
+	}
+	e.metrics.problems.WithLabelValues(p.Source, result).Inc()
+	if !res.Duplicate && len(res.RunIDs) > 0 {
+		e.Wake()
+	}
+	return problem.Receipt{ProblemID: res.ProblemID, Duplicate: res.Duplicate, RunIDs: res.RunIDs}, nil
+}
+
+// Wake makes the engine look for due runs now.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run executes runs until ctx is cancelled: it claims due runs (its own,
+// other processes', retries and approved ones) and executes up to Workers
+// at once, each step recorded before the next begins. It returns when ctx
+// is done and the runs in progress have stopped.
+func (e *Engine) Run(ctx context.Context) error {
+	sem := make(chan struct{}, e.o.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.wake:
+		case <-timer.C:
+		}
+		for {
+			free := e.o.Workers - len(sem)
+			if free <= 0 {
+				break
+			}
+			now := e.o.Now()
+			claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), free)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				e.log.Error("claim remediation runs", "err", err)
+				break
+			}
+			for _, r := range claimed {
+				sem <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer func() { <-sem; wg.Done(); e.Wake() }()
+					e.execute(ctx, r)
+				}()
+			}
+			if len(claimed) < free {
+				break
+			}
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(e.o.Poll)
+	}
+}
+
+// Drain executes due runs until none is left, without background
+// goroutines; the CLI and tests use it.
+func (e *Engine) Drain(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		now := e.o.Now()
+		claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), e.o.Workers)
+		if err != nil {
+			return n, err
+		}
+		if len(claimed) == 0 {
+			return n, nil
+		}
+		var wg sync.WaitGroup
+		for _, r := range claimed {
+			wg.Add(1)
+			go func() { defer wg.Done(); e.execute(ctx, r) }()
+		}
+		wg.Wait()
+		n += len(claimed)
+	}
+}
