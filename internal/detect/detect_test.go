@@ -203,7 +203,6 @@ func TestDefaultConfigValid(t *testing.T) {
 		{"Novelty[1]", func(c *Config) { c.Novelty[1].Order = 9 }},
 		{"HistoryPenalty", func(c *Config) { c.HistoryPenalty = 2 }},
 		{"SeasonWeek", func(c *Config) { c.SeasonWeek = -0.1 }},
-		{"SeasonFit", func(c *Config) { c.SeasonFit = 1.5 }},
 		{"SeasonSmooth", func(c *Config) { c.SeasonSmooth = 0 }},
 		{"SeasonClip", func(c *Config) { c.SeasonClip = math.Inf(1) }},
 	} {

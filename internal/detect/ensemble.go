@@ -59,11 +59,11 @@ type Config struct {
 	// its rate is at least Relearn/(k+2) k points after the alert.
 	Relearn float64
 	// SeasonWeek is the weight of one week in the weekly profile (0 turns
-	// the seasonal expert off). The expert judges a series only where the
-	// profile fits: its deviation below SeasonFit × the flat baseline's.
-	// SeasonSmooth is the EWMA rate of the sustained deviation from the
-	// profile, and SeasonClip the most deviations one point adds to it.
-	SeasonWeek, SeasonFit, SeasonSmooth, SeasonClip float64
+	// the seasonal expert off); the expert judges a series only where the
+	// profile fits it better than the flat baseline. SeasonSmooth is the
+	// EWMA rate of the sustained deviation from the profile, and SeasonClip
+	// the most deviations one point adds to it.
+	SeasonWeek, SeasonSmooth, SeasonClip float64
 }
 
 // MaxResolutions is the number of level-novelty views.
@@ -87,7 +87,6 @@ func DefaultConfig() Config {
 		RefractoryFrac: 0.02,
 		Relearn:        0.25,
 		SeasonWeek:     0.3,
-		SeasonFit:      0.6,
 		SeasonSmooth:   1.0 / 8,
 		SeasonClip:     10,
 	}
@@ -182,8 +181,6 @@ func (c Config) Validate() error {
 		return bad("Relearn", "must be in [0, 2]")
 	case math.IsNaN(c.SeasonWeek) || c.SeasonWeek < 0 || c.SeasonWeek > 1:
 		return bad("SeasonWeek", "must be in [0, 1]")
-	case !pos(c.SeasonFit) || c.SeasonFit > 1:
-		return bad("SeasonFit", "must be in (0, 1]")
 	case !pos(c.SeasonSmooth) || c.SeasonSmooth > 1:
 		return bad("SeasonSmooth", "must be in (0, 1]")
 	case !pos(c.SeasonClip):
@@ -220,7 +217,7 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 		// in a series the weekly profile fits, a run of points away from
 		// their hour's usual level is evidence of its own
 		sh, ok := s.Season.observe(t, v, c.SeasonWeek, c.SeasonSmooth, c.Clip, c.SeasonClip, eps, s.N)
-		if a := math.Abs(sh); ok && s.Season.Dev < c.SeasonFit*dev && a >= c.Clip && a > e.sur[expLevel] {
+		if a := math.Abs(sh); ok && s.Season.Dev < dev && a >= c.Clip && a > e.sur[expLevel] {
 			// a sustained deviation beyond what one point may move the
 			// baseline; the level expert stays silent: one deviation,
 			// counted once
