@@ -202,6 +202,9 @@ func TestDefaultConfigValid(t *testing.T) {
 		{"BaselineRate", func(c *Config) { c.BaselineRate = math.NaN() }},
 		{"Novelty[1]", func(c *Config) { c.Novelty[1].Order = 9 }},
 		{"HistoryPenalty", func(c *Config) { c.HistoryPenalty = 2 }},
+		{"SeasonWeek", func(c *Config) { c.SeasonWeek = -0.1 }},
+		{"SeasonSmooth", func(c *Config) { c.SeasonSmooth = 0 }},
+		{"SeasonClip", func(c *Config) { c.SeasonClip = math.Inf(1) }},
 	} {
 		c := DefaultConfig()
 		tc.mod(&c)

@@ -58,6 +58,12 @@ type Config struct {
 	// Relearn speeds the baseline towards the new level after an alert:
 	// its rate is at least Relearn/(k+2) k points after the alert.
 	Relearn float64
+	// SeasonWeek is the weight of one week in the weekly profile (0 turns
+	// the seasonal expert off); the expert judges a series only where the
+	// profile fits it better than the flat baseline. SeasonSmooth is the
+	// EWMA rate of the sustained deviation from the profile, and SeasonClip
+	// the most deviations one point adds to it.
+	SeasonWeek, SeasonSmooth, SeasonClip float64
 }
 
 // MaxResolutions is the number of level-novelty views.
@@ -80,6 +86,9 @@ func DefaultConfig() Config {
 		Refractory:     100,
 		RefractoryFrac: 0.02,
 		Relearn:        0.25,
+		SeasonWeek:     0.3,
+		SeasonSmooth:   1.0 / 8,
+		SeasonClip:     10,
 	}
 }
 
@@ -88,6 +97,7 @@ const (
 	expLevel  = iota // distance from the robust baseline, in deviations
 	expExcess        // distance beyond the range seen so far
 	expShape         // distance to the nearest learned shape
+	expSeason        // sustained distance from the weekly profile, where it fits
 	expNovel         // first of MaxResolutions pattern-novelty experts
 	nExperts  = expNovel + MaxResolutions
 )
@@ -101,11 +111,14 @@ type ensembleState struct {
 	Nov        [MaxResolutions]novelty
 	Calib      [nExperts]calib
 	Shape      shapeMem
+	Season     seasonal
 }
 
-// Ensemble is tend's default detector ("tend"). Each point is judged by five
-// experts — distance from a robust baseline, excursion beyond the range seen
-// so far, never-seen levels at two resolutions, and distance from the
+// Ensemble is tend's default detector ("tend"). Each point is judged by six
+// experts — distance from a robust baseline, the sustained distance of the
+// last few points from a weekly profile learnt from the timestamps (in
+// series the profile fits), excursion beyond the range seen so far,
+// never-seen levels at two resolutions, and distance from the
 // nearest learned shape of the last few points. Each expert's surprise is
 // calibrated against that expert's own history into a tail probability; the
 // probabilities are multiplied, discounted for the length of the history,
@@ -117,6 +130,9 @@ type Ensemble struct {
 	sur [nExperts]float64
 	// logP is each expert's log10 tail probability for the latest point.
 	logP [nExperts]float64
+	// shift is the sustained deviation from the weekly profile when the
+	// seasonal expert spoke for the latest point, else 0.
+	shift float64
 }
 
 var _ Detector = (*Ensemble)(nil)
@@ -163,6 +179,12 @@ func (c Config) Validate() error {
 		return bad("RefractoryFrac", "must be in [0, 1]")
 	case math.IsNaN(c.Relearn) || c.Relearn < 0 || c.Relearn > 2:
 		return bad("Relearn", "must be in [0, 2]")
+	case math.IsNaN(c.SeasonWeek) || c.SeasonWeek < 0 || c.SeasonWeek > 1:
+		return bad("SeasonWeek", "must be in [0, 1]")
+	case !pos(c.SeasonSmooth) || c.SeasonSmooth > 1:
+		return bad("SeasonSmooth", "must be in (0, 1]")
+	case !pos(c.SeasonClip):
+		return bad("SeasonClip", "must be > 0")
 	}
 	for i, r := range c.Novelty {
 		if r.Bins < 1 || r.Bins > 256 || r.Order < 1 || r.Order > 4 {
@@ -173,7 +195,7 @@ func (c Config) Validate() error {
 }
 
 // Observe implements Detector.
-func (e *Ensemble) Observe(_ time.Time, v float64) Result {
+func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return Result{}
 	}
@@ -189,6 +211,19 @@ func (e *Ensemble) Observe(_ time.Time, v float64) Result {
 	dev := math.Max(s.Base.Dev, eps)
 	z := (v - s.Base.Mean) / dev
 	e.sur[expLevel] = math.Abs(z)
+	e.shift = 0
+	e.sur[expSeason] = 0
+	if c.SeasonWeek > 0 {
+		// in a series the weekly profile fits, a run of points away from
+		// their hour's usual level is evidence of its own
+		sh, ok := s.Season.observe(t, v, c.SeasonWeek, c.SeasonSmooth, c.Clip, c.SeasonClip, eps, s.N)
+		if a := math.Abs(sh); ok && s.Season.Dev < dev && a >= c.Clip && a > e.sur[expLevel] {
+			// a sustained deviation beyond what one point may move the
+			// baseline; the level expert stays silent: one deviation,
+			// counted once
+			e.sur[expSeason], e.sur[expLevel], e.shift = a, 0, sh
+		}
+	}
 	e.sur[expExcess] = 0
 	if rng > 0 {
 		if ex := math.Max(v-s.Hi, s.Lo-v) / rng; ex > 0 {
@@ -246,6 +281,14 @@ func (e *Ensemble) reason(v, z float64) string {
 	}
 	var b []byte
 	switch {
+	case best == expSeason:
+		b = append(b, "values "...)
+		b = strconv.AppendFloat(b, math.Abs(e.shift), 'f', 1, 64)
+		if e.shift > 0 {
+			b = append(b, "σ above the usual for this hour of the week"...)
+		} else {
+			b = append(b, "σ below the usual for this hour of the week"...)
+		}
 	case best == expLevel:
 		b = append(b, "value "...)
 		b = strconv.AppendFloat(b, math.Abs(z), 'f', 1, 64)
@@ -271,17 +314,21 @@ func (e *Ensemble) reason(v, z float64) string {
 	return string(b)
 }
 
+// stateVersion is the layout version of ensembleState in snapshots (2: the
+// weekly profile was added).
+const stateVersion = 2
+
 // MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
-// learned state (not the configuration), 3,090 bytes.
+// learned state (not the configuration), 3,970 bytes.
 func (e *Ensemble) MarshalBinary() ([]byte, error) {
-	return marshalState(DefaultName, 1, &e.st)
+	return marshalState(DefaultName, stateVersion, &e.st)
 }
 
 // UnmarshalBinary implements encoding.BinaryUnmarshaler. The receiver must
 // have the configuration the snapshot was taken with.
 func (e *Ensemble) UnmarshalBinary(data []byte) error {
 	var st ensembleState
-	if err := unmarshalState(data, DefaultName, 1, &st); err != nil {
+	if err := unmarshalState(data, DefaultName, stateVersion, &st); err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
@@ -307,6 +354,9 @@ func (s *ensembleState) validate() error {
 	if sh := s.Shape; sh.Used < 0 || sh.Used > shapeK || sh.Fill < 0 || sh.Fill > maxShapeLen ||
 		sh.W < 0 || math.IsNaN(sh.Lo+sh.W) || math.IsInf(sh.Lo+sh.W, 0) {
 		return fmt.Errorf("%w: shape memory out of range", ErrSnapshot)
+	}
+	if !s.Season.valid() {
+		return fmt.Errorf("%w: weekly profile out of range", ErrSnapshot)
 	}
 	if s.N < 0 || s.Lo > s.Hi || s.Base.Dev < 0 {
 		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)

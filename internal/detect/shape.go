@@ -4,7 +4,7 @@ import "math"
 
 const (
 	shapeK      = 24 // prototypes a shape memory holds
-	maxShapeLen = 16 // longest shape window
+	maxShapeLen = 12 // longest shape window
 	// shapeForget decays prototype counts at every match, so prototypes not
 	// matched for a long time are the first to be replaced.
 	shapeForget = 0.999
