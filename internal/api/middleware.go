@@ -133,7 +133,7 @@ func (a *API) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(sw, r, NotFound("no such endpoint: %s %s (see docs/api.md)", r.Method, r.URL.Path))
 		return
 	}
-	// Serve through the mux (not h) so that it sets r.PathValue.
+	// Served through the mux (not h) so that it sets r.PathValue.
 	a.mux.ServeHTTP(sw, r)
 }
 

@@ -24,10 +24,13 @@ import (
 	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/buildinfo"
 	"github.com/tendhq/tend/internal/config"
+	"github.com/tendhq/tend/internal/insight"
+	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres"
 	"github.com/tendhq/tend/internal/store/sqlite"
 	"github.com/tendhq/tend/internal/store/sqlstore"
+	"github.com/tendhq/tend/internal/watch"
 )
 
 // Runner is a background component: Run owns its goroutines and returns
@@ -58,6 +61,19 @@ type App struct {
 	api     *api.API
 	reg     *prometheus.Registry
 	runners map[string]Runner
+	// insights is the insight engine (wire_insight.go); observer is what
+	// the detection stage hands scored samples to (set to insights).
+	insights *insight.Engine
+	observer insight.Observer
+	// problems receives the problems tend's own insights raise; the
+	// remediation wiring sets it. Nil: insights are not handed on.
+	problems problem.Sink
+
+	// Metrics in (wire_ingest.go): the detection stage, the detector
+	// factory it uses (series.detector from package detect when nil) and the insight stage it
+	// hands scored observations to (set by the insight builder).
+	watch     *watch.Watcher
+	newScorer watch.NewScorer
 
 	srv      *http.Server
 	ln       net.Listener

@@ -25,11 +25,11 @@ import (
 
 var _ = registerCommand(newImportCmd)
 
-// importBoundaryRegistrar, when set by the application wiring, returns the
-// registrar that records imported stacks as application boundaries in
-// tend's store. It is called once per deploy; nil means only the
-// --boundary-out file is written.
-var importBoundaryRegistrar func(g *globals) (tfimport.BoundaryRegistrar, error)
+// importBoundaryRegistrar returns the registrar that records imported stacks
+// as application boundaries in tend's store (tests replace it). It is called
+// once per deploy; a nil registrar means only the --boundary-out file is
+// written.
+var importBoundaryRegistrar = storeBoundaryRegistrar
 
 type importOptions struct {
 	state, dir, template, resources, boundaryOut string
@@ -211,6 +211,12 @@ func runImportTerraform(ctx context.Context, cmd *cobra.Command, g *globals, o *
 	if err := writeImportOutputs(o, res); err != nil {
 		return err
 	}
+	fmt.Fprintln(cmd.OutOrStdout())
+	for _, f := range []struct{ name, what string }{{o.template, "template"}, {o.resources, "resources to import"}} {
+		if f.name != "" {
+			fmt.Fprintf(cmd.OutOrStdout(), "Wrote the %s to %s (%d resources).\n", f.what, f.name, len(res.Imports))
+		}
+	}
 	if !o.deploy {
 		return nil
 	}
@@ -293,7 +299,7 @@ func printImportReport(w io.Writer, st *tfimport.State, res *tfimport.Result) {
 		}
 	}
 	if len(res.Secrets) > 0 {
-		fmt.Fprintf(w, "\n%d sensitive values became NoEcho parameters; they are not in any file (a deploy from this run passes them).\n", len(res.Secrets))
+		fmt.Fprintf(w, "\n%d sensitive value(s) became NoEcho parameters; they are not in any file (a deploy from this run passes them).\n", len(res.Secrets))
 	}
 	if len(res.Skipped) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -328,7 +334,7 @@ func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *import
 		d.Guru = cfnstack.NewGuru(devopsguru.NewFromConfig(cfg))
 	}
 	if importBoundaryRegistrar != nil {
-		r, err := importBoundaryRegistrar(g)
+		r, err := importBoundaryRegistrar(cmd, g)
 		if err != nil {
 			return fmt.Errorf("open the boundary registry: %w", err)
 		}

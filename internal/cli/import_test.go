@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/spf13/cobra"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func TestImportTerraformWritesTemplateAndResources(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"46 converted, 4 not converted", "PlatformNetworkEdgeEuLbWeb", "NOT CONVERTED", "aws_vpc", "5 sensitive values became NoEcho parameters"} {
+	for _, want := range []string{"46 converted, 4 not converted", "PlatformNetworkEdgeEuLbWeb", "NOT CONVERTED", "aws_vpc", "5 sensitive value(s) became NoEcho parameters"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
@@ -211,13 +212,13 @@ func TestImportTerraformDeployEndToEnd(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	var registered []tfimport.StackResource
-	importBoundaryRegistrar = func(*globals) (tfimport.BoundaryRegistrar, error) {
+	importBoundaryRegistrar = func(*cobra.Command, *globals) (tfimport.BoundaryRegistrar, error) {
 		return registrarFunc(func(_ context.Context, stack string, res []tfimport.StackResource) error {
 			registered = res
 			return nil
 		}), nil
 	}
-	defer func() { importBoundaryRegistrar = nil }()
+	defer func() { importBoundaryRegistrar = storeBoundaryRegistrar }()
 
 	dir := t.TempDir()
 	boundary := filepath.Join(dir, "orders.boundary.json")

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -52,10 +50,10 @@ func newNABRunCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("load corpus: %w", err)
 			}
-			bar := newProgress(cmd.ErrOrStderr(), "detect")
+			bar := newProgress(cmd.ErrOrStderr(), "detect", "rows", 0, false)
 			start := time.Now()
 			s, err := c.Run(cmd.Context(), nab.Named(name), workers, bar.update)
-			bar.finish()
+			bar.done()
 			if err != nil {
 				return err
 			}
@@ -226,48 +224,4 @@ func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error 
 		fmt.Fprintln(tw, line+"\t")
 	}
 	return tw.Flush()
-}
-
-// progress draws a one-line progress bar on a terminal, and nothing but a
-// final summary line elsewhere.
-type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	tty   bool
-	label string
-	last  int
-	start time.Time
-	total int
-}
-
-func newProgress(w io.Writer, label string) *progress {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	return &progress{w: w, tty: tty, label: label, last: -1, start: time.Now()}
-}
-
-func (p *progress) update(done, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.total = total
-	pct := done * 100 / max(total, 1)
-	if !p.tty || pct == p.last {
-		return
-	}
-	p.last = pct
-	const width = 30
-	fill := pct * width / 100
-	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d rows", p.label, strings.Repeat("█", fill), strings.Repeat("·", width-fill), pct, done, total)
-}
-
-func (p *progress) finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.tty {
-		fmt.Fprintln(p.w)
-	}
 }

@@ -18,10 +18,13 @@ import (
 type Config struct {
 	// Directory where the embedded store (SQLite) and other local state live.
 	// Created if missing. Ignored by the store when store.url is PostgreSQL.
-	DataDir string `yaml:"data_dir"`
-	Server  Server `yaml:"server"`
-	Store   Store  `yaml:"store"`
-	Log     Log    `yaml:"log"`
+	DataDir string  `yaml:"data_dir"`
+	Server  Server  `yaml:"server"`
+	Store   Store   `yaml:"store"`
+	Log     Log     `yaml:"log"`
+	Ingest  Ingest  `yaml:"ingest"`
+	Series  Series  `yaml:"series"`
+	Insight Insight `yaml:"insight"`
 
 	Remediation Remediation `yaml:"remediation"`
 }
@@ -77,6 +80,9 @@ func Default() Config {
 			MaxBodyBytes:      1 << 20,
 		},
 		Log:         Log{Level: "info", Format: "auto"},
+		Ingest:      defaultIngest(),
+		Series:      defaultSeries(),
+		Insight:     defaultInsight(),
 		Remediation: defaultRemediation(),
 	}
 }
@@ -148,6 +154,9 @@ func (c *Config) Validate() []FieldError {
 	default:
 		bad("log.format", "must be auto, text or json (got %q)", c.Log.Format)
 	}
+	errs = append(errs, c.Ingest.validate()...)
+	errs = append(errs, c.Series.validate()...)
+	errs = append(errs, c.Insight.validate()...)
 	errs = append(errs, c.Remediation.validate()...)
 	return errs
 }

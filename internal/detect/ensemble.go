@@ -46,9 +46,9 @@ type Config struct {
 	// DefaultThreshold (0.5); Span is the evidence that moves the score from
 	// 0.5 to 1.
 	AlertEvidence, Span float64
-	// Confirm caps, in decades, how much evidence a single point can carry
-	// beyond what the previous point showed: a lone blip is discounted, a
-	// sustained change is not.
+	// Confirm is the most evidence, in decades, a point loses when the
+	// previous point showed less: its evidence is lowered towards the
+	// previous point's. A lone blip is discounted, a sustained change is not.
 	Confirm float64
 	// Refractory is the number of points after an alert during which the
 	// score stays 0 (one alert per incident); it is at least
@@ -247,6 +247,7 @@ func (e *Ensemble) reason(v, z float64) string {
 	var b []byte
 	switch {
 	case best == expLevel:
+		b = append(b, "value "...)
 		b = strconv.AppendFloat(b, math.Abs(z), 'f', 1, 64)
 		if z >= 0 {
 			b = append(b, "σ above the baseline"...)
@@ -271,7 +272,7 @@ func (e *Ensemble) reason(v, z float64) string {
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
-// learned state (not the configuration), 3,630 bytes.
+// learned state (not the configuration), 3,090 bytes.
 func (e *Ensemble) MarshalBinary() ([]byte, error) {
 	return marshalState(DefaultName, 1, &e.st)
 }
@@ -302,6 +303,10 @@ func (s *ensembleState) validate() error {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return fmt.Errorf("%w: non-finite value", ErrSnapshot)
 		}
+	}
+	if sh := s.Shape; sh.Used < 0 || sh.Used > shapeK || sh.Fill < 0 || sh.Fill > maxShapeLen ||
+		sh.W < 0 || math.IsNaN(sh.Lo+sh.W) || math.IsInf(sh.Lo+sh.W, 0) {
+		return fmt.Errorf("%w: shape memory out of range", ErrSnapshot)
 	}
 	if s.N < 0 || s.Lo > s.Hi || s.Base.Dev < 0 {
 		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)

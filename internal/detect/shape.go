@@ -3,7 +3,7 @@ package detect
 import "math"
 
 const (
-	shapeK      = 32 // prototypes a shape memory holds
+	shapeK      = 24 // prototypes a shape memory holds
 	maxShapeLen = 16 // longest shape window
 	// shapeForget decays prototype counts at every match, so prototypes not
 	// matched for a long time are the first to be replaced.
@@ -20,6 +20,7 @@ type shapeMem struct {
 	Win   [maxShapeLen]float32
 	Fill  int32
 	Used  int32
+	Last  int32 // prototype matched or made last
 	Proto [shapeK][maxShapeLen]float32
 	Cnt   [shapeK]float32
 	Lo, W float64 // scaling origin and width
@@ -43,21 +44,22 @@ func (m *shapeMem) observe(v, lo, hi float64, n int, radius float64) float64 {
 	}
 	w := m.Win[:n]
 	best, bd := -1, float32(math.MaxFloat32)
+	if m.Last >= 0 && m.Last < m.Used {
+		// the last match is usually the nearest again: start there so the
+		// search below can stop early on most prototypes
+		best, bd = int(m.Last), dist32(w, m.Proto[m.Last][:n], bd)
+	}
 	for k := range m.Proto[:m.Used] {
-		p := m.Proto[k][:n]
-		var d float32
-		for i, x := range w {
-			d += math.Float32frombits(math.Float32bits(x-p[i]) &^ (1 << 31)) // |x−p|
-			if i&3 == 3 && d >= bd {
-				break // already farther than the nearest so far
-			}
+		if k == int(m.Last) {
+			continue
 		}
-		if d < bd {
+		if d := dist32(w, m.Proto[k][:n], bd); d < bd || (d == bd && k < best) {
 			bd, best = d, k
 		}
 	}
 	dist := float64(bd) / float64(n)
 	if best >= 0 && dist <= radius {
+		m.Last = int32(best)
 		m.Cnt[best]++
 		a := 1 / m.Cnt[best]
 		p := m.Proto[best][:n]
@@ -82,8 +84,29 @@ func (m *shapeMem) observe(v, lo, hi float64, n int, radius float64) float64 {
 	}
 	copy(m.Proto[k][:n], w)
 	m.Cnt[k] = 1
+	m.Last = int32(k)
 	if best < 0 {
 		return 0
 	}
 	return dist / radius
 }
+
+// dist32 returns Σ|w−p|, or a partial sum above limit as soon as it
+// exceeds limit.
+func dist32(w, p []float32, limit float32) float32 {
+	p = p[:len(w)]
+	var d float32
+	i := 0
+	for ; i+4 <= len(w); i += 4 {
+		d += abs32(w[i]-p[i]) + abs32(w[i+1]-p[i+1]) + abs32(w[i+2]-p[i+2]) + abs32(w[i+3]-p[i+3])
+		if d > limit {
+			return d
+		}
+	}
+	for ; i < len(w); i++ {
+		d += abs32(w[i] - p[i])
+	}
+	return d
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }

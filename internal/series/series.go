@@ -4,7 +4,15 @@
 // belongs to (a stack, a tagged application, a Kubernetes namespace).
 package series
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/tendhq/tend/internal/ingest"
+)
 
 // Labels are a series' label set, metric name excluded.
 type Labels map[string]string
@@ -52,4 +60,44 @@ type Info struct {
 	Statistic string        `json:"statistic,omitempty"`
 	Period    time.Duration `json:"period,omitempty"`
 	Unit      string        `json:"unit,omitempty"`
+}
+
+// IDOf returns the ID of the series with this metric name and labels.
+func IDOf(metric string, labels Labels) string {
+	ls := make([]ingest.Label, 0, len(labels))
+	for k, v := range labels {
+		ls = append(ls, ingest.Label{Name: k, Value: v})
+	}
+	ingest.SortLabels(ls)
+	return FormatID(Hash(metric, ls))
+}
+
+// Hash is the 64-bit identity of a series: xxhash of the metric name and
+// the sorted labels. It does not allocate.
+func Hash(metric string, sorted []ingest.Label) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	_, _ = d.WriteString(metric)
+	for _, l := range sorted {
+		_, _ = d.Write(sep[:1])
+		_, _ = d.WriteString(l.Name)
+		_, _ = d.Write(sep[1:])
+		_, _ = d.WriteString(l.Value)
+	}
+	return d.Sum64()
+}
+
+var sep = [2]byte{0xff, 0xfe}
+
+// FormatID renders a Hash as the 16-hex-digit series ID.
+func FormatID(h uint64) string { return fmt.Sprintf("%016x", h) }
+
+// LabelsOf turns labels into a Labels map of copied strings, so that the
+// map does not keep a decoder's buffer alive.
+func LabelsOf(ls []ingest.Label) Labels {
+	m := make(Labels, len(ls))
+	for _, l := range ls {
+		m[strings.Clone(l.Name)] = strings.Clone(l.Value)
+	}
+	return m
 }

@@ -25,6 +25,9 @@ var (
 // concurrent use by several goroutines and, on PostgreSQL, several processes.
 type Store interface {
 	APIKeys() APIKeys
+	Insights() Insights
+	Anomalies() Anomalies
+	Stacks() Stacks
 	Problems() Problems
 	Runs() Runs
 	Params() Params

@@ -167,14 +167,14 @@ func (d *Deployer) Deploy(ctx context.Context, req DeployRequest) (*DeployOutcom
 			return nil, fmt.Errorf("enrol stack %s: no DevOps Guru client configured", name)
 		}
 		if err := d.Guru.AddStacks(ctx, name); err != nil {
-			return out, err
+			return out, fmt.Errorf("stack %s holds its resources (%s) but was not enrolled: %w; run again with the same flags to retry (nothing is imported twice)", name, orStatus(out.Status), err)
 		}
 		out.Enrolled = true
 		d.progress("stack %s enrolled in Amazon DevOps Guru", name)
 	}
 	for _, r := range d.Registrars {
 		if err := r.RegisterStack(ctx, name, out.Resources); err != nil {
-			return out, fmt.Errorf("register stack %s as an application boundary: %w", name, err)
+			return out, fmt.Errorf("stack %s holds its resources (%s) but its application boundary was not recorded: %w; run again with the same flags to retry", name, orStatus(out.Status), err)
 		}
 	}
 	return out, nil
@@ -338,6 +338,13 @@ func (d *Deployer) importResources(ctx context.Context, req DeployRequest, body 
 		out.Imported = append(out.Imported, imp.LogicalResourceID)
 	}
 	return nil
+}
+
+func orStatus(s string) string {
+	if s == "" {
+		return "unchanged"
+	}
+	return s
 }
 
 func without(l []string, drop map[string]string) []string {

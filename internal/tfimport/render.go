@@ -165,7 +165,8 @@ func ParseTemplate(b []byte) (map[string]any, error) {
 	if len(root.Content) == 0 {
 		return nil, fmt.Errorf("the template is empty")
 	}
-	v, err := yamlValue(root.Content[0], 0)
+	budget := maxYAMLNodes
+	v, err := yamlValue(root.Content[0], 0, &budget)
 	if err != nil {
 		return nil, fmt.Errorf("parse YAML template: %w", err)
 	}
@@ -176,18 +177,25 @@ func ParseTemplate(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
-func yamlValue(n *yaml.Node, depth int) (any, error) {
+// maxYAMLNodes bounds how many nodes a YAML template may expand to, so
+// alias chains (a "billion laughs" document) cannot exhaust memory.
+const maxYAMLNodes = 300_000
+
+func yamlValue(n *yaml.Node, depth int, budget *int) (any, error) {
 	if depth > 200 {
 		return nil, fmt.Errorf("nested deeper than 200 levels")
+	}
+	if *budget--; *budget < 0 {
+		return nil, fmt.Errorf("expands to more than %d nodes (aliases?)", maxYAMLNodes)
 	}
 	var v any
 	switch n.Kind {
 	case yaml.AliasNode:
-		return yamlValue(n.Alias, depth+1)
+		return yamlValue(n.Alias, depth+1, budget)
 	case yaml.MappingNode:
 		m := map[string]any{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			val, err := yamlValue(n.Content[i+1], depth+1)
+			val, err := yamlValue(n.Content[i+1], depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -197,7 +205,7 @@ func yamlValue(n *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			val, err := yamlValue(c, depth+1)
+			val, err := yamlValue(c, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}

@@ -37,7 +37,12 @@ Resources:
 	if !reflect.DeepEqual(props, want) {
 		t.Errorf("got %#v", props)
 	}
-	for _, bad := range []string{"", "   ", "- a\n- b\n", "{\"Resources\": ", "a: [1"} {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i, prev := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		name := string(rune('b' + i))
+		laughs += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+	}
+	for _, bad := range []string{"", "   ", "- a\n- b\n", "{\"Resources\": ", "a: [1", laughs} {
 		if _, err := ParseTemplate([]byte(bad)); err == nil {
 			t.Errorf("ParseTemplate(%q) accepted", bad)
 		}
@@ -93,4 +98,25 @@ func TestCheckTemplateResourcesFile(t *testing.T) {
 	if !strings.Contains(all, "CloudFormation imports AWS::SQS::Queue by [QueueUrl]") || !strings.Contains(all, "no resource with this logical ID") {
 		t.Errorf("problems:\n%s", all)
 	}
+}
+
+// FuzzParseTemplate: templates and resources files come from users
+// (--validate); parsing and checking them never panics.
+func FuzzParseTemplate(f *testing.F) {
+	seed, err := os.ReadFile("testdata/golden/seed-sample.template.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed, []byte(`[{"ResourceType":"AWS::SQS::Queue","LogicalResourceId":"SqsQueueSampleSqsQueue","ResourceIdentifier":{"QueueUrl":"u"}}]`))
+	f.Add([]byte("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${AWS::StackName}-q'\n      Tags: [{Key: a, Value: !GetAtt X.Y}]\n"), []byte(`[]`))
+	f.Add([]byte("a: &x [*x]\n"), []byte(`[{}]`))
+	s := mustSchemas(f)
+	f.Fuzz(func(t *testing.T, tmpl, resources []byte) {
+		m, err := ParseTemplate(tmpl)
+		if err != nil {
+			return
+		}
+		imports, _ := ParseResources(resources)
+		_ = s.CheckTemplate(m, imports)
+	})
 }

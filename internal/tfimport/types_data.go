@@ -92,6 +92,9 @@ var _ = register("AWS::RDS::DBInstance", &spec{
 				b.used[k] = true
 			}
 		}
+		if multi, _ := b.a["multi_az"].(bool); multi {
+			b.used["availability_zone"] = true // a Multi-AZ instance may not name one
+		}
 		if b.str("max_allocated_storage") == "0" {
 			b.used["max_allocated_storage"] = true // 0: storage autoscaling off
 		}

@@ -37,15 +37,18 @@ type Dialect interface {
 
 // DB is a store.Store over a SQL database.
 type DB struct {
-	db       *sql.DB
-	dialect  Dialect
-	apiKeys  apiKeys
-	problems problems
-	runs     runs
-	params   params
-	catalog  catalogStore
-	batch    writeBatcher
-	stmts    stmtCache
+	db      *sql.DB
+	dialect Dialect
+	// rebound caches queries rewritten for the dialect's placeholders.
+	apiKeys   apiKeys
+	insights  insights
+	anomalies anomalies
+	problems  problems
+	runs      runs
+	params    params
+	catalog   catalogStore
+	batch     writeBatcher
+	stmts     stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -58,6 +61,8 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 		return nil, err
 	}
 	s.apiKeys = apiKeys{s}
+	s.insights = insights{s}
+	s.anomalies = anomalies{s}
 	s.problems = problems{s}
 	s.runs = runs{s}
 	s.params = params{s}
@@ -74,7 +79,10 @@ func (s *DB) Dialect() Dialect { return s.dialect }
 
 func (s *DB) APIKeys() store.APIKeys { return s.apiKeys }
 
-func (s *DB) Problems() store.Problems { return s.problems }
+func (s *DB) Insights() store.Insights { return s.insights }
+
+func (s *DB) Anomalies() store.Anomalies { return s.anomalies }
+func (s *DB) Problems() store.Problems   { return s.problems }
 
 func (s *DB) Runs() store.Runs { return s.runs }
 

@@ -24,6 +24,11 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	})
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, open(t)) })
 	t.Run("APIKeysConcurrentCreate", func(t *testing.T) { testAPIKeysConcurrent(t, open(t)) })
+	t.Run("Insights", func(t *testing.T) { testInsights(t, open(t)) })
+	t.Run("InsightsList", func(t *testing.T) { testInsightList(t, open(t)) })
+	t.Run("InsightsConcurrentOngoing", func(t *testing.T) { testInsightsConcurrentOngoing(t, open(t)) })
+	t.Run("Anomalies", func(t *testing.T) { testAnomalies(t, open(t)) })
+	t.Run("Stacks", func(t *testing.T) { testStacks(t, open(t)) })
 	runRemediation(t, open)
 }
 

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/store"
+)
+
+func printInsights(w io.Writer, list []store.Insight, now time.Time) error {
+	if len(list) == 0 {
+		fmt.Fprintln(w, "No insights match. tend raises one when metrics of a boundary leave their baseline (see docs/insights.md).")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tPROBLEM\tSTARTED\tDURATION\tNAME")
+	for _, in := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status, in.Severity, in.ProblemType,
+			in.StartedAt.Local().Format("2006-01-02 15:04"), duration(in.StartedAt, in.EndedAt, now), truncate(in.Name, 90))
+	}
+	return tw.Flush()
+}
+
+// duration is how long something lasted, or has lasted so far ("12m+").
+func duration(start, end time.Time, now time.Time) string {
+	suffix := ""
+	if end.IsZero() {
+		end, suffix = now, "+"
+	}
+	d := end.Sub(start)
+	switch {
+	case d < 0:
+		return "-"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds%s", int(d.Seconds()), suffix)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%s", int(d.Minutes()), suffix)
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm%s", int(d.Hours()), int(d.Minutes())%60, suffix)
+	}
+	return fmt.Sprintf("%dd%s", int(d.Hours()/24), suffix)
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
+	in := d.Insight
+	fmt.Fprintf(w, "%s\n%s\n\n", in.Name, strings.Repeat("=", min(len([]rune(in.Name)), 100)))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+		}
+	}
+	row("ID", in.ID)
+	row("Type", in.Type)
+	row("Status", in.Status)
+	row("Severity", in.Severity)
+	row("Problem type", in.ProblemType)
+	boundary := in.BoundaryKind + " " + in.BoundaryName
+	if in.BoundaryTagKey != "" {
+		boundary += " (tag " + in.BoundaryTagKey + ")"
+	}
+	row("Boundary", boundary)
+	row("Account", strings.TrimSpace(in.Account+" "+in.Region))
+	row("Started", in.StartedAt.Local().Format("2006-01-02 15:04:05 MST"))
+	if !in.EndedAt.IsZero() {
+		row("Ended", in.EndedAt.Local().Format("2006-01-02 15:04:05 MST"))
+	}
+	row("Duration", duration(in.StartedAt, in.EndedAt, now))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s\n", in.Description)
+
+	if len(in.Resources) > 0 {
+		fmt.Fprintln(w, "\nResources")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  TYPE\tNAME\tID\tINSTANCE")
+		for _, r := range in.Resources {
+			inst := strings.TrimSpace(r.InstanceID + " " + r.InstanceType)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Type, r.Name, r.ID, dash(inst))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(d.Anomalies) > 0 {
+		fmt.Fprintln(w, "\nAnomalies")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  METRIC\tRESOURCE\tSTATUS\tSTARTED\tDURATION\tPEAK\tSCORE\tVALUES (before | during)")
+		for _, a := range d.Anomalies {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\n", metricName(a), a.Resource.Name, a.Status,
+				a.StartedAt.Local().Format("15:04:05"), duration(a.StartedAt, a.EndedAt, now),
+				strconv.FormatFloat(a.PeakValue, 'g', 4, 64)+unitSuffix(a.Unit), a.PeakScore, sparkline(a))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "\nAt the peak")
+		for _, a := range d.Anomalies {
+			reason := a.Reason
+			if reason == "" {
+				reason = "(the detector gave no reason)"
+			}
+			fmt.Fprintf(w, "  %s on %s at %s: %s  [%s]\n", metricName(a), a.Resource.Name, a.PeakAt.Local().Format("15:04:05"), reason, a.ID)
+		}
+	}
+	if len(in.Recommendations) > 0 {
+		fmt.Fprintln(w, "\nRecommendations")
+		for i, r := range in.Recommendations {
+			fmt.Fprintf(w, "  %d. %s\n     %s\n", i+1, r.Title, r.Reason)
+			if r.Link != "" {
+				fmt.Fprintf(w, "     %s\n", r.Link)
+			}
+		}
+	}
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func unitSuffix(u string) string {
+	switch strings.ToLower(u) {
+	case "", "none", "1":
+		return ""
+	case "percent", "%":
+		return "%"
+	}
+	return " " + u
+}
+
+// metricName is the metric with its distinguishing labels (mount, device …).
+func metricName(a store.Anomaly) string {
+	var extra []string
+	for _, k := range []string{"mount", "mountpoint", "device", "interface", "container", "code", "quantile"} {
+		if v, ok := a.Labels[k]; ok {
+			extra = append(extra, k+"="+v)
+		}
+	}
+	if len(extra) == 0 {
+		return a.Metric
+	}
+	return a.Metric + "{" + strings.Join(extra, ",") + "}"
+}
+
+// sparkline draws the excerpt as ▁▂▃▄▅▆▇█, a bar between the points
+// before the start and those during the anomaly, at most 40 characters.
+func sparkline(a store.Anomaly) string {
+	if len(a.Excerpt) == 0 {
+		return "-"
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range a.Excerpt {
+		lo, hi = math.Min(lo, p.V), math.Max(hi, p.V)
+	}
+	const bars = "▁▂▃▄▅▆▇█"
+	levels := []rune(bars)
+	pick := func(v float64) rune {
+		if hi == lo {
+			return levels[0]
+		}
+		return levels[int((v-lo)/(hi-lo)*float64(len(levels)-1)+0.5)]
+	}
+	var before, during []rune
+	for _, p := range a.Excerpt {
+		if p.T.Before(a.StartedAt) {
+			before = append(before, pick(p.V))
+		} else {
+			during = append(during, pick(p.V))
+		}
+	}
+	squeeze := func(r []rune, n int) []rune {
+		if len(r) <= n {
+			return r
+		}
+		out := make([]rune, n)
+		for i := range out {
+			out[i] = r[i*len(r)/n]
+		}
+		return out
+	}
+	return string(squeeze(before, 15)) + "|" + string(squeeze(during, 25))
+}

@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/tfimport"
+)
+
+func TestStoreBoundaryRegistrar(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"TEND_DATA_DIR": dir}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	g := &globals{lookupEnv: lookup}
+	cmd := &cobra.Command{}
+	reg, err := storeBoundaryRegistrar(cmd, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := []tfimport.StackResource{
+		{Type: "AWS::EC2::Instance", LogicalID: "AwsInstanceWeb0", PhysicalID: "i-0abc", TerraformAddress: "aws_instance.web[0]"},
+		{Type: "AWS::SQS::Queue", LogicalID: "AwsSqsQueueJobs", PhysicalID: "https://sqs.eu-west-1.amazonaws.com/1/jobs", ARN: "arn:aws:sqs:eu-west-1:1:jobs"},
+	}
+	if err := reg.RegisterStack(context.Background(), "shop", res); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, env, "stacks", "list")
+	if code != 0 || !strings.Contains(out, "shop") || !strings.Contains(out, "2") {
+		t.Fatalf("stacks list = %d %q %q", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, env, "stacks", "show", "shop")
+	if code != 0 || !strings.Contains(out, "i-0abc") || !strings.Contains(out, "aws_instance.web[0]") {
+		t.Fatalf("stacks show = %d %q", code, out)
+	}
+	code, _, errOut = runCLI(t, env, "stacks", "show", "nope")
+	if code == 0 || !strings.Contains(errOut, `no stack "nope"`) {
+		t.Fatalf("stacks show unknown = %d %q", code, errOut)
+	}
+}

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrInvalidCursor is returned (wrapped) by Insights.List for a cursor it
+// did not issue.
+var ErrInvalidCursor = errors.New("invalid cursor")
+
+// Insight types, statuses and severities as stored and served.
+const (
+	InsightReactive  = "REACTIVE"
+	InsightProactive = "PROACTIVE"
+
+	InsightOngoing = "ONGOING"
+	InsightClosed  = "CLOSED"
+
+	SeverityLow    = "LOW"
+	SeverityMedium = "MEDIUM"
+	SeverityHigh   = "HIGH"
+)
+
+// Insight is a group of anomalies of one application boundary that belong
+// together, named and rated so a person can act on it.
+type Insight struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`     // REACTIVE or PROACTIVE
+	Status   string `json:"status"`   // ONGOING or CLOSED
+	Severity string `json:"severity"` // LOW, MEDIUM or HIGH
+	// ProblemType is CPU_SATURATION, MEMORY_SATURATION, … (docs/insights.md).
+	ProblemType string `json:"problem_type"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+
+	// BoundaryKey identifies the application boundary (series.Boundary.Key);
+	// at most one ONGOING insight exists per key.
+	BoundaryKey    string `json:"boundary_key"`
+	BoundaryKind   string `json:"boundary_kind"` // stack, app, namespace, account
+	BoundaryName   string `json:"boundary_name"`
+	BoundaryTagKey string `json:"boundary_tag_key,omitempty"`
+	Account        string `json:"account,omitempty"`
+	Region         string `json:"region,omitempty"`
+
+	// Resources are the resources whose metrics are anomalous.
+	Resources       []InsightResource `json:"resources"`
+	Recommendations []Recommendation  `json:"recommendations"`
+
+	StartedAt time.Time `json:"start_time"`
+	EndedAt   time.Time `json:"end_time,omitzero"` // zero while ongoing
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Version increases with every update; Update refuses a stale one.
+	Version int64 `json:"version"`
+}
+
+// InsightResource is one resource an insight involves.
+type InsightResource struct {
+	ID           string `json:"id"`
+	Type         string `json:"type"`
+	Name         string `json:"name"`
+	InstanceID   string `json:"instance_id,omitempty"`
+	InstanceType string `json:"instance_type,omitempty"`
+}
+
+// Recommendation is what to do about an insight, and why.
+type Recommendation struct {
+	Title  string `json:"title"`
+	Reason string `json:"reason"`
+	Link   string `json:"link,omitempty"`
+}
+
+// InsightFilter selects insights for List. Empty fields match everything.
+type InsightFilter struct {
+	Type       string
+	Statuses   []string
+	Severities []string
+	Stack      string // boundary kind "stack" with this name
+	App        string // boundary kind "app" with this name (tag value)
+	Resource   string // a resource id or name among its anomalies
+	Accounts   []string
+	// From and To bound StartedAt: From <= start < To (zero = open).
+	From, To time.Time
+	// Limit is the page size (1–1000; 0 means 100).
+	Limit int
+	// Cursor continues a previous page (InsightPage.Next).
+	Cursor string
+}
+
+// InsightPage is one page of insights, newest first.
+type InsightPage struct {
+	Insights []Insight `json:"insights"`
+	// Next is the cursor of the following page; empty on the last page.
+	Next string `json:"next,omitempty"`
+}
+
+// Insights stores insights.
+type Insights interface {
+	// Create stores a new insight with Version 1. ErrConflict if the ID
+	// exists or, for an ONGOING insight, if another ONGOING insight
+	// already exists for the same BoundaryKey (another tend process won
+	// the race: adopt that one with Ongoing).
+	Create(ctx context.Context, in Insight) error
+	// Get returns the insight; ErrNotFound if none.
+	Get(ctx context.Context, id string) (Insight, error)
+	// Update replaces every field but ID, CreatedAt and BoundaryKey when
+	// in.Version is the stored version, and returns the stored insight
+	// with Version+1. ErrConflict when another writer updated it first,
+	// ErrNotFound when it does not exist.
+	Update(ctx context.Context, in Insight) (Insight, error)
+	// Ongoing returns the ONGOING insight of a boundary; ErrNotFound if none.
+	Ongoing(ctx context.Context, boundaryKey string) (Insight, error)
+	// ListOngoing returns every ONGOING insight, oldest first.
+	ListOngoing(ctx context.Context) ([]Insight, error)
+	// List returns one page of insights matching f, newest first.
+	List(ctx context.Context, f InsightFilter) (InsightPage, error)
+}

@@ -1,0 +1,479 @@
+// Package watch is the detection stage between ingest and insight: it
+// keeps one detector per series, scores every sample, and hands the scored
+// observations to an insight.Observer.
+//
+// Samples reach it through Append (it is an ingest.Sink). Append admits a
+// batch whole or not at all against a bounded budget of queued samples, so
+// memory stays bounded and a sender is told to retry (429) instead of its
+// samples being dropped later. Series are sharded by their hash over N
+// workers: one series always lands on one worker, whose state it alone
+// touches while processing, so the hot path takes no per-sample locks.
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tendhq/tend/internal/ingest"
+	"github.com/tendhq/tend/internal/insight"
+	"github.com/tendhq/tend/internal/series"
+)
+
+// Options configure a Watcher. Zero values take the defaults noted.
+type Options struct {
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// Observer receives every scored observation of a covered series.
+	Observer insight.Observer
+	// Mapper maps labels to resources and boundaries and decides coverage;
+	// a zero-config Mapper when nil.
+	Mapper *series.Mapper
+	// NewScorer makes each series' detector; NewZScore when nil.
+	NewScorer NewScorer
+	// Workers is the number of detection workers; GOMAXPROCS when 0.
+	Workers int
+	// QueueSamples bounds the samples admitted but not yet processed
+	// (default 1,000,000). Beyond it Append refuses with *OverloadedError.
+	QueueSamples int
+	// MaxSeries bounds the series tracked (default 1,000,000).
+	MaxSeries int
+	// Baseline is how long after its first sample a series only learns
+	// (default 2h).
+	Baseline time.Duration
+	// RetryAfter is what overloaded senders are told (default 5s).
+	RetryAfter time.Duration
+	// SnapshotPath, when set, is where Run saves the detectors' state every
+	// SnapshotInterval (default 5m) and when it stops.
+	SnapshotPath     string
+	SnapshotInterval time.Duration
+	// SeriesTTL is how long a series that sends nothing is kept (default
+	// 24h); then it is forgotten with what its detector learned.
+	SeriesTTL time.Duration
+	// Now is the wall clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// ErrStopped is returned by Append after Run has returned.
+var ErrStopped = errors.New("the detection stage has stopped")
+
+// BatchTooLargeError is returned for a batch larger than the whole queue:
+// it can never be admitted, so retrying does not help.
+type BatchTooLargeError struct{ Samples, Limit int }
+
+func (e *BatchTooLargeError) Error() string {
+	return fmt.Sprintf("a batch of %d samples is larger than the detection queue (%d samples); send smaller batches", e.Samples, e.Limit)
+}
+
+// Watcher is the detection stage.
+type Watcher struct {
+	o       Options
+	shards  []*shard
+	pending atomic.Int64
+	nSeries atomic.Int64
+	// admit is held shared by Append while it admits a batch and exclusively
+	// by Run to stop admission, so no batch is queued after the workers'
+	// final drain.
+	admit   sync.RWMutex
+	stopped bool
+	running atomic.Bool
+	m       metrics
+}
+
+type item struct {
+	h uint64
+	s ingest.Sample
+}
+
+type shard struct {
+	qmu   sync.Mutex
+	queue [][]item
+	wake  chan struct{}
+
+	smu    sync.Mutex // held by the worker per batch, and by List
+	series map[uint64]*state
+}
+
+type state struct {
+	info    series.Info
+	scorer  Scorer // nil when not covered
+	firstMs int64
+	lastMs  int64
+	n       uint64
+	last    float64
+	score   float64
+	prevMs  int64
+	seen    int64 // wall-clock Unix milliseconds of the last sample's arrival
+	covered bool
+	counter bool
+}
+
+type metrics struct {
+	samples       *prometheus.CounterVec
+	observeErrors prometheus.Counter
+	seriesDropped prometheus.Counter
+	expired       prometheus.Counter
+}
+
+// New builds a Watcher. It starts nothing: call Run.
+func New(o Options) (*Watcher, error) {
+	if o.Observer == nil {
+		return nil, errors.New("watch: an Observer is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Mapper == nil {
+		o.Mapper = series.NewMapper(series.MapperConfig{})
+	}
+	if o.NewScorer == nil {
+		o.NewScorer = NewZScore
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.QueueSamples <= 0 {
+		o.QueueSamples = 1_000_000
+	}
+	if o.MaxSeries <= 0 {
+		o.MaxSeries = 1_000_000
+	}
+	if o.Baseline <= 0 {
+		o.Baseline = 2 * time.Hour
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 5 * time.Second
+	}
+	if o.SnapshotInterval <= 0 {
+		o.SnapshotInterval = 5 * time.Minute
+	}
+	if o.SeriesTTL <= 0 {
+		o.SeriesTTL = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	w := &Watcher{o: o}
+	for range o.Workers {
+		w.shards = append(w.shards, &shard{wake: make(chan struct{}, 1), series: map[uint64]*state{}})
+	}
+	w.m = metrics{
+		samples: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tend_ingest_samples_total", Help: "Samples offered to the detection stage, by result: accepted, overloaded (refused with 429), too_large, series_limit.",
+		}, []string{"result"}),
+		observeErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tend_watch_observer_errors_total", Help: "Scored observations the insight stage returned an error for.",
+		}),
+		expired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tend_watch_series_expired_total", Help: "Series forgotten after sending nothing for ingest.series_ttl.",
+		}),
+		seriesDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tend_watch_series_limit_samples_total", Help: "Samples of new series not tracked because ingest.max_series was reached.",
+		}),
+	}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(w.m.samples, w.m.observeErrors, w.m.seriesDropped, w.m.expired,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_samples", Help: "Samples admitted and waiting for detection."},
+				func() float64 { return float64(w.pending.Load()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_capacity_samples", Help: "Most samples that may wait for detection (ingest.queue_samples)."},
+				func() float64 { return float64(o.QueueSamples) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_series", Help: "Series tracked by the detection stage."},
+				func() float64 { return float64(w.nSeries.Load()) }),
+		)
+	}
+	return w, nil
+}
+
+var _ ingest.Sink = (*Watcher)(nil)
+
+// Append admits the whole batch for detection or none of it. It returns
+// *ingest.OverloadedError when the queue is full, *BatchTooLargeError when
+// the batch can never fit, *SeriesLimitError when it has new series and
+// MaxSeries are tracked, ErrStopped after shutdown. Samples must carry
+// sorted labels; Append copies what it keeps, not the label slices.
+func (w *Watcher) Append(_ context.Context, batch []ingest.Sample) error {
+	n := len(batch)
+	if n == 0 {
+		return nil
+	}
+	w.admit.RLock()
+	defer w.admit.RUnlock()
+	if w.stopped {
+		return ErrStopped
+	}
+	if n > w.o.QueueSamples {
+		w.m.samples.WithLabelValues("too_large").Add(float64(n))
+		return &BatchTooLargeError{Samples: n, Limit: w.o.QueueSamples}
+	}
+	if w.pending.Add(int64(n)) > int64(w.o.QueueSamples) {
+		w.pending.Add(-int64(n))
+		w.m.samples.WithLabelValues("overloaded").Add(float64(n))
+		return &ingest.OverloadedError{RetryAfter: w.o.RetryAfter, Reason: fmt.Sprintf("the detection queue holds %d samples", w.o.QueueSamples)}
+	}
+	ns := len(w.shards)
+	parts := make([][]item, ns)
+	if ns == 1 {
+		parts[0] = make([]item, 0, n)
+	}
+	for _, s := range batch {
+		h := series.Hash(s.Metric, s.Labels)
+		k := int(h % uint64(ns))
+		if parts[k] == nil {
+			parts[k] = make([]item, 0, n/ns+n/(4*ns)+1)
+		}
+		parts[k] = append(parts[k], item{h: h, s: s})
+	}
+	if w.nSeries.Load() >= int64(w.o.MaxSeries) {
+		if err := w.checkKnown(parts); err != nil {
+			w.pending.Add(-int64(n))
+			w.m.samples.WithLabelValues("series_limit").Add(float64(n))
+			return err
+		}
+	}
+	for k, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		sh := w.shards[k]
+		sh.qmu.Lock()
+		sh.queue = append(sh.queue, p)
+		sh.qmu.Unlock()
+		select {
+		case sh.wake <- struct{}{}:
+		default:
+		}
+	}
+	w.m.samples.WithLabelValues("accepted").Add(float64(n))
+	return nil
+}
+
+// SeriesLimitError refuses a batch with new series once ingest.max_series
+// series are tracked. Retrying does not help.
+type SeriesLimitError struct {
+	Limit  int
+	Metric string
+}
+
+func (e *SeriesLimitError) Error() string {
+	return fmt.Sprintf("tend already tracks its limit of %d series (ingest.max_series) and this request has new ones (e.g. %q); raise the limit or drop series before sending", e.Limit, e.Metric)
+}
+
+// checkKnown refuses the batch if it has a series not tracked yet. It runs
+// only at the series limit, so the shard locks it takes are off the usual
+// path.
+func (w *Watcher) checkKnown(parts [][]item) error {
+	for k, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		sh := w.shards[k]
+		sh.smu.Lock()
+		for i := range p {
+			if sh.series[p[i].h] == nil {
+				sh.smu.Unlock()
+				return &SeriesLimitError{Limit: w.o.MaxSeries, Metric: p[i].s.Metric}
+			}
+		}
+		sh.smu.Unlock()
+	}
+	return nil
+}
+
+// Run starts the workers and returns when ctx is cancelled and every
+// admitted sample has been processed.
+func (w *Watcher) Run(ctx context.Context) error {
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("watch: Run called twice")
+	}
+	var wg sync.WaitGroup
+	quit := make(chan struct{})
+	// Observations are handed on even while shutting down, so that what
+	// was admitted is processed: the observer gets a context that is not
+	// cancelled with ctx.
+	octx := context.WithoutCancel(ctx)
+	for _, sh := range w.shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.work(octx, quit, sh)
+		}()
+	}
+	var snap <-chan time.Time
+	if w.o.SnapshotPath != "" {
+		t := time.NewTicker(w.o.SnapshotInterval)
+		defer t.Stop()
+		snap = t.C
+	}
+	sweep := time.NewTicker(min(w.o.SeriesTTL/10, time.Minute))
+	defer sweep.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-snap:
+			w.save()
+		case <-sweep.C:
+			w.expire()
+		}
+	}
+	// Stop admitting, then let the workers drain what was admitted.
+	w.admit.Lock()
+	w.stopped = true
+	w.admit.Unlock()
+	close(quit)
+	wg.Wait()
+	if w.o.SnapshotPath != "" {
+		w.save()
+	}
+	return nil
+}
+
+func (w *Watcher) save() {
+	start := time.Now()
+	n, err := w.SaveSnapshot(w.o.SnapshotPath)
+	if err != nil {
+		w.o.Logger.Error("detection state not saved; a restart would baseline again", "err", err)
+		return
+	}
+	w.o.Logger.Debug("detection state saved", "series", n, "path", w.o.SnapshotPath, "took", time.Since(start).String())
+}
+
+func (w *Watcher) work(ctx context.Context, quit <-chan struct{}, sh *shard) {
+	for {
+		select {
+		case <-sh.wake:
+			w.drain(ctx, sh)
+		case <-quit:
+			w.drain(ctx, sh)
+			return
+		}
+	}
+}
+
+func (w *Watcher) drain(ctx context.Context, sh *shard) {
+	for {
+		sh.qmu.Lock()
+		q := sh.queue
+		sh.queue = nil
+		sh.qmu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, batch := range q {
+			now := w.o.Now().UnixMilli()
+			sh.smu.Lock()
+			for i := range batch {
+				w.process(ctx, sh, &batch[i], now)
+			}
+			sh.smu.Unlock()
+			w.pending.Add(-int64(len(batch)))
+		}
+	}
+}
+
+// expire forgets series that have sent nothing for SeriesTTL, so that
+// series which come and go (pods, short-lived jobs) do not fill MaxSeries.
+func (w *Watcher) expire() {
+	cutoff := w.o.Now().Add(-w.o.SeriesTTL).UnixMilli()
+	removed := 0
+	for _, sh := range w.shards {
+		sh.smu.Lock()
+		for h, st := range sh.series {
+			if st.seen < cutoff {
+				delete(sh.series, h)
+				removed++
+			}
+		}
+		sh.smu.Unlock()
+	}
+	if removed > 0 {
+		w.nSeries.Add(-int64(removed))
+		w.m.expired.Add(float64(removed))
+		w.o.Logger.Debug("forgot series that stopped sending", "series", removed, "ttl", w.o.SeriesTTL.String())
+	}
+}
+
+func (w *Watcher) process(ctx context.Context, sh *shard, it *item, now int64) {
+	st := sh.series[it.h]
+	if st == nil {
+		if w.nSeries.Load() >= int64(w.o.MaxSeries) {
+			w.m.seriesDropped.Inc()
+			return
+		}
+		st = w.newState(it)
+		sh.series[it.h] = st
+		w.nSeries.Add(1)
+	}
+	st.seen = now
+	s := &it.s
+	if s.TimeMs < st.firstMs {
+		st.firstMs = s.TimeMs
+	}
+	if s.TimeMs > st.lastMs {
+		st.lastMs = s.TimeMs
+	}
+	st.n++
+	if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+		return // Prometheus staleness markers and other non-values are counted, not scored
+	}
+	v, prev, prevMs := s.Value, st.last, st.prevMs
+	st.last, st.prevMs = s.Value, s.TimeMs
+	if st.info.Period == 0 && st.n > 1 && s.TimeMs > prevMs {
+		// The sampling period, from the first two samples.
+		st.info.Period = time.Duration(s.TimeMs-prevMs) * time.Millisecond
+	}
+	if st.counter {
+		// Score the per-second rate; a drop is a counter reset.
+		if st.n == 1 || s.TimeMs <= prevMs {
+			return
+		}
+		if v >= prev {
+			v -= prev
+		}
+		v /= float64(s.TimeMs-prevMs) / 1000
+	}
+	if !st.covered {
+		return
+	}
+	t := time.UnixMilli(s.TimeMs)
+	score, reason := st.scorer.Observe(t, v)
+	st.score = score
+	obs := insight.Observation{
+		Series: st.info, Time: t, Value: v, Score: score, Reason: reason,
+		Baselining: s.TimeMs-st.firstMs < w.o.Baseline.Milliseconds(),
+	}
+	if err := w.o.Observer.Observe(ctx, obs); err != nil {
+		w.m.observeErrors.Inc()
+		w.o.Logger.Warn("insight stage refused an observation", "series", st.info.ID, "metric", st.info.Metric, "err", err)
+	}
+}
+
+func (w *Watcher) newState(it *item) *state {
+	// Copy the strings: a decoder's may point into its request buffer.
+	info := w.o.Mapper.Describe(strings.Clone(it.s.Metric), series.LabelsOf(it.s.Labels))
+	info.ID = series.FormatID(it.h)
+	st := &state{info: info, firstMs: it.s.TimeMs, lastMs: it.s.TimeMs, covered: w.o.Mapper.Covered(info), counter: it.s.Counter}
+	if st.counter {
+		// Counters are analysed as their per-second rate.
+		st.info.Statistic = "rate"
+		if st.info.Unit == "1" || st.info.Unit == "" {
+			st.info.Unit = "1/s"
+		} else {
+			st.info.Unit += "/s"
+		}
+	}
+	if st.covered {
+		st.scorer = w.o.NewScorer()
+	}
+	return st
+}
