@@ -277,7 +277,7 @@ func writeImportOutputs(o *importOptions, res *tfimport.Result) error {
 
 func printImportReport(w io.Writer, st *tfimport.State, res *tfimport.Result) {
 	fmt.Fprintf(w, "Read %d resource instances (%s, Terraform %s); %d converted, %d not converted.\n",
-		len(st.Resources), st.Format, orDash(st.TerraformVersion), len(res.Converted), len(res.Unconverted()))
+		len(st.Resources), st.Format, dash(st.TerraformVersion), len(res.Converted), len(res.Unconverted()))
 	if len(res.Converted) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "\nLOGICAL ID\tTYPE\tTERRAFORM ADDRESS")
@@ -309,13 +309,6 @@ func printImportReport(w io.Writer, st *tfimport.State, res *tfimport.Result) {
 		}
 		_ = tw.Flush()
 	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *importOptions, cfg aws.Config, res *tfimport.Result) error {
@@ -357,7 +350,7 @@ func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *import
 	}
 	w := cmd.OutOrStdout()
 	fmt.Fprintf(w, "\nStack %s: %s; %d resources imported now, %d already in the stack; %d resources in its boundary.\n",
-		o.stackName, orDash(out.Status), len(out.Imported), len(out.AlreadyInStack), len(out.Resources))
+		o.stackName, dash(out.Status), len(out.Imported), len(out.AlreadyInStack), len(out.Resources))
 	if out.Enrolled {
 		fmt.Fprintf(w, "Enrolled in Amazon DevOps Guru (CloudFormation stack %s).\n", o.stackName)
 	}

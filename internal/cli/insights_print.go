@@ -129,13 +129,6 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 	return nil
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 func unitSuffix(u string) string {
 	switch strings.ToLower(u) {
 	case "", "none", "1":

@@ -53,7 +53,7 @@ serve picks up approvals within remediation.poll_interval.`,
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "RUN\tPOLICY\tSTATE\tOUTCOME\tCREATED\tSUMMARY")
 				for _, r := range runs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Policy, r.State, outcomeOrDash(r.Outcome), r.CreatedAt.Format(time.RFC3339), r.Summary)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Policy, r.State, dash(r.Outcome), r.CreatedAt.Format(time.RFC3339), r.Summary)
 				}
 				return tw.Flush()
 			})
@@ -149,11 +149,4 @@ serve picks up approvals within remediation.poll_interval.`,
 	})
 	cmd.AddCommand(list, show, approve, cancel)
 	return cmd
-}
-
-func outcomeOrDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

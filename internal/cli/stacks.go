@@ -102,7 +102,7 @@ it creates; tend stacks shows what is registered.`,
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "LOGICAL ID\tTYPE\tPHYSICAL ID\tTERRAFORM ADDRESS")
 			for _, r := range rs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.LogicalID, r.Type, r.PhysicalID, orDash(r.TerraformAddress))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.LogicalID, r.Type, r.PhysicalID, dash(r.TerraformAddress))
 			}
 			return tw.Flush()
 		},

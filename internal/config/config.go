@@ -18,14 +18,13 @@ import (
 type Config struct {
 	// Directory where the embedded store (SQLite) and other local state live.
 	// Created if missing. Ignored by the store when store.url is PostgreSQL.
-	DataDir string  `yaml:"data_dir"`
-	Server  Server  `yaml:"server"`
-	Store   Store   `yaml:"store"`
-	Log     Log     `yaml:"log"`
-	Ingest  Ingest  `yaml:"ingest"`
-	Series  Series  `yaml:"series"`
-	Insight Insight `yaml:"insight"`
-
+	DataDir     string      `yaml:"data_dir"`
+	Server      Server      `yaml:"server"`
+	Store       Store       `yaml:"store"`
+	Log         Log         `yaml:"log"`
+	Ingest      Ingest      `yaml:"ingest"`
+	Series      Series      `yaml:"series"`
+	Insight     Insight     `yaml:"insight"`
 	Remediation Remediation `yaml:"remediation"`
 }
 

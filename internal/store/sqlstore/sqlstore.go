@@ -37,9 +37,8 @@ type Dialect interface {
 
 // DB is a store.Store over a SQL database.
 type DB struct {
-	db      *sql.DB
-	dialect Dialect
-	// rebound caches queries rewritten for the dialect's placeholders.
+	db        *sql.DB
+	dialect   Dialect
 	apiKeys   apiKeys
 	insights  insights
 	anomalies anomalies
@@ -82,7 +81,8 @@ func (s *DB) APIKeys() store.APIKeys { return s.apiKeys }
 func (s *DB) Insights() store.Insights { return s.insights }
 
 func (s *DB) Anomalies() store.Anomalies { return s.anomalies }
-func (s *DB) Problems() store.Problems   { return s.problems }
+
+func (s *DB) Problems() store.Problems { return s.problems }
 
 func (s *DB) Runs() store.Runs { return s.runs }
 
