@@ -29,7 +29,11 @@ func TestCreateVerifyRevoke(t *testing.T) {
 	if got, err := keys.Verify(ctx, key); err != nil || got.ID != rec.ID {
 		t.Fatalf("Verify(valid) = %v, %v", got, err)
 	}
-	bad := []string{"", "tend_", key + "x", key[:len(key)-1] + "A", "tend_nope_" + strings.Repeat("a", 43), "Bearer " + key}
+	last := "A"
+	if strings.HasSuffix(key, "A") {
+		last = "B"
+	}
+	bad := []string{"", "tend_", key + "x", key[:len(key)-1] + last, "tend_nope_" + strings.Repeat("a", 43), "Bearer " + key}
 	for _, b := range bad {
 		if _, err := keys.Verify(ctx, b); !errors.Is(err, apikey.ErrInvalid) {
 			t.Errorf("Verify(%q) = %v, want ErrInvalid", b, err)

@@ -75,6 +75,8 @@ type App struct {
 	watch     *watch.Watcher
 	newScorer watch.NewScorer
 
+	aws awsOnce // AWS providers, built on first use (wire_providers.go)
+
 	srv      *http.Server
 	ln       net.Listener
 	cancel   context.CancelFunc

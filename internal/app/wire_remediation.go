@@ -122,6 +122,8 @@ func buildRemediation(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
+	// tend's own insights are problems too: the insight stage hands them here.
+	a.problems = eng
 	api.RegisterProblems(a.api, eng, st.Problems())
 	api.RegisterRuns(a.api, st.Runs(), a.now, eng.Wake)
 	api.RegisterCatalog(a.api, cat)

@@ -136,7 +136,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 		}
 		sent += len(batch)
 		batch = batch[:0]
-		bar.update(sent, rows)
+		bar.set(sent)
 		return nil
 	}
 	err = replay.Read(f, func(p replay.Point) error {

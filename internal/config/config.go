@@ -26,6 +26,8 @@ type Config struct {
 	Series      Series      `yaml:"series"`
 	Insight     Insight     `yaml:"insight"`
 	Remediation Remediation `yaml:"remediation"`
+	Dynatrace   Dynatrace   `yaml:"dynatrace"`
+	AWS         AWS         `yaml:"aws"`
 }
 
 // Server configures the HTTP server.
@@ -83,6 +85,8 @@ func Default() Config {
 		Series:      defaultSeries(),
 		Insight:     defaultInsight(),
 		Remediation: defaultRemediation(),
+		Dynatrace:   defaultDynatrace(),
+		AWS:         defaultAWS(),
 	}
 }
 
@@ -157,5 +161,7 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.Series.validate()...)
 	errs = append(errs, c.Insight.validate()...)
 	errs = append(errs, c.Remediation.validate()...)
+	errs = append(errs, c.Dynatrace.validate()...)
+	errs = append(errs, c.AWS.validate()...)
 	return errs
 }

@@ -42,7 +42,7 @@ func TestFullFile(t *testing.T) {
 		Store: Store{URL: "postgres://tend@db:5432/tend?sslmode=disable"},
 		Log:   Log{Level: "debug", Format: "json"},
 	}
-	want.Ingest, want.Series, want.Insight, want.Remediation = Default().Ingest, Default().Series, Default().Insight, Default().Remediation // sections full.yaml leaves at their defaults
+	want.Ingest, want.Series, want.Insight, want.Remediation, want.Dynatrace, want.AWS = Default().Ingest, Default().Series, Default().Insight, Default().Remediation, Default().Dynatrace, Default().AWS // sections full.yaml leaves at their defaults
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Fatalf("Load = %+v\nwant %+v", *cfg, want)
 	}

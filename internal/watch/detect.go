@@ -27,7 +27,7 @@ func DetectorScorers(name string) (NewScorer, error) {
 		return nil, fmt.Errorf("detector: %w", err)
 	}
 	return func() Scorer {
-		d, _ := detect.New(name) // the name was checked above
+		d, _ := detect.NewContinuous(name) // the name was checked above
 		return detectScorer{d}
 	}, nil
 }

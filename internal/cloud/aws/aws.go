@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	smithylog "github.com/aws/smithy-go/logging"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -123,6 +124,14 @@ func NewFromConfig(awsCfg awssdk.Config, cfg Config, logger *slog.Logger) (*Prov
 	if awsCfg.HTTPClient == nil {
 		awsCfg.HTTPClient = awssdk.NewConfig().HTTPClient
 	}
+	// The SDK's own messages go to tend's log, not to stderr.
+	awsCfg.Logger = smithylog.LoggerFunc(func(c smithylog.Classification, format string, v ...any) {
+		level := slog.LevelDebug
+		if c == smithylog.Warn {
+			level = slog.LevelWarn
+		}
+		logger.Log(context.Background(), level, "aws sdk: "+fmt.Sprintf(format, v...))
+	})
 	endpoint := func() *string {
 		if cfg.EndpointURL == "" {
 			return nil
