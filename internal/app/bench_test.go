@@ -107,7 +107,6 @@ func benchRemediation(b *testing.B, rate int, storeURL string) {
 	cfg.Store.URL = config.Secret(storeURL)
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Remediation.PolicyDir = b.TempDir()
-	cfg.Remediation.Workers = 32
 	cfg.Remediation.RateLimit = 0
 	if err := os.WriteFile(filepath.Join(cfg.Remediation.PolicyDir, "upsize.yaml"), []byte(e2ePolicy), 0o644); err != nil {
 		b.Fatal(err)

@@ -341,3 +341,50 @@ func TestConcurrentWebhooks(t *testing.T) {
 		})
 	}
 }
+
+// TestApproveOverHTTP: an approve-mode policy waits; the API approves it
+// (409 the second time), cancel answers 409 on a finished run, 404 on none.
+func TestApproveOverHTTP(t *testing.T) {
+	e := startE2E(t, func(c *config.Config) {
+		p := strings.Replace(e2ePolicy, "occurrences: 3", "occurrences: 1", 1) + "mode: approve\n"
+		if err := os.WriteFile(filepath.Join(c.Remediation.PolicyDir, "upsize.yaml"), []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	code, out := e.post("/v1/webhooks/dynatrace", dtPayload("-401_1V2"), "X-API-Key", e.key)
+	if code != http.StatusAccepted {
+		t.Fatalf("webhook: %d %v", code, out)
+	}
+	runID := out["run_ids"].([]any)[0].(string)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var r struct{ State string }
+		e.get("/v1/runs/"+runID, &r)
+		if r.State == "waiting_approval" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run is %s, want waiting_approval", r.State)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, _ := e.post("/v1/runs/"+runID+"/approve", ""); code != http.StatusUnauthorized {
+		t.Fatalf("approve without key = %d", code)
+	}
+	if code, out := e.post("/v1/runs/"+runID+"/approve", "", "X-API-Key", e.key); code != http.StatusOK || out["approved_by"] != "api key dynatrace" {
+		t.Fatalf("approve = %d %v", code, out)
+	}
+	if code, _ := e.post("/v1/runs/"+runID+"/approve", "", "X-API-Key", e.key); code != http.StatusConflict {
+		t.Fatalf("second approve = %d, want 409", code)
+	}
+	rl := e.waitRunsDone(1)
+	if rl.Runs[0].Outcome != "acted" {
+		t.Fatalf("run = %+v", rl.Runs[0])
+	}
+	if code, _ := e.post("/v1/runs/"+runID+"/cancel", "", "X-API-Key", e.key); code != http.StatusConflict {
+		t.Fatalf("cancel finished = %d, want 409", code)
+	}
+	if code, _ := e.post("/v1/runs/run-nope/cancel", "", "X-API-Key", e.key); code != http.StatusNotFound {
+		t.Fatalf("cancel missing = %d, want 404", code)
+	}
+}

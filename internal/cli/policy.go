@@ -44,7 +44,7 @@ step, without changing anything.`,
 			w := cmd.OutOrStdout()
 			for _, p := range set.Policies {
 				fmt.Fprintf(w, "%s:%d  %s  mode %s, %s on %d × %s within %s\n", p.File, p.Line, p.Name, p.Mode,
-					p.Act.Action, p.Qualify.Occurrences, listOrAny(p.Match.EventType), p.Qualify.Within)
+					p.Act.Action, p.Qualify.Occurrences, listOrAny(p.Match.EventType), remediate.Human(p.Qualify.Within))
 			}
 			fmt.Fprintf(w, "%d policies OK\n", len(set.Policies))
 			return nil

@@ -47,7 +47,7 @@ type GitCatalog struct {
 }
 
 func defaultRemediation() Remediation {
-	return Remediation{Enabled: true, Workers: 4, Lease: 30 * time.Second, PollInterval: time.Second, MaxAttempts: 5, RateLimit: 20, RateWindow: time.Hour,
+	return Remediation{Enabled: true, Workers: 32, Lease: 30 * time.Second, PollInterval: time.Second, MaxAttempts: 5, RateLimit: 20, RateWindow: time.Hour,
 		Catalog: "embedded", Git: GitCatalog{Branch: "main"}}
 }
 

@@ -176,48 +176,40 @@ func (e *Engine) Wake() {
 	}
 }
 
-// Run executes runs until ctx is cancelled: it claims due runs (its own,
-// other processes', retries and approved ones) and executes up to Workers
-// at once, each step recorded before the next begins. It returns when ctx
-// is done and the runs in progress have stopped.
+// Run executes runs until ctx is cancelled: Workers goroutines each claim
+// a due run (this process's, another's after its lease ran out, a retry,
+// an approved one), execute it, and claim the next, so that the claims and
+// steps of concurrent runs share commits. An idle worker sleeps until a new
+// problem wakes it or Poll passes. Run returns when ctx is done and the
+// runs in progress have stopped.
 func (e *Engine) Run(ctx context.Context) error {
-	sem := make(chan struct{}, e.o.Workers)
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	timer := time.NewTimer(0)
+	for i := 0; i < e.o.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.work(ctx, i)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (e *Engine) work(ctx context.Context, i int) {
+	// Spread the idle polls of the workers over the interval.
+	poll := e.o.Poll + time.Duration(i)*e.o.Poll/time.Duration(4*e.o.Workers)
+	timer := time.NewTimer(poll)
 	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-e.wake:
-		case <-timer.C:
+	for ctx.Err() == nil {
+		now := e.o.Now()
+		claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), 1)
+		if err != nil && ctx.Err() == nil {
+			e.log.Error("claim remediation runs", "err", err)
 		}
-		for {
-			free := e.o.Workers - len(sem)
-			if free <= 0 {
-				break
-			}
-			now := e.o.Now()
-			claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), free)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				e.log.Error("claim remediation runs", "err", err)
-				break
-			}
-			for _, r := range claimed {
-				sem <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer func() { <-sem; wg.Done(); e.Wake() }()
-					e.execute(ctx, r)
-				}()
-			}
-			if len(claimed) < free {
-				break
-			}
+		if len(claimed) > 0 {
+			e.Wake() // there may be more: let an idle worker look
+			e.execute(ctx, claimed[0])
+			continue
 		}
 		if !timer.Stop() {
 			select {
@@ -225,7 +217,12 @@ func (e *Engine) Run(ctx context.Context) error {
 			default:
 			}
 		}
-		timer.Reset(e.o.Poll)
+		timer.Reset(poll)
+		select {
+		case <-ctx.Done():
+		case <-e.wake:
+		case <-timer.C:
+		}
 	}
 }
 

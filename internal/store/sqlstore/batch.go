@@ -10,9 +10,8 @@ import (
 // writeBatcher commits concurrent writes together (group commit). SQLite
 // has one writer at a time and every commit waits for fsync; when several
 // goroutines write at once, the first becomes the leader, runs its write
-// and every write queued meanwhile in one transaction, each under its own
-// savepoint (so one write's error rolls back only that write), commits
-// once, repeats while writes are waiting (a few rounds at most), then hands
+// and every write queued meanwhile in one transaction, commits once,
+// repeats while writes are waiting (a few rounds at most), then hands
 // leadership to the next waiting writer. Each caller
 // returns only after the commit that holds its write, so durability is
 // unchanged; only the number of fsyncs drops. No goroutine is started.
@@ -78,37 +77,39 @@ func (s *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return <-it.done
 }
 
+// commitBatch runs the batch's writes in one transaction. If one of them
+// fails, the transaction is rolled back and each write runs again in a
+// transaction of its own, so that one write's error does not fail the
+// others. Writes are closures over SQL only, safe to run again.
 func (s *DB) commitBatch(batch []*writeItem) {
 	ctx := context.Background()
-	results := make([]error, len(batch))
+	failed := -1
 	err := s.Tx(ctx, func(tx *sql.Tx) error {
 		for i, it := range batch {
-			if len(batch) == 1 {
-				results[i] = it.fn(tx)
-				return results[i]
-			}
-			if _, err := s.execQ(ctx, tx, "SAVEPOINT w"); err != nil {
-				return err
-			}
-			if results[i] = it.fn(tx); results[i] != nil {
-				if _, err := s.execQ(ctx, tx, "ROLLBACK TO SAVEPOINT w"); err != nil {
-					return err
-				}
-			}
-			if _, err := s.execQ(ctx, tx, "RELEASE SAVEPOINT w"); err != nil {
+			if err := it.fn(tx); err != nil {
+				failed = i
 				return err
 			}
 		}
 		return nil
 	})
-	for i, it := range batch {
-		switch {
-		case results[i] != nil:
-			it.done <- results[i]
-		case err != nil:
-			it.done <- fmt.Errorf("commit batched write: %w", err)
-		default:
+	switch {
+	case err == nil:
+		for _, it := range batch {
 			it.done <- nil
+		}
+	case len(batch) == 1 || failed < 0:
+		// A single write's own error, or the commit itself failed.
+		for _, it := range batch {
+			if failed < 0 {
+				it.done <- fmt.Errorf("commit batched write: %w", err)
+			} else {
+				it.done <- err
+			}
+		}
+	default:
+		for _, it := range batch {
+			it.done <- s.Tx(ctx, it.fn)
 		}
 	}
 }
