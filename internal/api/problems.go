@@ -18,9 +18,9 @@ import (
 // each problem durably before the 202 and starts runs.
 func RegisterProblems(a *API, sink problem.Sink, problems store.Problems) {
 	h := problemHandlers{sink: sink, problems: problems}
-	a.Write("POST /v1/webhooks/dynatrace", h.dynatrace)
+	a.Write("POST /v1/webhooks/dynatrace", h.single(webhook.Dynatrace))
 	a.Write("POST /v1/webhooks/alertmanager", h.alertmanager)
-	a.Write("POST /v1/problems", h.native)
+	a.Write("POST /v1/problems", h.single(webhook.Native))
 	a.Read("GET /v1/problems", h.list)
 	a.Read("GET /v1/problems/{id}", h.get)
 }
@@ -51,42 +51,26 @@ func (h problemHandlers) submit(ctx context.Context, p problem.Problem) (problem
 	return rec, nil
 }
 
-func (h problemHandlers) dynatrace(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r)
-	if err != nil {
-		WriteError(w, r, err)
-		return
+// single answers a webhook that carries one problem, decoded by parse.
+func (h problemHandlers) single(parse func([]byte) (problem.Problem, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := ReadBody(r)
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		p, err := parse(body)
+		if err != nil {
+			WriteError(w, r, intakeError(err))
+			return
+		}
+		rec, err := h.submit(r.Context(), p)
+		if err != nil {
+			WriteError(w, r, err)
+			return
+		}
+		WriteJSON(w, http.StatusAccepted, rec)
 	}
-	p, err := webhook.Dynatrace(body)
-	if err != nil {
-		WriteError(w, r, intakeError(err))
-		return
-	}
-	rec, err := h.submit(r.Context(), p)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusAccepted, rec)
-}
-
-func (h problemHandlers) native(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	p, err := webhook.Native(body)
-	if err != nil {
-		WriteError(w, r, intakeError(err))
-		return
-	}
-	rec, err := h.submit(r.Context(), p)
-	if err != nil {
-		WriteError(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusAccepted, rec)
 }
 
 func (h problemHandlers) alertmanager(w http.ResponseWriter, r *http.Request) {
