@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/store/sqlstore"
+
 	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -30,12 +32,7 @@ of each key: the key itself is printed once, when it is created.`,
 		Example: `  tend apikey create --name dynatrace-webhook
   curl -H "X-API-Key: $KEY" -d @problem.json http://127.0.0.1:8080/v1/problems`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, s *sqlstore.DB) error {
 			rec, key, err := apikey.New(s.APIKeys(), nil).Create(cmd.Context(), name)
 			if err != nil {
 				return err
@@ -43,7 +40,7 @@ of each key: the key itself is printed once, when it is created.`,
 			fmt.Fprintln(cmd.OutOrStdout(), key)
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created API key %s (%q). Store it now: tend keeps only its hash and cannot show it again.\n", rec.ID, rec.Name)
 			return nil
-		},
+		}),
 	}
 	create.Flags().StringVar(&name, "name", "", "what the key is for, e.g. the team or system using it (required)")
 	_ = create.MarkFlagRequired("name")
@@ -52,12 +49,7 @@ of each key: the key itself is printed once, when it is created.`,
 		Use:   "list",
 		Short: "List keys (never the keys themselves)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, s *sqlstore.DB) error {
 			keys, err := s.APIKeys().List(cmd.Context())
 			if err != nil {
 				return err
@@ -76,19 +68,14 @@ of each key: the key itself is printed once, when it is created.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Local().Format("2006-01-02 15:04"), ago(k.LastUsedAt), status)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	revoke := &cobra.Command{
 		Use:     "revoke ID",
 		Short:   "Revoke a key; requests using it get 401 from then on",
 		Example: `  tend apikey revoke 3kq9xz1m`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, s *sqlstore.DB) error {
 			if err := apikey.New(s.APIKeys(), nil).Revoke(cmd.Context(), args[0]); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return fmt.Errorf("no API key with ID %q (see tend apikey list)", args[0])
@@ -97,7 +84,7 @@ of each key: the key itself is printed once, when it is created.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Revoked API key %s.\n", args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd

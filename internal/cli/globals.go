@@ -79,3 +79,16 @@ func (g *globals) openStore(ctx context.Context, cmd *cobra.Command) (*sqlstore.
 	}
 	return s, cfg, nil
 }
+
+// withStore adapts a command that needs the store: it loads the
+// configuration, opens the store it names, runs run and closes the store.
+func (g *globals) withStore(run func(cmd *cobra.Command, args []string, s *sqlstore.DB) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, _, err := g.openStore(cmd.Context(), cmd)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return run(cmd, args, s)
+	}
+}

@@ -22,12 +22,7 @@ schema. Migrations are embedded in the binary and serialised across processes.`,
 		Example: `  tend migrate
   tend migrate --store postgres://tend@db:5432/tend`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, s *sqlstore.DB) error {
 			v, err := s.SchemaVersion(cmd.Context())
 			if err != nil {
 				return err
@@ -42,6 +37,6 @@ schema. Migrations are embedded in the binary and serialised across processes.`,
 				fmt.Fprintf(out, "  %04d  %-30s applied\n", m.Version, m.Name)
 			}
 			return nil
-		},
+		}),
 	}
 }

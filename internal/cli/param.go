@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/store/sqlstore"
+
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -26,30 +28,20 @@ ordered list of approved instance types a policy's upsize-instance reads
 		Short:   "Create or replace a parameter",
 		Example: `  tend param set /dynatrace/approvedinstancetypes t3.small,t3.medium,t3.large,t3.xlarge`,
 		Args:    cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, s *sqlstore.DB) error {
 			p, err := s.Params().Set(cmd.Context(), args[0], args[1], time.Now())
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s = %s (version %d)\n", p.Name, p.Value, p.Version)
 			return nil
-		},
+		}),
 	}
 	get := &cobra.Command{
 		Use:   "get NAME",
 		Short: "Print a parameter's value",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, s *sqlstore.DB) error {
 			p, err := s.Params().Get(cmd.Context(), args[0])
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no parameter %q (set it with: tend param set %s VALUE)", args[0], args[0])
@@ -59,18 +51,13 @@ ordered list of approved instance types a policy's upsize-instance reads
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), p.Value)
 			return nil
-		},
+		}),
 	}
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List parameters",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, s *sqlstore.DB) error {
 			ps, err := s.Params().List(cmd.Context())
 			if err != nil {
 				return err
@@ -85,7 +72,7 @@ ordered list of approved instance types a policy's upsize-instance reads
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", p.Name, p.Value, p.Version, p.UpdatedAt.Format(time.RFC3339))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(set, get, list)
 	return cmd

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/store/sqlstore"
+
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/tfimport"
 )
@@ -60,12 +62,7 @@ it creates; tend stacks shows what is registered.`,
 		Use:   "list",
 		Short: "List registered stacks",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, _ []string, s *sqlstore.DB) error {
 			list, err := s.Stacks().List(cmd.Context())
 			if err != nil {
 				return err
@@ -80,18 +77,13 @@ it creates; tend stacks shows what is registered.`,
 				fmt.Fprintf(tw, "%s\t%d\t%s\n", st.Name, st.Resources, st.RegisteredAt.Local().Format("2006-01-02 15:04"))
 			}
 			return tw.Flush()
-		},
+		}),
 	}, &cobra.Command{
 		Use:     "show STACK",
 		Short:   "List a stack's resources",
 		Example: `  tend stacks show shop`,
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, _, err := g.openStore(cmd.Context(), cmd)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: g.withStore(func(cmd *cobra.Command, args []string, s *sqlstore.DB) error {
 			rs, err := s.Stacks().Resources(cmd.Context(), args[0])
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no stack %q is registered (see tend stacks list)", args[0])
@@ -105,7 +97,7 @@ it creates; tend stacks shows what is registered.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.LogicalID, r.Type, r.PhysicalID, dash(r.TerraformAddress))
 			}
 			return tw.Flush()
-		},
+		}),
 	})
 	return cmd
 }
