@@ -70,3 +70,38 @@ func TestCPUBurnWithTheDefaultDetector(t *testing.T) {
 		t.Fatalf("insight after the burn and cool-down: %s", in.Status)
 	}
 }
+
+// TestQuietOnNoiseWithTheDefaultDetector backs the claim in
+// docs/insights.md: 22 hours of Gaussian noise at 10 s (after a one-hour
+// baseline) raise no anomaly with the default confirm_samples, while
+// raising every single alert (confirm_samples 1) would raise several.
+func TestQuietOnNoiseWithTheDefaultDetector(t *testing.T) {
+	counts := map[int]int{}
+	for _, confirm := range []int{1, DefaultConfig().ConfirmSamples} {
+		cfg := testConfig()
+		cfg.ConfirmSamples = confirm
+		h := newHarness(t, nil, cfg)
+		rng := rand.New(rand.NewPCG(7, 8))
+		cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
+		d, err := detect.New(detect.DefaultName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := t0
+		for i := 0; i < 8640; i++ {
+			x := 12 + rng.NormFloat64()*3
+			r := d.Observe(at, x)
+			h.clock.Set(at)
+			if err := h.e.Observe(t.Context(), Observation{Series: cpu, Time: at, Value: x, Score: r.Score, Reason: r.Reason, Baselining: i < 360}); err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(10 * time.Second)
+		}
+		h.flush()
+		counts[confirm] = len(h.allAnomalies())
+	}
+	t.Logf("anomalies over 23 h of noise: confirm_samples=1: %d, confirm_samples=2: %d", counts[1], counts[2])
+	if counts[2] != 0 || counts[1] == 0 {
+		t.Fatalf("anomalies from noise: %v; want some with 1 and none with 2", counts)
+	}
+}
