@@ -22,7 +22,7 @@ func TestCPUBurnWithTheDefaultDetector(t *testing.T) {
 	h := newHarness(t, nil, cfg)
 	rng := rand.New(rand.NewPCG(7, 8))
 	cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
-	d, err := detect.New(detect.DefaultName)
+	d, err := detect.NewContinuous(detect.DefaultName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,6 +75,7 @@ func TestCPUBurnWithTheDefaultDetector(t *testing.T) {
 // docs/insights.md: 22 hours of Gaussian noise at 10 s (after a one-hour
 // baseline) raise no anomaly with the default confirm_samples, while
 // raising every single alert (confirm_samples 1) would raise several.
+// The detector is built as tend serve builds it (detect.NewContinuous).
 func TestQuietOnNoiseWithTheDefaultDetector(t *testing.T) {
 	counts := map[int]int{}
 	for _, confirm := range []int{1, DefaultConfig().ConfirmSamples} {
@@ -83,7 +84,7 @@ func TestQuietOnNoiseWithTheDefaultDetector(t *testing.T) {
 		h := newHarness(t, nil, cfg)
 		rng := rand.New(rand.NewPCG(7, 8))
 		cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
-		d, err := detect.New(detect.DefaultName)
+		d, err := detect.NewContinuous(detect.DefaultName)
 		if err != nil {
 			t.Fatal(err)
 		}
