@@ -189,7 +189,7 @@ and rollback publishes an earlier template again as the newest version.`,
 
 func notInCatalog(product string, err error) error {
 	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("%w (see tend catalog list, tend catalog versions %s)", err, product)
+		return fmt.Errorf("the catalog has no product %q or no such version of it (see tend catalog list, tend catalog versions %s): %w", product, product, catalog.ErrNotFound)
 	}
 	return err
 }

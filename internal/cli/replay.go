@@ -99,7 +99,7 @@ func runReplay(ctx context.Context, stderr io.Writer, path, base string, o repla
 	// Pass 1: check every row and find the time span.
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", path, err)
+		return err // *PathError already says "open PATH: reason"
 	}
 	defer f.Close()
 	st, err := f.Stat()
