@@ -52,19 +52,7 @@ func (a apiKeys) List(ctx context.Context) ([]store.APIKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list api keys: %w", err)
 	}
-	defer rows.Close()
-	var out []store.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list api keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list api keys: %w", err)
-	}
-	return out, nil
+	return collect(rows, "list api keys", scanAPIKey)
 }
 
 func (a apiKeys) Revoke(ctx context.Context, id string, at time.Time) error {

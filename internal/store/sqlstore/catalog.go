@@ -88,17 +88,9 @@ func (c catalogStore) Versions(ctx context.Context, product string) ([]store.Cat
 	if err != nil {
 		return nil, fmt.Errorf("list versions of %s: %w", product, err)
 	}
-	defer rows.Close()
-	var out []store.CatalogVersion
-	for rows.Next() {
-		v, err := scanVersion(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list versions of %s: %w", product, err)
-		}
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list versions of %s: %w", product, err)
+	out, err := collect(rows, "list versions of "+product, scanVersion)
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("list versions of %s: %w", product, store.ErrNotFound)

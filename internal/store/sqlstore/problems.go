@@ -139,16 +139,7 @@ func (p problems) List(ctx context.Context, f store.ProblemFilter) ([]store.Prob
 	if err != nil {
 		return nil, fmt.Errorf("list problems: %w", err)
 	}
-	defer rows.Close()
-	var out []store.ProblemRecord
-	for rows.Next() {
-		rec, err := scanProblem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list problems: %w", err)
-		}
-		out = append(out, rec)
-	}
-	return out, rows.Err()
+	return collect(rows, "list problems", scanProblem)
 }
 
 func (p problems) Occurrences(ctx context.Context, problemID string) ([]store.Occurrence, error) {

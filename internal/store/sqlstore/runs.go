@@ -69,16 +69,7 @@ func (r runs) List(ctx context.Context, f store.RunFilter) ([]store.Run, error) 
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Run
-	for rows.Next() {
-		x, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return collect(rows, "list runs", scanRun)
 }
 
 func (r runs) Steps(ctx context.Context, runID string) ([]store.Step, error) {
