@@ -8,9 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tendhq/tend/internal/store/sqlstore"
-
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlstore"
 )
 
 var _ = registerCommand(newParamCmd)
