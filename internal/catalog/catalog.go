@@ -11,6 +11,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/tendhq/tend/internal/store"
 )
 
 // ErrNotFound: no such product or version.
@@ -55,6 +57,14 @@ type Publish struct {
 	IdempotencyKey string
 	// DeprecatePrevious marks the version it supersedes inactive.
 	DeprecatePrevious bool
+	// Record, when set, is the caller's record of the publish (a run's act
+	// step). A catalog that keeps its versions in tend's own store (the
+	// embedded one) calls it inside the publishing transaction with the
+	// version, and stores what it returns in the same commit, so there is
+	// no moment at which the version exists and its record does not. Other
+	// catalogs ignore it; the caller then records on its own. It may be
+	// called more than once if the transaction is retried.
+	Record func(Version) *store.RunRecord
 }
 
 // Catalog is a store of versioned products.

@@ -63,7 +63,13 @@ type Engine struct {
 	log      *slog.Logger
 	policies atomic.Pointer[policy.Set]
 	wake     chan struct{}
-	metrics  metrics
+	// local hands the runs Submit creates to this process's workers
+	// directly, leased to this process, while Run is running: no claim
+	// query and no claim commit. queued counts the runs reserved in it.
+	local   chan store.Run
+	queued  atomic.Int64
+	running atomic.Bool
+	metrics metrics
 	// fault, when set (tests), is called after each side effect and before
 	// it is recorded; an error stops the run there, as a crash would.
 	fault func(runID, step string) error
@@ -108,11 +114,15 @@ func New(o Options) (*Engine, error) {
 	if o.Policies == nil {
 		o.Policies = &policy.Set{}
 	}
-	e := &Engine{o: o, log: o.Logger, wake: make(chan struct{}, 1)}
+	e := &Engine{o: o, log: o.Logger, wake: make(chan struct{}, 1), local: make(chan store.Run, localQueue)}
 	e.policies.Store(o.Policies)
 	e.metrics = newMetrics(o.Registerer)
 	return e, nil
 }
+
+// localQueue bounds the runs handed directly to this process's workers;
+// beyond it, new runs wait in the store for any worker to claim them.
+const localQueue = 1024
 
 // SetPolicies replaces the policies (a reload); runs already created keep
 // the policy by name and use the new definition from their next step.
@@ -136,6 +146,7 @@ func (e *Engine) Submit(ctx context.Context, p problem.Problem) (problem.Receipt
 	}
 	var runs []store.Run
 	var data []byte
+	handoff := e.running.Load()
 	for _, pol := range e.policies.Load().Policies {
 		if !pol.Match.Evaluate(p, true).OK {
 			continue
@@ -145,15 +156,34 @@ func (e *Engine) Submit(ctx context.Context, p problem.Problem) (problem.Receipt
 			// not read it back.
 			data = mustJSON(runData{Problem: &p})
 		}
-		runs = append(runs, store.Run{
+		r := store.Run{
 			ID: store.NewID("run", now), Policy: pol.Name, Mode: string(pol.Mode), State: store.RunPending,
 			Data: data, NextAt: now, CreatedAt: now, UpdatedAt: now,
-		})
+		}
+		if handoff && e.queued.Add(1) <= localQueue {
+			// Created claimed: leased to this process, as Claim would.
+			r.LeaseOwner, r.LeaseUntil, r.Attempts = e.o.Owner, now.Add(e.o.Lease), 1
+		} else if handoff {
+			e.queued.Add(-1)
+		}
+		runs = append(runs, r)
 	}
 	rec := store.ProblemRecord{ID: store.NewID("prb", now), Source: p.Source, ExternalID: p.ExternalID, Title: p.Title,
 		State: string(p.State), EventType: p.EventType, Body: body}
 	occ := store.Occurrence{ID: store.NewID("occ", now), Digest: p.Digest(), State: string(p.State), EventType: p.EventType, Body: body, ReceivedAt: now}
 	res, err := e.o.Store.Problems().Record(ctx, rec, occ, runs)
+	wake := false
+	for _, r := range runs {
+		switch {
+		case r.LeaseOwner == "":
+			wake = true
+		case err == nil && !res.Duplicate:
+			r.ProblemID, r.OccurrenceID = res.ProblemID, res.OccurrenceID
+			e.local <- r // never blocks: the run has its place reserved
+		default:
+			e.queued.Add(-1) // not stored
+		}
+	}
 	if err != nil {
 		return problem.Receipt{}, err
 	}
@@ -162,7 +192,7 @@ func (e *Engine) Submit(ctx context.Context, p problem.Problem) (problem.Receipt
 		result = "duplicate"
 	}
 	e.metrics.problems.WithLabelValues(p.Source, result).Inc()
-	if !res.Duplicate && len(res.RunIDs) > 0 {
+	if wake && !res.Duplicate {
 		e.Wake()
 	}
 	return problem.Receipt{ProblemID: res.ProblemID, Duplicate: res.Duplicate, RunIDs: res.RunIDs}, nil
@@ -183,6 +213,8 @@ func (e *Engine) Wake() {
 // problem wakes it or Poll passes. Run returns when ctx is done and the
 // runs in progress have stopped.
 func (e *Engine) Run(ctx context.Context) error {
+	e.running.Store(true)
+	defer e.release()
 	var wg sync.WaitGroup
 	for i := 0; i < e.o.Workers; i++ {
 		wg.Add(1)
@@ -201,6 +233,12 @@ func (e *Engine) work(ctx context.Context, i int) {
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
 	for ctx.Err() == nil {
+		select {
+		case r := <-e.local:
+			e.executeLocal(ctx, r)
+			continue
+		default:
+		}
 		now := e.o.Now()
 		claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), 1)
 		if err != nil && ctx.Err() == nil {
@@ -220,8 +258,43 @@ func (e *Engine) work(ctx context.Context, i int) {
 		timer.Reset(poll)
 		select {
 		case <-ctx.Done():
+		case r := <-e.local:
+			e.executeLocal(ctx, r)
 		case <-e.wake:
 		case <-timer.C:
+		}
+	}
+}
+
+// executeLocal executes a run Submit handed over. One that waited in the
+// queue for more than half its lease is left to the store, where any
+// worker claims it once the lease lapses: executing it now could overlap
+// with another process that claims it then.
+func (e *Engine) executeLocal(ctx context.Context, r store.Run) {
+	e.queued.Add(-1)
+	if e.o.Now().After(r.LeaseUntil.Add(-e.o.Lease / 2)) {
+		return
+	}
+	e.execute(ctx, r)
+}
+
+// release gives back the leases of the runs still in the local queue when
+// Run stops, so that the next process (or this one, restarted) claims them
+// at once rather than after their leases lapse.
+func (e *Engine) release() {
+	e.running.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		select {
+		case r := <-e.local:
+			e.queued.Add(-1)
+			r.LeaseOwner, r.LeaseUntil = "", time.Time{}
+			if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r); err != nil {
+				e.log.Warn("could not release a queued run; it resumes when its lease lapses", "run", r.ID, "err", err)
+			}
+		default:
+			return
 		}
 	}
 }

@@ -69,6 +69,18 @@ type fixture struct {
 	cat   *embedded.Catalog
 	clock *clock
 	pols  *policy.Set
+	// foreign makes the engine see the catalog as one outside tend's
+	// store (git, Service Catalog): it records a publish on its own.
+	foreign bool
+}
+
+// foreignCatalog hides that the embedded catalog records a publish with
+// the version, as catalogs outside tend's store do.
+type foreignCatalog struct{ catalog.Catalog }
+
+func (c foreignCatalog) Publish(ctx context.Context, product string, p catalog.Publish) (catalog.Version, error) {
+	p.Record = nil
+	return c.Catalog.Publish(ctx, product, p)
 }
 
 func newFixture(t *testing.T, st *sqlstore.DB, policyYAML string) *fixture {
@@ -91,8 +103,12 @@ func newFixture(t *testing.T, st *sqlstore.DB, policyYAML string) *fixture {
 
 func (f *fixture) engine(t *testing.T, owner string) *remediate.Engine {
 	t.Helper()
+	var cat catalog.Catalog = f.cat
+	if f.foreign {
+		cat = foreignCatalog{f.cat}
+	}
 	e, err := remediate.New(remediate.Options{
-		Store: f.st, Policies: f.pols, Catalog: f.cat, Params: remediate.StoreParams{Store: f.st.Params()},
+		Store: f.st, Policies: f.pols, Catalog: cat, Params: remediate.StoreParams{Store: f.st.Params()},
 		Editors: remediate.Editors{catalog.FormatCFNYAML: lineEditor{}},
 		Monitors: func(source string) remediate.Monitor {
 			return remediate.StoreMonitor{Store: f.st.Problems(), Source: source, Now: f.clock.Now}
@@ -225,14 +241,27 @@ func TestSeedScenario(t *testing.T) {
 	}
 }
 
+// TestCrashAfterActing stops a run right after a side effect and before
+// its record, then lets another process resume it: still one version and
+// one comment. With the embedded catalog the version and the act step's
+// record commit together, so there is no such moment after acting; a
+// catalog outside tend's store (foreign) has one.
 func TestCrashAfterActing(t *testing.T) {
-	for _, step := range []string{remediate.StepAct, remediate.StepReport} {
-		t.Run(step, func(t *testing.T) {
+	for _, tc := range []struct {
+		step    string
+		foreign bool
+	}{{remediate.StepAct, true}, {remediate.StepReport, true}, {remediate.StepReport, false}} {
+		name := tc.step + "/embedded"
+		if tc.foreign {
+			name = tc.step + "/foreign"
+		}
+		t.Run(name, func(t *testing.T) {
 			f := newFixture(t, storetest.OpenSQLite(t), strings.Replace(seedPolicy, "occurrences: 3", "occurrences: 1", 1))
+			f.foreign = tc.foreign
 			e := f.engine(t, "w1")
 			crashed := false
 			e.SetFault(func(_, s string) error {
-				if s == step && !crashed {
+				if s == tc.step && !crashed {
 					crashed = true
 					return remediate.Crash
 				}
@@ -242,6 +271,12 @@ func TestCrashAfterActing(t *testing.T) {
 			drain(t, e)
 			if !crashed {
 				t.Fatal("fault not reached")
+			}
+			runs, _ := f.st.Runs().List(context.Background(), store.RunFilter{})
+			steps, _ := f.st.Runs().Steps(context.Background(), runs[0].ID)
+			last := steps[len(steps)-1].Name
+			if tc.step == remediate.StepReport && last != remediate.StepAct {
+				t.Fatalf("after a crash in report the last recorded step is %s, want act", last)
 			}
 			// Restart: another process, after the lease ran out.
 			f.clock.Add(time.Minute)
@@ -253,7 +288,7 @@ func TestCrashAfterActing(t *testing.T) {
 			if n := len(f.comments(t, "201")); n != 1 {
 				t.Fatalf("comments = %d, want 1", n)
 			}
-			runs, _ := f.st.Runs().List(context.Background(), store.RunFilter{})
+			runs, _ = f.st.Runs().List(context.Background(), store.RunFilter{})
 			if len(runs) != 1 || runs[0].Outcome != remediate.OutcomeActed || runs[0].State != store.RunDone {
 				t.Fatalf("run = %+v", runs)
 			}

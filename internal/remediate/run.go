@@ -75,6 +75,10 @@ type exec struct {
 	}
 	// recorded is the run as a step recorded itself (Qualify, Guard).
 	recorded *store.Run
+	// pending are steps executed but not yet stored: a step that changes
+	// nothing outside the run is recorded with the next write (see
+	// deferrable).
+	pending []store.Step
 }
 
 type stepResult struct {
@@ -127,13 +131,20 @@ func (e *Engine) execute(ctx context.Context, r store.Run) {
 			e.retry(ctx, x, name, x.cur.start, err)
 			return
 		}
-		if !res.recorded {
+		switch {
+		case res.recorded:
+			x.pending = nil
+		case deferrable(name, res):
 			r, st := e.record(x, res)
-			if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, st); err != nil {
+			x.pending = append(x.pending, st)
+			x.recorded = &r
+		default:
+			r, st := e.record(x, res)
+			if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, x.withPending(st)...); err != nil {
 				e.log.Warn("stop run: could not record its step", "run", x.run.ID, "step", name, "err", err)
 				return
 			}
-			x.recorded = &r
+			x.recorded, x.pending = &r, nil
 		}
 		x.run, x.d = *x.recorded, x.w
 		if res.status == "waiting" {
@@ -143,14 +154,40 @@ func (e *Engine) execute(ctx context.Context, r store.Run) {
 	e.finished(x.run)
 }
 
+// deferrable reports whether a step's record may wait for the run's next
+// write: true for the steps that only read (enrich, resolve, decide, an
+// approval already given) when the run goes on to another step. Such a step
+// is recorded in the same transaction as the step after it, which saves a
+// commit each; if tend stops in between, the run resumes before it and the
+// step runs again, reading the same things. Every step that changes
+// something (qualify, guard, act, report), waits, or ends the run is
+// recorded before the next step begins.
+func deferrable(name string, res stepResult) bool {
+	if res.status != "ok" || res.next == "" {
+		return false
+	}
+	switch name {
+	case StepEnrich, StepResolve, StepDecide, StepApproval:
+		return true
+	}
+	return false
+}
+
+// withPending returns the steps to store with st: the deferred ones first.
+// It does not change x.pending, so that a retried transaction gets the
+// same list.
+func (x *exec) withPending(st ...store.Step) []store.Step {
+	return append(x.pending[:len(x.pending):len(x.pending)], st...)
+}
+
 // record returns the run and the step record for the step just executed;
 // it changes only the working copy x.w.
-func (e *Engine) record(x *exec, res stepResult) (store.Run, *store.Step) {
+func (e *Engine) record(x *exec, res stepResult) (store.Run, store.Step) {
 	now := e.o.Now()
 	w := x.w
 	w.Seq++
 	w.Next = res.next
-	st := &store.Step{Seq: w.Seq, Name: x.cur.name, Status: res.status, Input: mustJSON(x.cur.input), Output: mustJSON(res.output), StartedAt: x.cur.start, FinishedAt: now}
+	st := store.Step{Seq: w.Seq, Name: x.cur.name, Status: res.status, Input: mustJSON(x.cur.input), Output: mustJSON(res.output), StartedAt: x.cur.start, FinishedAt: now}
 	r := x.run
 	r.UpdatedAt, r.Error = now, ""
 	r.LeaseOwner, r.LeaseUntil = e.o.Owner, now.Add(e.o.Lease)
@@ -181,7 +218,7 @@ func (e *Engine) finished(r store.Run) {
 func (e *Engine) retry(ctx context.Context, x *exec, name string, start time.Time, cause error) {
 	now := e.o.Now()
 	x.d.Seq++
-	st := &store.Step{Seq: x.d.Seq, Name: name, Status: "failed", Input: []byte("null"), Output: []byte("null"), Error: cause.Error(), StartedAt: start, FinishedAt: now}
+	st := store.Step{Seq: x.d.Seq, Name: name, Status: "failed", Input: []byte("null"), Output: []byte("null"), Error: cause.Error(), StartedAt: start, FinishedAt: now}
 	r := x.run
 	r.Error, r.UpdatedAt, r.LeaseOwner, r.LeaseUntil = cause.Error(), now, "", time.Time{}
 	if r.Attempts >= e.o.MaxAttempts {
@@ -191,7 +228,7 @@ func (e *Engine) retry(ctx context.Context, x *exec, name string, start time.Tim
 		r.State, r.NextAt = store.RunPending, now.Add(backoff)
 	}
 	r.Data = mustJSON(x.d)
-	if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, st); err != nil {
+	if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, x.withPending(st)...); err != nil {
 		e.log.Warn("could not record a failed step", "run", r.ID, "step", name, "err", err)
 		return
 	}
@@ -209,7 +246,7 @@ func (e *Engine) finish(ctx context.Context, r store.Run, d *runData, outcome, s
 	if summary == "" {
 		r.Summary = errText
 	}
-	if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, nil); err != nil {
+	if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r); err != nil {
 		e.log.Warn("could not fail run", "run", r.ID, "err", err)
 		return
 	}

@@ -140,7 +140,7 @@ func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
 	_, _, err := e.o.Store.Runs().Qualify(ctx, store.QualifyRequest{
 		Policy: x.pol.Name, Entity: x.w.Subject.ID, OccurrenceID: x.run.OccurrenceID, RunID: x.run.ID,
 		At: now, Since: now.Add(-q.Within), Need: q.Occurrences, Owner: e.o.Owner,
-		Then: func(n int, ok bool) (store.Run, *store.Step) {
+		Then: func(n int, ok bool) (store.Run, []store.Step) {
 			w := *x.d // the decision may be made more than once if the transaction is retried
 			x.w = &w
 			w.Hits = n
@@ -153,7 +153,7 @@ func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
 			}
 			r, st := e.record(x, res)
 			x.recorded = &r
-			return r, st
+			return r, x.withPending(st)
 		},
 	})
 	return res, err
@@ -326,7 +326,7 @@ func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
 	_, err := e.o.Store.Runs().Guard(ctx, store.GuardRequest{
 		Key: x.pol.Name + "/" + x.w.Plan.Product, RunID: x.run.ID, Now: e.o.Now(),
 		Cooldown: x.pol.Guards.Cooldown, RateLimit: e.o.RateLimit, RateWindow: e.o.RateWindow, Owner: e.o.Owner,
-		Then: func(g store.GuardResult) (store.Run, *store.Step) {
+		Then: func(g store.GuardResult) (store.Run, []store.Step) {
 			w := *x.d
 			x.w = &w
 			res = stepResult{status: "ok", recorded: true, next: StepAct,
@@ -344,7 +344,7 @@ func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
 			}
 			r, st := e.record(x, res)
 			x.recorded = &r
-			return r, st
+			return r, x.withPending(st)
 		},
 	})
 	return res, err
@@ -374,20 +374,40 @@ func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
 	}
 	desc := fmt.Sprintf("InstanceType %s → %s after %d × %s on %s; tend policy %s, run %s",
 		plan.CurrentType, plan.NextType, x.w.Hits, x.w.Problem.EventType, subject, x.pol.Name, x.run.ID)
+	var res stepResult
 	v, err := e.o.Catalog.Publish(ctx, plan.Product, catalog.Publish{
 		Template: tmpl, Format: src.Format, Description: desc,
 		IdempotencyKey: IdempotencyKey(x.run.ID), DeprecatePrevious: x.pol.Act.Params.DeprecatePrevious,
+		// The embedded catalog commits the step's record with the version.
+		Record: func(v catalog.Version) *store.RunRecord {
+			w := *x.d // a retried transaction calls this again
+			x.w = &w
+			res = e.acted(x, v, desc)
+			res.recorded = true
+			r, st := e.record(x, res)
+			x.recorded = &r
+			return &store.RunRecord{Owner: e.o.Owner, Run: r, Steps: x.withPending(st)}
+		},
 	})
 	if err != nil {
 		return stepResult{}, fmt.Errorf("publish %s: %w", plan.Product, err)
 	}
+	if res.recorded {
+		return res, nil
+	}
 	if err := e.fail(x.run.ID, StepAct); err != nil {
 		return stepResult{}, err
 	}
+	return e.acted(x, v, desc), nil
+}
+
+// acted records in x.w that version v was published.
+func (e *Engine) acted(x *exec, v catalog.Version, desc string) stepResult {
+	plan := x.w.Plan
 	x.w.Version = &VersionRef{Product: plan.Product, ID: v.ID, Number: v.Number}
 	x.w.Outcome = OutcomeActed
 	x.w.Summary = fmt.Sprintf("%s InstanceType %s → %s, published as %s", plan.Product, plan.CurrentType, plan.NextType, v.ID)
-	return stepResult{status: "ok", output: map[string]any{"version": v.ID, "number": v.Number, "description": desc}, next: StepReport}, nil
+	return stepResult{status: "ok", output: map[string]any{"version": v.ID, "number": v.Number, "description": desc}, next: StepReport}
 }
 
 // Marker is put in every comment a run posts, so that a retried report

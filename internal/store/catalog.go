@@ -31,8 +31,13 @@ type Catalog interface {
 	// and returns it. When IdempotencyKey is set and a version of the
 	// product was published with it, that version is returned with
 	// created=false and nothing changes. deprecatePrevious marks the
-	// version before it inactive.
-	Publish(ctx context.Context, v CatalogVersion, deprecatePrevious bool) (CatalogVersion, bool, error)
+	// version before it inactive. When then is not nil it is called inside
+	// the transaction with the version stored or found, and the run record
+	// it returns (if any) commits with it; an error storing that record
+	// (ErrConflict: the lease is lost or the run cancelled) rolls back the
+	// publish. then may be called more than once if the transaction is
+	// retried.
+	Publish(ctx context.Context, v CatalogVersion, deprecatePrevious bool, then func(CatalogVersion) *RunRecord) (CatalogVersion, bool, error)
 	// Version returns one version; ErrNotFound if none.
 	Version(ctx context.Context, product string, number int) (CatalogVersion, error)
 	// Latest returns the highest-numbered active version; ErrNotFound if none.

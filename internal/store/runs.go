@@ -51,6 +51,15 @@ type Step struct {
 	FinishedAt time.Time
 }
 
+// RunRecord is a run's new state and the steps to append, stored as
+// Advance stores them but inside another write's transaction, so that the
+// write and its record commit together.
+type RunRecord struct {
+	Owner string // must hold the run's lease, as for Advance
+	Run   Run
+	Steps []Step
+}
+
 // RunFilter narrows ListRuns.
 type RunFilter struct {
 	Policy    string
@@ -64,8 +73,9 @@ type QualifyRequest struct {
 	// Owner holds the run's lease; Then, when set, is called inside the
 	// transaction with the answer and returns the run and step to record
 	// (as Advance would), so the decision and its record commit together.
+	// Then may be called more than once if the transaction is retried.
 	Owner        string
-	Then         func(count int, qualified bool) (Run, *Step)
+	Then         func(count int, qualified bool) (Run, []Step)
 	Policy       string
 	Entity       string
 	OccurrenceID string
@@ -81,7 +91,7 @@ type QualifyRequest struct {
 type GuardRequest struct {
 	// Owner and Then as in QualifyRequest.
 	Owner      string
-	Then       func(GuardResult) (Run, *Step)
+	Then       func(GuardResult) (Run, []Step)
 	Key        string // policy and target, e.g. "upsize/web-server"
 	RunID      string
 	Now        time.Time
@@ -113,10 +123,11 @@ type Runs interface {
 	// callers, in this or other processes, never receive the same run while
 	// its lease holds (PostgreSQL: FOR UPDATE SKIP LOCKED).
 	Claim(ctx context.Context, owner string, now, until time.Time, n int) ([]Run, error)
-	// Advance stores r's state and, when s is not nil, appends step s, in
-	// one transaction. The caller must hold the lease: ErrConflict if the
-	// run was cancelled or its lease taken by another owner meanwhile.
-	Advance(ctx context.Context, owner string, r Run, s *Step) error
+	// Advance stores r's state and appends the steps (none, or several
+	// executed since the last record), in one transaction. The caller must
+	// hold the lease: ErrConflict if the run was cancelled or its lease
+	// taken by another owner meanwhile, or if a step's Seq is recorded.
+	Advance(ctx context.Context, owner string, r Run, steps ...Step) error
 	// Approve moves a waiting run back to pending; ErrConflict if it is not
 	// waiting for approval, ErrNotFound if there is no such run.
 	Approve(ctx context.Context, id, by string, at time.Time) (Run, error)

@@ -108,10 +108,14 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 	default:
 		return catalog.Version{}, fmt.Errorf("publish %s: unknown template format %q", product, p.Format)
 	}
+	var then func(store.CatalogVersion) *store.RunRecord
+	if p.Record != nil {
+		then = func(v store.CatalogVersion) *store.RunRecord { return p.Record(convert(v)) }
+	}
 	v, _, err := c.st.Publish(ctx, store.CatalogVersion{
 		Product: product, Description: p.Description, Format: string(p.Format), Template: p.Template,
 		IdempotencyKey: p.IdempotencyKey, CreatedAt: c.now().UTC(),
-	}, p.DeprecatePrevious)
+	}, p.DeprecatePrevious, then)
 	if err != nil {
 		return catalog.Version{}, err
 	}

@@ -44,7 +44,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 				owner = "intruder"
 			}
 			r.Data = []byte(`{"seq":1}`)
-			errs[i] = s.Runs().Advance(ctx, owner, r, &store.Step{Seq: 1, Name: "enrich", Status: "ok", StartedAt: now, FinishedAt: now})
+			errs[i] = s.Runs().Advance(ctx, owner, r, store.Step{Seq: 1, Name: "enrich", Status: "ok", StartedAt: now, FinishedAt: now})
 		}()
 	}
 	wg.Wait()

@@ -44,7 +44,7 @@ func BenchmarkRunAdvance(b *testing.B) {
 			i := int(next.Add(1)) % runs
 			r := claimed[i]
 			r.Data = data
-			st := &store.Step{Seq: int(seq[i].Add(1)), Name: "enrich", Status: "ok", Input: data, Output: data, StartedAt: now, FinishedAt: now}
+			st := store.Step{Seq: int(seq[i].Add(1)), Name: "enrich", Status: "ok", Input: data, Output: data, StartedAt: now, FinishedAt: now}
 			if err := s.Runs().Advance(ctx, "w", r, st); err != nil {
 				b.Error(err)
 				return

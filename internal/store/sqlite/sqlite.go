@@ -36,23 +36,38 @@ func Open(ctx context.Context, dir string) (*sqlstore.DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+	dsn := "file:" + path + "?" + q.Encode()
+	open := func(conns int) (*sql.DB, error) {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		}
+		// Keep every connection: a closed idle one is reopened (file,
+		// pragmas) and loses its prepared statements and page cache.
+		db.SetMaxOpenConns(conns)
+		db.SetMaxIdleConns(conns)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		}
+		return db, nil
 	}
-	// SQLite allows one writer at a time; a small pool keeps readers
-	// concurrent while writers queue on the busy timeout.
-	db.SetMaxOpenConns(8)
-	// Keep them all: a closed idle connection is reopened (file, pragmas)
-	// and loses its prepared statements.
-	db.SetMaxIdleConns(8)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
-	}
-	s, err := sqlstore.New(ctx, db, Dialect{lockPath: path + ".migrate.lock"})
+	// SQLite has one writer at a time: every write goes through a single
+	// connection (see sqlstore.DB), and reads through a small pool that
+	// keeps them concurrent with it.
+	writer, err := open(1)
 	if err != nil {
-		db.Close()
+		return nil, err
+	}
+	readers, err := open(8)
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	s, err := sqlstore.NewSplit(ctx, readers, writer, Dialect{lockPath: path + ".migrate.lock"})
+	if err != nil {
+		readers.Close()
+		writer.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 	}
 	return s, nil

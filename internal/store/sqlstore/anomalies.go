@@ -27,7 +27,7 @@ func (x anomalies) Create(ctx context.Context, a store.Anomaly) error {
 	if err != nil {
 		return fmt.Errorf("create anomaly %q: encode excerpt: %w", a.ID, err)
 	}
-	_, err = x.s.db.ExecContext(ctx, x.s.Q(`INSERT INTO anomalies (`+anomalyCols+`)
+	_, err = x.s.wdb.ExecContext(ctx, x.s.Q(`INSERT INTO anomalies (`+anomalyCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		a.ID, a.InsightID, a.Status, a.SeriesID, a.Metric, labels, a.Statistic, a.Period.Milliseconds(), a.Unit,
 		a.Family, a.ProblemType, a.Resource.ID, a.Resource.Type, a.Resource.Name, a.Resource.InstanceID, a.Resource.InstanceType,
@@ -70,7 +70,7 @@ func (x anomalies) Update(ctx context.Context, a store.Anomaly) error {
 	if err != nil {
 		return fmt.Errorf("update anomaly %q: encode excerpt: %w", a.ID, err)
 	}
-	r, err := x.s.db.ExecContext(ctx, x.s.Q(`UPDATE anomalies SET insight_id = ?, status = ?, ended_at = ?, peak_score = ?,
+	r, err := x.s.wdb.ExecContext(ctx, x.s.Q(`UPDATE anomalies SET insight_id = ?, status = ?, ended_at = ?, peak_score = ?,
 		peak_value = ?, peak_at = ?, reason = ?, excerpt = ?, owner = ?, updated_at = ? WHERE id = ?`),
 		a.InsightID, a.Status, Micros(a.EndedAt), a.PeakScore, a.PeakValue, Micros(a.PeakAt), a.Reason, excerpt,
 		a.Owner, Micros(a.UpdatedAt), a.ID)

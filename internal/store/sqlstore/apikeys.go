@@ -13,7 +13,7 @@ type apiKeys struct{ s *DB }
 var _ store.APIKeys = apiKeys{}
 
 func (a apiKeys) Create(ctx context.Context, k store.APIKey) error {
-	_, err := a.s.db.ExecContext(ctx, a.s.Q(
+	_, err := a.s.wdb.ExecContext(ctx, a.s.Q(
 		`INSERT INTO api_keys (id, name, hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`),
 		k.ID, k.Name, k.Hash, Micros(k.CreatedAt), Micros(k.LastUsedAt), Micros(k.RevokedAt))
 	if err != nil {
@@ -56,7 +56,7 @@ func (a apiKeys) List(ctx context.Context) ([]store.APIKey, error) {
 }
 
 func (a apiKeys) Revoke(ctx context.Context, id string, at time.Time) error {
-	res, err := a.s.db.ExecContext(ctx, a.s.Q(
+	res, err := a.s.wdb.ExecContext(ctx, a.s.Q(
 		`UPDATE api_keys SET revoked_at = CASE WHEN revoked_at = 0 THEN ? ELSE revoked_at END WHERE id = ?`),
 		Micros(at), id)
 	if err != nil {
@@ -69,7 +69,7 @@ func (a apiKeys) Revoke(ctx context.Context, id string, at time.Time) error {
 }
 
 func (a apiKeys) Touch(ctx context.Context, id string, at time.Time) error {
-	_, err := a.s.db.ExecContext(ctx, a.s.Q(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND last_used_at < ?`),
+	_, err := a.s.wdb.ExecContext(ctx, a.s.Q(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND last_used_at < ?`),
 		Micros(at), id, Micros(at))
 	if err != nil {
 		return fmt.Errorf("touch api key %q: %w", id, err)

@@ -24,7 +24,7 @@ func scanVersion(r scanner) (store.CatalogVersion, error) {
 	return v, err
 }
 
-func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, deprecatePrevious bool) (store.CatalogVersion, bool, error) {
+func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, deprecatePrevious bool, then func(store.CatalogVersion) *store.RunRecord) (store.CatalogVersion, bool, error) {
 	var out store.CatalogVersion
 	created := false
 	for attempt := 0; ; attempt++ {
@@ -33,7 +33,7 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 				prev, err := scanVersion(c.s.queryRowQ(ctx, tx, `SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND idempotency_key = ?`, v.Product, v.IdempotencyKey))
 				if err == nil {
 					out, created = prev, false
-					return nil
+					return c.then(ctx, tx, then, prev)
 				}
 				if !errors.Is(err, sql.ErrNoRows) {
 					return err
@@ -54,7 +54,7 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 				}
 			}
 			out, created = v, true
-			return nil
+			return c.then(ctx, tx, then, v)
 		})
 		if err != nil && c.s.dialect.IsUniqueViolation(err) && attempt < 5 {
 			continue // a concurrent publish took the number or the key; look again
@@ -65,6 +65,19 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 		out.CreatedAt = Time(Micros(out.CreatedAt))
 		return out, created, nil
 	}
+}
+
+// then stores the run record a publish asked for in its transaction.
+func (c catalogStore) then(ctx context.Context, tx *sql.Tx, then func(store.CatalogVersion) *store.RunRecord, v store.CatalogVersion) error {
+	if then == nil {
+		return nil
+	}
+	v.CreatedAt = Time(Micros(v.CreatedAt))
+	rec := then(v)
+	if rec == nil {
+		return nil
+	}
+	return runs{c.s}.advanceTx(ctx, tx, rec.Owner, rec.Run, rec.Steps)
 }
 
 func (c catalogStore) Version(ctx context.Context, product string, number int) (store.CatalogVersion, error) {

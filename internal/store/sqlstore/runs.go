@@ -159,15 +159,15 @@ func (r runs) serialise(ctx context.Context, tx *sql.Tx, key string) error {
 	return r.s.queryRowQ(ctx, tx, `SELECT key FROM remediation_guards WHERE key = ? FOR UPDATE`, key).Scan(&k)
 }
 
-func (r runs) Advance(ctx context.Context, owner string, x store.Run, st *store.Step) error {
-	err := r.s.write(ctx, func(tx *sql.Tx) error { return r.advanceTx(ctx, tx, owner, x, st) })
+func (r runs) Advance(ctx context.Context, owner string, x store.Run, steps ...store.Step) error {
+	err := r.s.write(ctx, func(tx *sql.Tx) error { return r.advanceTx(ctx, tx, owner, x, steps) })
 	if err != nil {
 		return fmt.Errorf("advance run %s: %w", x.ID, err)
 	}
 	return nil
 }
 
-func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.Run, st *store.Step) error {
+func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.Run, steps []store.Step) error {
 	res, err := r.s.execQ(ctx, tx, `UPDATE remediation_runs SET state = ?, outcome = ?, summary = ?, target = ?, error = ?, data = ?, next_at = ?, lease_owner = ?, lease_until = ?, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND state <> ?`,
 		x.State, x.Outcome, x.Summary, x.Target, x.Error, x.Data, Micros(x.NextAt), x.LeaseOwner, Micros(x.LeaseUntil), Micros(x.UpdatedAt),
@@ -178,21 +178,23 @@ func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.R
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("run %s is no longer leased to %s or was cancelled: %w", x.ID, owner, store.ErrConflict)
 	}
-	if st == nil {
-		return nil
+	for _, st := range steps {
+		if st.Input == nil {
+			st.Input = []byte("null")
+		}
+		if st.Output == nil {
+			st.Output = []byte("null")
+		}
+		_, err = r.s.execQ(ctx, tx, `INSERT INTO remediation_steps (run_id, seq, name, status, input, output, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			x.ID, st.Seq, st.Name, st.Status, st.Input, st.Output, st.Error, Micros(st.StartedAt), Micros(st.FinishedAt))
+		if err != nil && r.s.dialect.IsUniqueViolation(err) {
+			return fmt.Errorf("step %d of run %s is already recorded: %w", st.Seq, x.ID, store.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if st.Input == nil {
-		st.Input = []byte("null")
-	}
-	if st.Output == nil {
-		st.Output = []byte("null")
-	}
-	_, err = r.s.execQ(ctx, tx, `INSERT INTO remediation_steps (run_id, seq, name, status, input, output, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		x.ID, st.Seq, st.Name, st.Status, st.Input, st.Output, st.Error, Micros(st.StartedAt), Micros(st.FinishedAt))
-	if err != nil && r.s.dialect.IsUniqueViolation(err) {
-		return fmt.Errorf("step %d of run %s is already recorded: %w", st.Seq, x.ID, store.ErrConflict)
-	}
-	return err
+	return nil
 }
 
 func (r runs) transition(ctx context.Context, id, what, set string, from []string, args ...any) (store.Run, error) {
@@ -271,12 +273,12 @@ func (r runs) Qualify(ctx context.Context, q store.QualifyRequest) (int, bool, e
 	return n, ok, nil
 }
 
-func (r runs) then(ctx context.Context, tx *sql.Tx, owner string, then func(int, bool) (store.Run, *store.Step), n int, ok bool) error {
+func (r runs) then(ctx context.Context, tx *sql.Tx, owner string, then func(int, bool) (store.Run, []store.Step), n int, ok bool) error {
 	if then == nil {
 		return nil
 	}
-	x, st := then(n, ok)
-	return r.advanceTx(ctx, tx, owner, x, st)
+	x, steps := then(n, ok)
+	return r.advanceTx(ctx, tx, owner, x, steps)
 }
 
 func (r runs) Guard(ctx context.Context, g store.GuardRequest) (store.GuardResult, error) {
@@ -288,8 +290,8 @@ func (r runs) Guard(ctx context.Context, g store.GuardRequest) (store.GuardResul
 		if g.Then == nil {
 			return nil
 		}
-		x, st := g.Then(out)
-		return r.advanceTx(ctx, tx, g.Owner, x, st)
+		x, steps := g.Then(out)
+		return r.advanceTx(ctx, tx, g.Owner, x, steps)
 	})
 	if err != nil {
 		return out, fmt.Errorf("guard %s for run %s: %w", g.Key, g.RunID, err)

@@ -37,7 +37,12 @@ type Dialect interface {
 
 // DB is a store.Store over a SQL database.
 type DB struct {
-	db        *sql.DB
+	// db serves reads outside transactions; wdb every write and every
+	// transaction. They are one pool except on SQLite, where wdb is a single
+	// connection: SQLite has one writer at a time anyway, and a connection
+	// that makes every commit keeps its page cache, where a pool of writers
+	// would each find their cache invalidated by the others' commits.
+	db, wdb   *sql.DB
 	dialect   Dialect
 	apiKeys   apiKeys
 	insights  insights
@@ -47,7 +52,8 @@ type DB struct {
 	params    params
 	catalog   catalogStore
 	batch     writeBatcher
-	stmts     stmtCache
+	stmts     stmtCache // prepared on db
+	wstmts    stmtCache // prepared on wdb
 }
 
 var _ store.Store = (*DB)(nil)
@@ -55,7 +61,13 @@ var _ store.Store = (*DB)(nil)
 // New wraps an open database. It applies pending migrations first, so a
 // returned DB always has the current schema.
 func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
-	s := &DB{db: db, dialect: d}
+	return NewSplit(ctx, db, db, d)
+}
+
+// NewSplit is New with separate pools for reads (readers) and for writes
+// and transactions (writer); see DB.
+func NewSplit(ctx context.Context, readers, writer *sql.DB, d Dialect) (*DB, error) {
+	s := &DB{db: readers, wdb: writer, dialect: d}
 	if _, err := s.Migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -71,7 +83,7 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 
 // SQL exposes the underlying database for packages that keep their own
 // tables in the same database (through migrations registered here).
-func (s *DB) SQL() *sql.DB { return s.db }
+func (s *DB) SQL() *sql.DB { return s.wdb }
 
 // Dialect returns the backend's dialect.
 func (s *DB) Dialect() Dialect { return s.dialect }
@@ -100,7 +112,13 @@ func (s *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	err := s.db.Close()
+	if s.wdb != s.db {
+		err = errors.Join(err, s.wdb.Close())
+	}
+	return err
+}
 
 // Q rewrites a query written with ? placeholders for the dialect.
 func (s *DB) Q(query string) string { return Rebind(s.dialect, query) }
@@ -133,10 +151,11 @@ func Rebind(d Dialect, query string) string {
 
 // Tx runs fn in a transaction, committing if it returns nil.
 func (s *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	defer s.preparePending()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err

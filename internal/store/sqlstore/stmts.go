@@ -15,16 +15,64 @@ import (
 type stmtCache struct {
 	mu sync.RWMutex
 	m  map[string]*sql.Stmt
+	// want are queries first met inside a transaction: preparing them
+	// then could wait for the writer's only connection, which that
+	// transaction holds, so they are prepared after it (preparePending).
+	want map[string]bool
 }
 
 // stmt returns the prepared statement for a query written with ?
 // placeholders, or nil if it cannot be prepared (the caller then runs the
 // query directly and gets the error).
-func (s *DB) stmt(q string) *sql.Stmt {
+func (s *DB) stmt(q string) *sql.Stmt { return s.prepared(s.db, &s.stmts, q) }
+
+// wstmt is stmt on the writer pool, for writes outside a transaction.
+func (s *DB) wstmt(q string) *sql.Stmt { return s.prepared(s.wdb, &s.wstmts, q) }
+
+// txStmt is the writer's prepared statement for a query run inside a
+// transaction, or nil (run it unprepared) if it is not prepared yet.
+func (s *DB) txStmt(q string) *sql.Stmt {
 	if s.dialect.Name() != "sqlite" {
 		return nil
 	}
-	c := &s.stmts
+	c := &s.wstmts
+	c.mu.RLock()
+	st := c.m[q]
+	c.mu.RUnlock()
+	if st == nil {
+		c.mu.Lock()
+		if c.want == nil {
+			c.want = map[string]bool{}
+		}
+		c.want[q] = true
+		c.mu.Unlock()
+	}
+	return st
+}
+
+// preparePending prepares on the writer the queries transactions met
+// unprepared; Tx calls it once its connection is free again.
+func (s *DB) preparePending() {
+	c := &s.wstmts
+	c.mu.RLock()
+	n := len(c.want)
+	c.mu.RUnlock()
+	if n == 0 {
+		return
+	}
+	c.mu.Lock()
+	want := c.want
+	c.want = nil
+	c.mu.Unlock()
+	for q := range want {
+		s.wstmt(q)
+	}
+}
+
+func (s *DB) prepared(db *sql.DB, c *stmtCache, q string) *sql.Stmt {
+	if s.dialect.Name() != "sqlite" {
+		return nil
+	}
 	c.mu.RLock()
 	st := c.m[q]
 	c.mu.RUnlock()
@@ -36,7 +84,7 @@ func (s *DB) stmt(q string) *sql.Stmt {
 	if st = c.m[q]; st != nil {
 		return st
 	}
-	st, err := s.db.PrepareContext(context.Background(), s.Q(q))
+	st, err := db.PrepareContext(context.Background(), s.Q(q))
 	if err != nil {
 		return nil
 	}
@@ -48,12 +96,17 @@ func (s *DB) stmt(q string) *sql.Stmt {
 }
 
 func (s *DB) execQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
-	st := s.stmt(q)
+	var st *sql.Stmt
+	if tx != nil {
+		st = s.txStmt(q)
+	} else {
+		st = s.wstmt(q)
+	}
 	switch {
 	case st == nil && tx != nil:
 		return tx.ExecContext(ctx, s.Q(q), args...)
 	case st == nil:
-		return s.db.ExecContext(ctx, s.Q(q), args...)
+		return s.wdb.ExecContext(ctx, s.Q(q), args...)
 	case tx != nil:
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
@@ -61,7 +114,7 @@ func (s *DB) execQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.
 }
 
 func (s *DB) queryRowQ(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
-	st := s.stmt(q)
+	st := s.readStmt(tx, q)
 	switch {
 	case st == nil && tx != nil:
 		return tx.QueryRowContext(ctx, s.Q(q), args...)
@@ -74,7 +127,7 @@ func (s *DB) queryRowQ(ctx context.Context, tx *sql.Tx, q string, args ...any) *
 }
 
 func (s *DB) queryQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
-	st := s.stmt(q)
+	st := s.readStmt(tx, q)
 	switch {
 	case st == nil && tx != nil:
 		return tx.QueryContext(ctx, s.Q(q), args...)
@@ -84,4 +137,13 @@ func (s *DB) queryQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sq
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return st.QueryContext(ctx, args...)
+}
+
+// readStmt is the statement for a query: the writer's when it runs in a
+// transaction, the readers' otherwise.
+func (s *DB) readStmt(tx *sql.Tx, q string) *sql.Stmt {
+	if tx != nil {
+		return s.txStmt(q)
+	}
+	return s.stmt(q)
 }

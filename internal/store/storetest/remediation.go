@@ -97,10 +97,10 @@ func testRuns(t *testing.T, s store.Store) {
 	}
 	r := got[0]
 	r.Data, r.State = []byte(`{"seq":1}`), store.RunWaiting
-	if err := rs.Advance(ctx, "w2", r, nil); !errors.Is(err, store.ErrConflict) {
+	if err := rs.Advance(ctx, "w2", r); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Advance by non-owner = %v", err)
 	}
-	st := &store.Step{Seq: 1, Name: "enrich", Status: "ok", Input: []byte(`{}`), Output: []byte(`{"x":1}`), StartedAt: t0, FinishedAt: t0.Add(time.Millisecond)}
+	st := store.Step{Seq: 1, Name: "enrich", Status: "ok", Input: []byte(`{}`), Output: []byte(`{"x":1}`), StartedAt: t0, FinishedAt: t0.Add(time.Millisecond)}
 	if err := rs.Advance(ctx, "w1", r, st); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +110,21 @@ func testRuns(t *testing.T, s store.Store) {
 	steps, err := rs.Steps(ctx, r.ID)
 	if err != nil || len(steps) != 1 || string(steps[0].Output) != `{"x":1}` || !steps[0].FinishedAt.Equal(t0.Add(time.Millisecond)) {
 		t.Fatalf("Steps = %+v, %v", steps, err)
+	}
+	// Several steps in one record: all or nothing.
+	st2, st3 := st, st
+	st2.Seq, st2.Name, st3.Seq, st3.Name = 2, "resolve", 3, "decide"
+	if err := rs.Advance(ctx, "w1", r, st2, st); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Advance(new step, recorded step) = %v", err)
+	}
+	if steps, _ := rs.Steps(ctx, r.ID); len(steps) != 1 {
+		t.Fatalf("a failed Advance recorded %d steps, want the 1 before it", len(steps))
+	}
+	if err := rs.Advance(ctx, "w1", r, st2, st3); err != nil {
+		t.Fatal(err)
+	}
+	if steps, err := rs.Steps(ctx, r.ID); err != nil || len(steps) != 3 || steps[1].Name != "resolve" || steps[2].Name != "decide" {
+		t.Fatalf("Steps after recording two at once = %+v, %v", steps, err)
 	}
 	if _, err := rs.Approve(ctx, "run-b", "alice", t0); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Approve(not waiting) = %v", err)
@@ -130,7 +145,7 @@ func testRuns(t *testing.T, s store.Store) {
 	}
 	b := got[1]
 	b.State = store.RunDone
-	if err := rs.Advance(ctx, "w1", b, nil); !errors.Is(err, store.ErrConflict) {
+	if err := rs.Advance(ctx, "w1", b); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("Advance(cancelled run) = %v", err)
 	}
 	list, err := rs.List(ctx, store.RunFilter{State: store.RunCanceled})
@@ -285,15 +300,15 @@ func testCatalog(t *testing.T, s store.Store) {
 	if _, err := c.Versions(ctx, "web"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Versions(missing) = %v", err)
 	}
-	v1, created, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("a"), CreatedAt: t0}, false)
+	v1, created, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("a"), CreatedAt: t0}, false, nil)
 	if err != nil || !created || v1.Number != 1 || !v1.Active {
 		t.Fatalf("Publish = %+v %v %v", v1, created, err)
 	}
-	v2, created, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("b"), IdempotencyKey: "k", CreatedAt: t0}, true)
+	v2, created, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("b"), IdempotencyKey: "k", CreatedAt: t0}, true, nil)
 	if err != nil || !created || v2.Number != 2 {
 		t.Fatalf("Publish v2 = %+v %v %v", v2, created, err)
 	}
-	again, created, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("c"), IdempotencyKey: "k", CreatedAt: t0}, true)
+	again, created, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("c"), IdempotencyKey: "k", CreatedAt: t0}, true, nil)
 	if err != nil || created || again.Number != 2 || string(again.Template) != "b" {
 		t.Fatalf("Publish(same key) = %+v %v %v", again, created, err)
 	}
@@ -310,7 +325,7 @@ func testCatalog(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, _, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("x"), CreatedAt: t0}, false); err != nil {
+			if _, _, err := c.Publish(ctx, store.CatalogVersion{Product: "web", Format: "cfn-yaml", Template: []byte("x"), CreatedAt: t0}, false, nil); err != nil {
 				t.Errorf("concurrent Publish: %v", err)
 			}
 		}()
@@ -322,5 +337,37 @@ func testCatalog(t *testing.T, s store.Store) {
 	}
 	if ps, _ := c.Products(ctx); len(ps) != 1 || ps[0].Latest != 10 {
 		t.Fatalf("Products = %+v", ps)
+	}
+
+	// A publish commits the run record its caller asks for with the
+	// version, or neither.
+	rs := s.Runs()
+	if err := rs.Create(ctx, newRun("run-pub")); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := rs.Claim(ctx, "w1", t0, t0.Add(time.Minute), 10)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("Claim = %+v, %v", claimed, err)
+	}
+	record := func(owner string) func(store.CatalogVersion) *store.RunRecord {
+		return func(v store.CatalogVersion) *store.RunRecord {
+			r := claimed[0]
+			r.Target = fmt.Sprintf("%s v%d", v.Product, v.Number)
+			return &store.RunRecord{Owner: owner, Run: r, Steps: []store.Step{{Seq: 1, Name: "act", Status: "ok", StartedAt: t0, FinishedAt: t0}}}
+		}
+	}
+	if _, _, err := c.Publish(ctx, store.CatalogVersion{Product: "db", Format: "cfn-yaml", Template: []byte("x"), IdempotencyKey: "run-pub", CreatedAt: t0}, false, record("w2")); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Publish recording a run leased to another = %v, want ErrConflict", err)
+	}
+	if _, err := c.Latest(ctx, "db"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the publish whose record failed left a version: %v", err)
+	}
+	v, created, err := c.Publish(ctx, store.CatalogVersion{Product: "db", Format: "cfn-yaml", Template: []byte("x"), IdempotencyKey: "run-pub", CreatedAt: t0}, false, record("w1"))
+	if err != nil || !created || v.Number != 1 {
+		t.Fatalf("Publish with a record = %+v %v %v", v, created, err)
+	}
+	got, err := rs.Get(ctx, "run-pub")
+	if steps, _ := rs.Steps(ctx, "run-pub"); err != nil || got.Target != "db v1" || len(steps) != 1 || steps[0].Name != "act" {
+		t.Fatalf("run after publish = %+v (steps %+v), %v", got, steps, err)
 	}
 }
