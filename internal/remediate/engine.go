@@ -232,6 +232,10 @@ func (e *Engine) work(ctx context.Context, i int) {
 	poll := e.o.Poll + time.Duration(i)*e.o.Poll/time.Duration(4*e.o.Workers)
 	timer := time.NewTimer(poll)
 	defer timer.Stop()
+	// look says whether to ask the store for due runs: at start, when
+	// woken or polled, and while it keeps finding some. Runs handed over
+	// locally need no look.
+	look := true
 	for ctx.Err() == nil {
 		select {
 		case r := <-e.local:
@@ -239,15 +243,18 @@ func (e *Engine) work(ctx context.Context, i int) {
 			continue
 		default:
 		}
-		now := e.o.Now()
-		claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), 1)
-		if err != nil && ctx.Err() == nil {
-			e.log.Error("claim remediation runs", "err", err)
-		}
-		if len(claimed) > 0 {
-			e.Wake() // there may be more: let an idle worker look
-			e.execute(ctx, claimed[0])
-			continue
+		if look {
+			now := e.o.Now()
+			claimed, err := e.o.Store.Runs().Claim(ctx, e.o.Owner, now, now.Add(e.o.Lease), 1)
+			if err != nil && ctx.Err() == nil {
+				e.log.Error("claim remediation runs", "err", err)
+			}
+			if len(claimed) > 0 {
+				e.Wake() // there may be more: let an idle worker look
+				e.execute(ctx, claimed[0])
+				continue
+			}
+			look = false
 		}
 		if !timer.Stop() {
 			select {
@@ -261,7 +268,9 @@ func (e *Engine) work(ctx context.Context, i int) {
 		case r := <-e.local:
 			e.executeLocal(ctx, r)
 		case <-e.wake:
+			look = true
 		case <-timer.C:
+			look = true
 		}
 	}
 }
