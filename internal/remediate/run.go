@@ -140,7 +140,13 @@ func (e *Engine) execute(ctx context.Context, r store.Run) {
 			x.recorded = &r
 		default:
 			r, st := e.record(x, res)
-			if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, x.withPending(st)...); err != nil {
+			wctx := ctx
+			if res.next == "" {
+				// The run's last record: nothing follows it, so it need
+				// not wait for the disk (see unsynced).
+				wctx = store.Unsynced(ctx)
+			}
+			if err := e.o.Store.Runs().Advance(wctx, e.o.Owner, r, x.withPending(st)...); err != nil {
 				e.log.Warn("stop run: could not record its step", "run", x.run.ID, "step", name, "err", err)
 				return
 			}
@@ -153,6 +159,16 @@ func (e *Engine) execute(ctx context.Context, r store.Run) {
 	}
 	e.finished(x.run)
 }
+
+// Which of a run's records wait for the disk (store.Unsynced): a record
+// that something outside tend will rely on is synced first — the guard's
+// decision (it keeps other runs off the target) and the act step (a
+// comment announcing it follows). The others — qualification, the last
+// record, a failed attempt — are committed without waiting: if the machine
+// loses power before a later synced commit, the run resumes from an
+// earlier step and does again what it had done, with the same idempotency
+// keys, so nothing is lost or doubled. A problem's intake is always synced
+// before its 202.
 
 // deferrable reports whether a step's record may wait for the run's next
 // write: true for the steps that only read (enrich, resolve, decide, an
@@ -228,7 +244,7 @@ func (e *Engine) retry(ctx context.Context, x *exec, name string, start time.Tim
 		r.State, r.NextAt = store.RunPending, now.Add(backoff)
 	}
 	r.Data = mustJSON(x.d)
-	if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r, x.withPending(st)...); err != nil {
+	if err := e.o.Store.Runs().Advance(store.Unsynced(ctx), e.o.Owner, r, x.withPending(st)...); err != nil {
 		e.log.Warn("could not record a failed step", "run", r.ID, "step", name, "err", err)
 		return
 	}

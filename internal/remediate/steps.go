@@ -137,7 +137,7 @@ func (e *Engine) qualify(ctx context.Context, x *exec) (stepResult, error) {
 	now := e.o.Now()
 	q := x.pol.Qualify
 	var res stepResult
-	_, _, err := e.o.Store.Runs().Qualify(ctx, store.QualifyRequest{
+	_, _, err := e.o.Store.Runs().Qualify(store.Unsynced(ctx), store.QualifyRequest{
 		Policy: x.pol.Name, Entity: x.w.Subject.ID, OccurrenceID: x.run.OccurrenceID, RunID: x.run.ID,
 		At: now, Since: now.Add(-q.Within), Need: q.Occurrences, Owner: e.o.Owner,
 		Then: func(n int, ok bool) (store.Run, []store.Step) {

@@ -85,6 +85,11 @@ func (Dialect) Name() string       { return "postgres" }
 func (Dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 func (Dialect) Positional() bool   { return true }
 
+// Unsynced lets one transaction commit before its WAL record is flushed
+// (store.Unsynced); it lasts for that transaction only, so Synced is empty.
+func (Dialect) Unsynced() string { return "SET LOCAL synchronous_commit TO OFF" }
+func (Dialect) Synced() string   { return "" }
+
 func (Dialect) IsUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"

@@ -92,6 +92,11 @@ func (Dialect) Name() string       { return "sqlite" }
 func (Dialect) SkipLocked() string { return "" }
 func (Dialect) Positional() bool   { return false }
 
+// Unsynced and Synced switch the writer connection between the WAL commit
+// without fsync (store.Unsynced) and the default, which waits for it.
+func (Dialect) Unsynced() string { return "PRAGMA synchronous = NORMAL" }
+func (Dialect) Synced() string   { return "PRAGMA synchronous = FULL" }
+
 func (Dialect) IsUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	if errors.As(err, &se) {

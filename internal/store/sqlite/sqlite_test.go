@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite"
@@ -76,5 +77,29 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatalf("concurrent open: %v", err)
 		}
+	}
+}
+
+// TestUnsyncedWrite: a write marked store.Unsynced commits like any other,
+// and the writer connection is back to synchronous=FULL for the writes
+// after it, batched or not.
+func TestUnsyncedWrite(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now().UTC()
+	r := store.Run{ID: "run-1", Policy: "p", Mode: "auto", State: store.RunPending, Data: []byte(`{}`), NextAt: now, CreatedAt: now, UpdatedAt: now}
+	if err := s.Runs().Create(store.Unsynced(ctx), r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Runs().Get(ctx, "run-1"); err != nil {
+		t.Fatalf("the unsynced write is not visible: %v", err)
+	}
+	var mode int
+	if err := s.SQL().QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil || mode != 2 {
+		t.Fatalf("writer synchronous = %d, %v; want 2 (FULL) after an unsynced write", mode, err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+
+	"github.com/tendhq/tend/internal/store"
 )
 
 // writeBatcher commits concurrent writes together (group commit). SQLite
@@ -22,7 +24,8 @@ type writeBatcher struct {
 }
 
 type writeItem struct {
-	fn   func(tx *sql.Tx) error
+	fn       func(tx *sql.Tx) error
+	unsynced bool // store.Unsynced
 	done chan error
 	lead chan struct{}
 }
@@ -36,10 +39,11 @@ const (
 // write runs fn in a transaction: on SQLite batched with concurrent writes,
 // on PostgreSQL (which commits concurrently) in a transaction of its own.
 func (s *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	unsynced := store.IsUnsynced(ctx)
 	if s.dialect.Name() != "sqlite" {
-		return s.Tx(ctx, fn)
+		return s.tx(ctx, unsynced, fn)
 	}
-	it := &writeItem{fn: fn, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	it := &writeItem{fn: fn, unsynced: unsynced, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	b := &s.batch
 	b.mu.Lock()
 	b.pending = append(b.pending, it)
@@ -80,11 +84,16 @@ func (s *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // commitBatch runs the batch's writes in one transaction. If one of them
 // fails, the transaction is rolled back and each write runs again in a
 // transaction of its own, so that one write's error does not fail the
-// others. Writes are closures over SQL only, safe to run again.
+// others. Writes are closures over SQL only, safe to run again. The batch
+// is synced unless every write in it is unsynced.
 func (s *DB) commitBatch(batch []*writeItem) {
 	ctx := context.Background()
 	failed := -1
-	err := s.Tx(ctx, func(tx *sql.Tx) error {
+	unsynced := true
+	for _, it := range batch {
+		unsynced = unsynced && it.unsynced
+	}
+	err := s.tx(ctx, unsynced, func(tx *sql.Tx) error {
 		for i, it := range batch {
 			if err := it.fn(tx); err != nil {
 				failed = i
@@ -109,7 +118,7 @@ func (s *DB) commitBatch(batch []*writeItem) {
 		}
 	default:
 		for _, it := range batch {
-			it.done <- s.Tx(ctx, it.fn)
+			it.done <- s.tx(ctx, it.unsynced, it.fn)
 		}
 	}
 }

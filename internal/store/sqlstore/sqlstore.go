@@ -33,6 +33,12 @@ type Dialect interface {
 	// LOCKED" on PostgreSQL; "" on SQLite, whose write transactions are
 	// already serialised.
 	SkipLocked() string
+	// Unsynced is the statement that lets a transaction commit without
+	// waiting for the disk (store.Unsynced): on SQLite run on the
+	// connection before the transaction, and Synced after it; on
+	// PostgreSQL run first inside it (it lasts for the transaction).
+	Unsynced() string
+	Synced() string
 }
 
 // DB is a store.Store over a SQL database.
@@ -151,11 +157,38 @@ func Rebind(d Dialect, query string) string {
 
 // Tx runs fn in a transaction, committing if it returns nil.
 func (s *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	return s.tx(ctx, store.IsUnsynced(ctx), fn)
+}
+
+// tx is Tx, committed without waiting for the disk if unsynced (see
+// store.Unsynced). On SQLite the transaction holds the writer's only
+// connection throughout, so that the synchronous setting it changes for
+// its commit applies to nothing else.
+func (s *DB) tx(ctx context.Context, unsynced bool, fn func(tx *sql.Tx) error) error {
+	defer s.preparePending()
+	conn, err := s.wdb.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	defer s.preparePending()
+	defer conn.Close()
+	if unsynced {
+		if off := s.dialect.Unsynced(); off != "" && s.dialect.Name() == "sqlite" {
+			if _, err := conn.ExecContext(ctx, off); err != nil {
+				return fmt.Errorf("begin unsynced transaction: %w", err)
+			}
+			defer func() { _, _ = conn.ExecContext(context.Background(), s.dialect.Synced()) }()
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if unsynced && s.dialect.Name() != "sqlite" {
+		if _, err := tx.ExecContext(ctx, s.dialect.Unsynced()); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("begin unsynced transaction: %w", err)
+		}
+	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -102,6 +102,9 @@ func (s *DB) execQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.
 	} else {
 		st = s.wstmt(q)
 	}
+	if tx != nil {
+		ctx = context.WithoutCancel(ctx) // see readStmt
+	}
 	switch {
 	case st == nil && tx != nil:
 		return tx.ExecContext(ctx, s.Q(q), args...)
@@ -115,6 +118,9 @@ func (s *DB) execQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.
 
 func (s *DB) queryRowQ(ctx context.Context, tx *sql.Tx, q string, args ...any) *sql.Row {
 	st := s.readStmt(tx, q)
+	if tx != nil {
+		ctx = context.WithoutCancel(ctx) // see readStmt
+	}
 	switch {
 	case st == nil && tx != nil:
 		return tx.QueryRowContext(ctx, s.Q(q), args...)
@@ -128,6 +134,9 @@ func (s *DB) queryRowQ(ctx context.Context, tx *sql.Tx, q string, args ...any) *
 
 func (s *DB) queryQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Rows, error) {
 	st := s.readStmt(tx, q)
+	if tx != nil {
+		ctx = context.WithoutCancel(ctx) // see readStmt
+	}
 	switch {
 	case st == nil && tx != nil:
 		return tx.QueryContext(ctx, s.Q(q), args...)
@@ -141,6 +150,11 @@ func (s *DB) queryQ(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sq
 
 // readStmt is the statement for a query: the writer's when it runs in a
 // transaction, the readers' otherwise.
+//
+// Statements in a transaction run without their caller's cancellation: on
+// SQLite a transaction may hold several callers' writes (group commit), and
+// one caller giving up must not abort the others'; SQL statements here are
+// short. (It also spares the driver a watcher goroutine per statement.)
 func (s *DB) readStmt(tx *sql.Tx, q string) *sql.Stmt {
 	if tx != nil {
 		return s.txStmt(q)
