@@ -26,8 +26,8 @@ type writeBatcher struct {
 type writeItem struct {
 	fn       func(tx *sql.Tx) error
 	unsynced bool // store.Unsynced
-	done chan error
-	lead chan struct{}
+	done     chan error
+	lead     chan struct{}
 }
 
 // maxBatch bounds one transaction; leadRounds the batches one leader commits.
