@@ -1,11 +1,15 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +23,7 @@ import (
 	"github.com/tendhq/tend/internal/logging"
 	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/remediate"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/storetest"
 )
 
@@ -78,7 +83,8 @@ func benchPayload(host, pid int) string {
 // and the latency from the webhook that completed qualification to the
 // comment, and fails if anything is lost or duplicated.
 //
-// With TEND_TEST_POSTGRES_URL set, the same runs on PostgreSQL too.
+// With TEND_TEST_POSTGRES_URL set, the same runs on PostgreSQL too. With
+// TEND_BENCH_TRACE set, it logs where the acting runs spent their time.
 //
 // Sub-benchmarks: "max" sends as fast as 32 senders can (sustained
 // throughput); "rate=N" paces the webhooks at N problems/s and measures
@@ -155,6 +161,9 @@ func benchRemediation(b *testing.B, rate int, storeURL string) {
 				req.Header.Set("X-API-Key", key)
 				resp, err := client.Do(req)
 				if err == nil {
+					// Read to the end so that the connection is reused,
+					// as a sender keeping connections alive does.
+					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != http.StatusAccepted {
 						err = fmt.Errorf("webhook: %s", resp.Status)
@@ -238,6 +247,9 @@ func benchRemediation(b *testing.B, rate int, storeURL string) {
 			b.Fatalf("ws-%d has %d versions (%v), want 2", h, len(vs), err)
 		}
 	}
+	if os.Getenv("TEND_BENCH_TRACE") != "" && b.N > 1 {
+		traceRuns(b, a)
+	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 	b.ReportMetric(float64(3*hosts)/elapsed.Seconds(), "problems/s")
@@ -277,4 +289,58 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// traceRuns prints where the acting runs spent their time: per step, the
+// wait before it (the previous step's commit, or the intake and hand-off
+// before the first) and its own execution; and the slowest runs with when
+// they started, which shows whether slow runs cluster (a stall) or not.
+// The benchmark calls it when TEND_BENCH_TRACE is set.
+func traceRuns(b *testing.B, a *App) {
+	ctx := context.Background()
+	runs, err := a.store.Runs().List(ctx, store.RunFilter{Limit: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	type slow struct {
+		start time.Time
+		took  time.Duration
+	}
+	var start time.Time
+	var slowest []slow
+	gaps := map[string][]time.Duration{}
+	for _, r := range runs {
+		if start.IsZero() || r.CreatedAt.Before(start) {
+			start = r.CreatedAt
+		}
+		if r.Outcome != remediate.OutcomeActed {
+			continue
+		}
+		steps, err := a.store.Runs().Steps(ctx, r.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		prev := r.CreatedAt
+		for _, st := range steps {
+			gaps["wait>"+st.Name] = append(gaps["wait>"+st.Name], st.StartedAt.Sub(prev))
+			gaps["exec:"+st.Name] = append(gaps["exec:"+st.Name], st.FinishedAt.Sub(st.StartedAt))
+			prev = st.FinishedAt
+		}
+		gaps["total"] = append(gaps["total"], prev.Sub(r.CreatedAt))
+		slowest = append(slowest, slow{r.CreatedAt, prev.Sub(r.CreatedAt)})
+	}
+	var out strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(gaps)) {
+		v := gaps[k]
+		slices.Sort(v)
+		at := func(p float64) time.Duration { return v[int(p*float64(len(v)-1))].Round(10 * time.Microsecond) }
+		fmt.Fprintf(&out, "%-14s p50 %-9v p90 %-9v p99 %v\n", k, at(0.5), at(0.9), at(0.99))
+	}
+	slices.SortFunc(slowest, func(x, y slow) int { return cmp.Compare(y.took, x.took) })
+	out.WriteString("slowest runs (started at, took):")
+	for _, x := range slowest[:min(30, len(slowest))] {
+		fmt.Fprintf(&out, " %.2fs:%v", x.start.Sub(start).Seconds(), x.took.Round(100*time.Microsecond))
+	}
+	// Printed, not logged: a benchmark's log is cut short.
+	fmt.Printf("\n%s: trace of %d acting runs\n%s\n", b.Name(), len(slowest), out.String())
 }
