@@ -33,14 +33,28 @@ type Keys struct {
 
 	mu      sync.Mutex
 	touched map[string]time.Time // last time a use was written, per key
+	// verified holds the keys that verified recently, by id, so that a busy
+	// sender does not cost a store read per request (see CacheTTL).
+	verified map[string]verifiedKey
 }
+
+type verifiedKey struct {
+	rec   store.APIKey
+	until time.Time
+}
+
+// CacheTTL is how long a verified key is trusted without reading the store
+// again. A key revoked through the same Keys (the same tend process) stops
+// working at once; one revoked by another process, e.g. `tend apikey
+// revoke` against a running server's store, within CacheTTL.
+const CacheTTL = 5 * time.Second
 
 // New returns Keys over s; now is the clock (time.Now in production).
 func New(s store.APIKeys, now func() time.Time) *Keys {
 	if now == nil {
 		now = time.Now
 	}
-	return &Keys{store: s, now: now, touched: map[string]time.Time{}}
+	return &Keys{store: s, now: now, touched: map[string]time.Time{}, verified: map[string]verifiedKey{}}
 }
 
 // Create mints a key, stores its hash and returns the record and the key
@@ -78,6 +92,14 @@ func (k *Keys) Verify(ctx context.Context, presented string) (store.APIKey, erro
 	if !ok {
 		return store.APIKey{}, ErrInvalid
 	}
+	now := k.now()
+	k.mu.Lock()
+	v, cached := k.verified[id]
+	k.mu.Unlock()
+	if cached && now.Before(v.until) && subtle.ConstantTimeCompare(hash(presented), v.rec.Hash) == 1 {
+		k.touch(ctx, id)
+		return v.rec, nil
+	}
 	rec, err := k.store.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the same work as a real comparison.
@@ -90,6 +112,9 @@ func (k *Keys) Verify(ctx context.Context, presented string) (store.APIKey, erro
 	if subtle.ConstantTimeCompare(hash(presented), rec.Hash) != 1 || rec.Revoked() {
 		return store.APIKey{}, ErrInvalid
 	}
+	k.mu.Lock()
+	k.verified[id] = verifiedKey{rec: rec, until: now.Add(CacheTTL)}
+	k.mu.Unlock()
 	k.touch(ctx, id)
 	return rec, nil
 }
@@ -116,6 +141,9 @@ func (k *Keys) Revoke(ctx context.Context, idOrKey string) error {
 	if parsed, ok := parseID(idOrKey); ok {
 		id = parsed
 	}
+	k.mu.Lock()
+	delete(k.verified, id)
+	k.mu.Unlock()
 	if err := k.store.Revoke(ctx, id, k.now().UTC()); err != nil {
 		return fmt.Errorf("revoke api key %s: %w", id, err)
 	}
