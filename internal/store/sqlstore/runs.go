@@ -178,6 +178,13 @@ func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.R
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("run %s is no longer leased to %s or was cancelled: %w", x.ID, owner, store.ErrConflict)
 	}
+	if len(steps) == 0 {
+		return nil
+	}
+	// All the steps in one statement.
+	q := `INSERT INTO remediation_steps (run_id, seq, name, status, input, output, error, started_at, finished_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(steps)), ", ")
+	args := make([]any, 0, 9*len(steps))
 	for _, st := range steps {
 		if st.Input == nil {
 			st.Input = []byte("null")
@@ -185,16 +192,13 @@ func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.R
 		if st.Output == nil {
 			st.Output = []byte("null")
 		}
-		_, err = r.s.execQ(ctx, tx, `INSERT INTO remediation_steps (run_id, seq, name, status, input, output, error, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			x.ID, st.Seq, st.Name, st.Status, st.Input, st.Output, st.Error, Micros(st.StartedAt), Micros(st.FinishedAt))
-		if err != nil && r.s.dialect.IsUniqueViolation(err) {
-			return fmt.Errorf("step %d of run %s is already recorded: %w", st.Seq, x.ID, store.ErrConflict)
-		}
-		if err != nil {
-			return err
-		}
+		args = append(args, x.ID, st.Seq, st.Name, st.Status, st.Input, st.Output, st.Error, Micros(st.StartedAt), Micros(st.FinishedAt))
 	}
-	return nil
+	_, err = r.s.execQ(ctx, tx, q, args...)
+	if err != nil && r.s.dialect.IsUniqueViolation(err) {
+		return fmt.Errorf("a step of run %s (seq %d–%d) is already recorded: %w", x.ID, steps[0].Seq, steps[len(steps)-1].Seq, store.ErrConflict)
+	}
+	return err
 }
 
 func (r runs) transition(ctx context.Context, id, what, set string, from []string, args ...any) (store.Run, error) {
@@ -246,17 +250,17 @@ func (r runs) Qualify(ctx context.Context, q store.QualifyRequest) (int, bool, e
 			q.Policy, q.Entity, q.OccurrenceID, Micros(q.At)); err != nil {
 			return err
 		}
-		if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(*) FROM remediation_hits WHERE policy = ? AND entity = ? AND consumed_by = ?`,
-			q.Policy, q.Entity, q.RunID).Scan(&n); err != nil {
+		// The hits this run already consumed (a repeated call) and those
+		// still free in the window, in one pass over the entity's hits.
+		var mine int
+		if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(CASE WHEN consumed_by = ? THEN 1 END), COUNT(CASE WHEN consumed_by = '' AND at >= ? THEN 1 END)
+			FROM remediation_hits WHERE policy = ? AND entity = ?`,
+			q.RunID, Micros(q.Since), q.Policy, q.Entity).Scan(&mine, &n); err != nil {
 			return err
 		}
-		if n > 0 {
-			ok = true
+		if mine > 0 {
+			n, ok = mine, true
 			return r.then(ctx, tx, q.Owner, q.Then, n, ok)
-		}
-		if err := r.s.queryRowQ(ctx, tx, `SELECT COUNT(*) FROM remediation_hits WHERE policy = ? AND entity = ? AND at >= ? AND consumed_by = ''`,
-			q.Policy, q.Entity, Micros(q.Since)).Scan(&n); err != nil {
-			return err
 		}
 		if n >= q.Need {
 			ok = true
