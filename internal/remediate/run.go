@@ -127,6 +127,9 @@ func (e *Engine) execute(ctx context.Context, r store.Run) {
 			return
 		}
 		e.metrics.steps.WithLabelValues(name).Observe(e.o.Now().Sub(x.cur.start).Seconds())
+		if err != nil && ctx.Err() != nil {
+			return // stopping: not the step's failure; the run resumes later
+		}
 		if err != nil {
 			e.retry(ctx, x, name, x.cur.start, err)
 			return
