@@ -33,8 +33,10 @@ func Open(ctx context.Context, dsn string) (*sqlstore.DB, error) {
 		cfg.ConnectTimeout = 5 * time.Second
 	}
 	db := stdlib.OpenDB(*cfg)
+	// Keep as many idle as may be open: a connection closed when a burst
+	// ends is a PostgreSQL backend process to start again at the next.
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
