@@ -77,7 +77,7 @@ func (c catalogStore) then(ctx context.Context, tx *sql.Tx, then func(store.Cata
 	if rec == nil {
 		return nil
 	}
-	return runs{c.s}.advanceTx(ctx, tx, rec.Owner, rec.Run, rec.Steps)
+	return runs(c).advanceTx(ctx, tx, rec.Owner, rec.Run, rec.Steps)
 }
 
 func (c catalogStore) Version(ctx context.Context, product string, number int) (store.CatalogVersion, error) {
