@@ -127,6 +127,13 @@ func buildRemediation(ctx context.Context, a *App) error {
 	api.RegisterProblems(a.api, eng, st.Problems())
 	api.RegisterRuns(a.api, st.Runs(), a.now, eng.Wake)
 	api.RegisterCatalog(a.api, cat)
+	var reload func() (*policy.Set, error)
+	if rc.Enabled && rc.PolicyDir != "" {
+		rl := newPolicyReloader(rc.PolicyDir, eng, a.log.With("component", "policies"), a.now, a.reg)
+		reload = rl.Reload
+		a.runners["policy-reload"] = rl
+	}
+	api.RegisterPolicies(a.api, eng.Policies, reload)
 	if rc.Enabled {
 		a.runners["remediation"] = eng
 		a.log.Info("self-healing ready", "policies", len(pols.Policies), "catalog", cat.Kind(), "editors", len(remediationEditors))
