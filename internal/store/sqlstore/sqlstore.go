@@ -34,9 +34,10 @@ type Dialect interface {
 	// already serialised.
 	SkipLocked() string
 	// Unsynced is the statement that lets a transaction commit without
-	// waiting for the disk (store.Unsynced): on SQLite run on the
-	// connection before the transaction, and Synced after it; on
-	// PostgreSQL run first inside it (it lasts for the transaction).
+	// waiting for the disk (store.Unsynced). With a Synced statement (SQLite)
+	// it is a connection setting, run before the transaction and undone by
+	// Synced after it; with none (PostgreSQL) it is run first inside the
+	// transaction and lasts for it.
 	Unsynced() string
 	Synced() string
 }
@@ -171,19 +172,20 @@ func (s *DB) tx(ctx context.Context, unsynced bool, fn func(tx *sql.Tx) error) e
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer conn.Close()
-	if unsynced {
-		if off := s.dialect.Unsynced(); off != "" && s.dialect.Name() == "sqlite" {
-			if _, err := conn.ExecContext(ctx, off); err != nil {
-				return fmt.Errorf("begin unsynced transaction: %w", err)
-			}
-			defer func() { _, _ = conn.ExecContext(context.Background(), s.dialect.Synced()) }()
+	// A dialect with a Synced statement sets the connection (SQLite);
+	// otherwise the setting lasts for the transaction (PostgreSQL).
+	perConn := s.dialect.Synced() != ""
+	if unsynced && perConn {
+		if _, err := conn.ExecContext(ctx, s.dialect.Unsynced()); err != nil {
+			return fmt.Errorf("begin unsynced transaction: %w", err)
 		}
+		defer func() { _, _ = conn.ExecContext(context.Background(), s.dialect.Synced()) }()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if unsynced && s.dialect.Name() != "sqlite" {
+	if unsynced && !perConn {
 		if _, err := tx.ExecContext(ctx, s.dialect.Unsynced()); err != nil {
 			_ = tx.Rollback()
 			return fmt.Errorf("begin unsynced transaction: %w", err)
