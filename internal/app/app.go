@@ -26,6 +26,7 @@ import (
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/problem"
+	"github.com/tendhq/tend/internal/remediate"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres"
 	"github.com/tendhq/tend/internal/store/sqlite"
@@ -49,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Monitors replaces the monitor of these problem sources (tend bench
+	// uses an in-process Dynatrace).
+	Monitors map[string]remediate.Monitor
 }
 
 // App is one running tend.
@@ -61,6 +65,8 @@ type App struct {
 	api     *api.API
 	reg     *prometheus.Registry
 	runners map[string]Runner
+	// monitors overrides problem sources' monitors (Options.Monitors).
+	monitors map[string]remediate.Monitor
 	// insights is the insight engine (wire_insight.go); observer is what
 	// the detection stage hands scored samples to (set to insights).
 	insights *insight.Engine
@@ -124,7 +130,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now, store: st, runners: map[string]Runner{}, errs: make(chan error, 16)}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, store: st, runners: map[string]Runner{}, errs: make(chan error, 16), monitors: o.Monitors}
 	a.reg = prometheus.NewRegistry()
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	info := buildinfo.Get()

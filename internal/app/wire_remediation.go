@@ -106,6 +106,9 @@ func buildRemediation(ctx context.Context, a *App) error {
 			monitors[source] = m
 		}
 	}
+	for source, m := range a.monitors {
+		monitors[source] = m
+	}
 	st := a.store
 	eng, err := remediate.New(remediate.Options{
 		Store: st, Policies: pols, Catalog: cat, Params: params, Inventory: inv, Editors: remediationEditors,
