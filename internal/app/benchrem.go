@@ -62,8 +62,9 @@ type RemediationBenchResult struct {
 	P50, P90, P99, Max time.Duration
 }
 
-// benchPolicy is the seed's policy.
-const benchPolicy = `name: upsize-on-cpu-saturation
+// seedPolicy is the seed's policy: three CPU saturations of a host within
+// an hour upsize its product (the tests use it too).
+const seedPolicy = `name: upsize-on-cpu-saturation
 match:
   source: dynatrace
   event_type: CPU_SATURATION
@@ -150,7 +151,7 @@ func BenchRemediation(ctx context.Context, o RemediationBench) (RemediationBench
 	if err := os.MkdirAll(cfg.Remediation.PolicyDir, 0o755); err != nil {
 		return res, fmt.Errorf("bench: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(cfg.Remediation.PolicyDir, "upsize.yaml"), []byte(benchPolicy), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cfg.Remediation.PolicyDir, "upsize.yaml"), []byte(seedPolicy), 0o644); err != nil {
 		return res, fmt.Errorf("bench: %w", err)
 	}
 	mon := &benchMonitor{comments: map[string][]remediate.Comment{}, at: map[string]time.Time{}}
@@ -158,6 +159,7 @@ func BenchRemediation(ctx context.Context, o RemediationBench) (RemediationBench
 	if err != nil {
 		return res, err
 	}
+	defer a.Stop(context.Background()) // also when it never started
 	if o.StoreURL != "" {
 		// The benchmark adds products, problems and runs: never to a
 		// database that holds anything.
@@ -172,7 +174,6 @@ func BenchRemediation(ctx context.Context, o RemediationBench) (RemediationBench
 			err = fmt.Errorf("it has %d catalog products", len(ps))
 		}
 		if err != nil {
-			a.store.Close()
 			return res, fmt.Errorf("bench: the database at the store URL is not empty (%v): give the benchmark an empty database", err)
 		}
 	}
@@ -180,23 +181,19 @@ func BenchRemediation(ctx context.Context, o RemediationBench) (RemediationBench
 	tmpl := []byte("Resources:\n  WS:\n    Type: AWS::EC2::Instance\n    Properties:\n      InstanceType: t3.small\n")
 	for h := 0; h < o.Hosts; h++ {
 		if _, err := cat.Publish(ctx, fmt.Sprintf("ws-%d", h), catalog.Publish{Format: catalog.FormatCFNYAML, Template: tmpl}); err != nil {
-			a.store.Close()
 			return res, err
 		}
 	}
 	if _, err := a.store.Params().Set(ctx, "/dynatrace/approvedinstancetypes", "t3.small,t3.medium,t3.large", time.Now()); err != nil {
-		a.store.Close()
 		return res, err
 	}
 	_, key, err := a.Keys().Create(ctx, "bench")
 	if err != nil {
-		a.store.Close()
 		return res, err
 	}
 	if err := a.Start(ctx); err != nil {
 		return res, err
 	}
-	defer a.Stop(context.Background())
 
 	total := 3 * o.Hosts
 	url := "http://" + a.Addr() + "/v1/webhooks/dynatrace"

@@ -38,7 +38,7 @@ func TestPolicyReload(t *testing.T) {
 	}
 
 	// A second policy, in dry-run.
-	second := strings.Replace(e2ePolicy, "name: upsize-on-cpu-saturation", "name: upsize-dry\nmode: dry-run", 1)
+	second := strings.Replace(seedPolicy, "name: upsize-on-cpu-saturation", "name: upsize-dry\nmode: dry-run", 1)
 	if err := os.WriteFile(filepath.Join(dir, "dry.yaml"), []byte(second), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -22,23 +22,6 @@ import (
 	"github.com/tendhq/tend/internal/store/storetest"
 )
 
-const e2ePolicy = `name: upsize-on-cpu-saturation
-match:
-  source: dynatrace
-  event_type: CPU_SATURATION
-  entity_type: HOST
-qualify:
-  occurrences: 3
-  within: 1h
-act:
-  action: upsize-instance
-  params:
-    approved_types_param: /dynatrace/approvedinstancetypes
-    product_from: [tag]
-guards:
-  cooldown: 1h
-`
-
 func dtPayload(pid string) string {
 	return fmt.Sprintf(`{"State":"OPEN","PID":"%s","ProblemID":"%s","ProblemTitle":"CPU saturation","ProblemImpact":"INFRASTRUCTURE",
 "ProblemSeverity":"RESOURCE_CONTENTION","ImpactedEntities":[{"type":"HOST","name":"ws-1","entity":"HOST-0A1B2C3D4E5F"}],
@@ -61,7 +44,7 @@ func startE2E(t *testing.T, edit ...func(*config.Config)) *e2e {
 	cfg.Server.Listen = "127.0.0.1:0"
 	cfg.Remediation.PolicyDir = t.TempDir()
 	cfg.Remediation.PollInterval = 50 * time.Millisecond
-	if err := os.WriteFile(filepath.Join(cfg.Remediation.PolicyDir, "upsize.yaml"), []byte(e2ePolicy), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cfg.Remediation.PolicyDir, "upsize.yaml"), []byte(seedPolicy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range edit {
@@ -346,7 +329,7 @@ func TestConcurrentWebhooks(t *testing.T) {
 // (409 the second time), cancel answers 409 on a finished run, 404 on none.
 func TestApproveOverHTTP(t *testing.T) {
 	e := startE2E(t, func(c *config.Config) {
-		p := strings.Replace(e2ePolicy, "occurrences: 3", "occurrences: 1", 1) + "mode: approve\n"
+		p := strings.Replace(seedPolicy, "occurrences: 3", "occurrences: 1", 1) + "mode: approve\n"
 		if err := os.WriteFile(filepath.Join(c.Remediation.PolicyDir, "upsize.yaml"), []byte(p), 0o644); err != nil {
 			t.Fatal(err)
 		}
