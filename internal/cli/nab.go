@@ -177,9 +177,9 @@ func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error 
 		return err
 	}
 	type cat struct {
-		files, windows int
-		hit, fp        [3]int
-		raw            [3]float64
+		files, windows, scorable int
+		hit, fp                  [3]int
+		raw                      [3]float64
 	}
 	cats := map[string]*cat{}
 	for pi, ps := range scores {
@@ -192,6 +192,7 @@ func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error 
 			if pi == 0 {
 				c.files++
 				c.windows += f.Windows
+				c.scorable += f.Scorable
 			}
 			c.hit[pi] += f.Detected
 			c.fp[pi] += f.FP
@@ -216,8 +217,8 @@ func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error 
 		for pi, ps := range scores {
 			score := fmt.Sprintf("raw %.3f", c.raw[pi])
 			if c.windows > 0 {
-				null := -float64(c.windows) * ps.Profile.FNWeight
-				score = fmt.Sprintf("%.2f", nab.Normalize(c.raw[pi], null, float64(c.windows)*ps.Profile.TPWeight))
+				null, perfect := nab.NullPerfect(ps.Profile, c.scorable, c.windows)
+				score = fmt.Sprintf("%.2f", nab.Normalize(c.raw[pi], null, perfect))
 			}
 			line += fmt.Sprintf("\t%s\t%d\t%d", score, c.hit[pi], c.fp[pi])
 		}

@@ -129,9 +129,14 @@ func loadFile(dataDir, key string, spans [][2]string) (*File, error) {
 	}
 	cat, name, _ := strings.Cut(strings.TrimSuffix(key, ".csv"), "/")
 	f := &File{Key: key, Category: cat, Name: name, Series: *s, Probation: Probation(s.Len())}
+	// first row of each timestamp, and how often it occurs: NAB's labeller
+	// refuses a window boundary that is not in the file exactly once
 	first := make(map[int64]int, s.Len())
+	seen := make(map[int64]int, s.Len())
 	for i := len(s.Times) - 1; i >= 0; i-- {
-		first[s.Times[i].UnixNano()] = i
+		k := s.Times[i].UnixNano()
+		first[k] = i
+		seen[k]++
 	}
 	for _, sp := range spans {
 		var idx [2]int
@@ -143,6 +148,9 @@ func loadFile(dataDir, key string, spans [][2]string) (*File, error) {
 			i, ok := first[t.UnixNano()]
 			if !ok {
 				return nil, fmt.Errorf("window of %s: timestamp %q is not in the data", key, ts)
+			}
+			if n := seen[t.UnixNano()]; n > 1 {
+				return nil, fmt.Errorf("window of %s: timestamp %q is in the data %d times; a window boundary must be a row of its own (NAB's labeller requires it once)", key, ts, n)
 			}
 			idx[j] = i
 		}

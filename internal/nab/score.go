@@ -58,8 +58,12 @@ type Counts struct {
 	TP, TN, FP, FN int
 	// Detected is the number of windows with at least one detection.
 	Detected int
-	// Windows is the number of windows.
-	Windows int
+	// Windows is the number of windows; Scorable the number of them with at
+	// least one row after the probationary period. A window wholly inside
+	// the probationary period is never scored (NAB's sweeper gives it no
+	// part), but NAB's normalisation still counts it as a possible true
+	// positive.
+	Windows, Scorable int
 }
 
 func (c *Counts) add(o Counts) {
@@ -69,6 +73,7 @@ func (c *Counts) add(o Counts) {
 	c.FN += o.FN
 	c.Detected += o.Detected
 	c.Windows += o.Windows
+	c.Scorable += o.Scorable
 }
 
 // FileScore is one file's raw score at a threshold.
@@ -83,8 +88,10 @@ type FileScore struct {
 type ProfileScore struct {
 	Profile   Profile
 	Threshold float64
-	// Raw is the sum of the files' raw scores; Null and Perfect are the raw
-	// scores of a detector that detects nothing and of a perfect one.
+	// Raw is the sum of the files' raw scores. Null is the raw score of a
+	// detector that detects nothing (−FN weight for each scorable window)
+	// and Perfect the TP weight for each window, scorable or not: NAB's
+	// runner normalises with exactly these two.
 	Raw, Null, Perfect float64
 	// Score is 100·(Raw − Null)/(Perfect − Null).
 	Score float64
@@ -127,21 +134,33 @@ func (c *Corpus) ScoreAt(s Scores, p Profile, threshold float64) (ProfileScore, 
 		ps.Counts.add(fs.Counts)
 		ps.Files = append(ps.Files, fs)
 	}
-	w := float64(c.Windows())
-	ps.Null, ps.Perfect = -w*p.FNWeight, w*p.TPWeight
+	ps.Null, ps.Perfect = NullPerfect(p, ps.Scorable, ps.Windows)
 	ps.Score = Normalize(ps.Raw, ps.Null, ps.Perfect)
 	return ps, nil
 }
+
+// NullPerfect returns the raw scores NAB normalises against for a set of
+// windows of which scorable have a row after the probationary period.
+func NullPerfect(p Profile, scorable, windows int) (null, perfect float64) {
+	return -float64(scorable) * p.FNWeight, float64(windows) * p.TPWeight
+}
+
+// scorable reports whether window w of f has a row after the probationary
+// period: only then does NAB's sweeper score it.
+func (f *File) scorable(w int) bool { return f.Windows[w].End >= f.Probation }
 
 func scoreFile(f *File, scores []float64, p Profile, t float64) FileScore {
 	win, val := rowValues(f, p)
 	parts := make([]float64, len(f.Windows))
 	hit := make([]bool, len(f.Windows))
-	for i := range parts {
-		parts[i] = -p.FNWeight
-	}
 	fs := FileScore{File: f}
 	fs.Windows = len(f.Windows)
+	for i := range parts {
+		if f.scorable(i) {
+			parts[i] = -p.FNWeight
+			fs.Scorable++
+		}
+	}
 	fp := 0.0
 	for i := f.Probation; i < len(scores); i++ {
 		det := scores[i] >= t
@@ -206,10 +225,17 @@ func (c *Corpus) sweep(s Scores, p Profile) float64 {
 	}
 	sort.SliceStable(pool, func(i, j int) bool { return pool[i].score > pool[j].score })
 	parts := make([]float64, nwin)
-	for i := range parts {
-		parts[i] = -p.FNWeight
+	partSum := 0.0
+	nwin = 0
+	for _, f := range c.Files {
+		for w := range f.Windows {
+			if f.scorable(w) {
+				parts[nwin] = -p.FNWeight
+				partSum -= p.FNWeight
+			}
+			nwin++
+		}
 	}
-	partSum := -p.FNWeight * float64(nwin)
 	fpSum := 0.0
 	best, bestT := partSum, 1.1
 	for i := 0; i < len(pool); {
