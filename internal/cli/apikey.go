@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/apikey"
+	"github.com/tendhq/tend/internal/humanize"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
 )
@@ -62,9 +63,9 @@ of each key: the key itself is printed once, when it is created.`,
 			for _, k := range keys {
 				status := "active"
 				if k.Revoked() {
-					status = "revoked " + ago(k.RevokedAt)
+					status = "revoked " + humanize.Ago(time.Now(), k.RevokedAt, "never", time.Local)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Local().Format("2006-01-02 15:04"), ago(k.LastUsedAt), status)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.CreatedAt.Local().Format("2006-01-02 15:04"), humanize.Ago(time.Now(), k.LastUsedAt, "never", time.Local), status)
 			}
 			return tw.Flush()
 		}),
@@ -87,21 +88,4 @@ of each key: the key itself is printed once, when it is created.`,
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
-}
-
-// ago renders a past time for tables: "never", "3m ago", "2026-01-02".
-func ago(t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return t.Local().Format("2006-01-02")
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/humanize"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -22,29 +23,9 @@ func printInsights(w io.Writer, list []store.Insight, now time.Time) error {
 	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tPROBLEM\tSTARTED\tDURATION\tNAME")
 	for _, in := range list {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status, in.Severity, in.ProblemType,
-			in.StartedAt.Local().Format("2006-01-02 15:04"), duration(in.StartedAt, in.EndedAt, now), truncate(in.Name, 90))
+			in.StartedAt.Local().Format("2006-01-02 15:04"), humanize.Span(in.StartedAt, in.EndedAt, now), truncate(in.Name, 90))
 	}
 	return tw.Flush()
-}
-
-// duration is how long something lasted, or has lasted so far ("12m+").
-func duration(start, end time.Time, now time.Time) string {
-	suffix := ""
-	if end.IsZero() {
-		end, suffix = now, "+"
-	}
-	d := end.Sub(start)
-	switch {
-	case d < 0:
-		return "-"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds%s", int(d.Seconds()), suffix)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%s", int(d.Minutes()), suffix)
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm%s", int(d.Hours()), int(d.Minutes())%60, suffix)
-	}
-	return fmt.Sprintf("%dd%s", int(d.Hours()/24), suffix)
 }
 
 func truncate(s string, n int) string {
@@ -78,7 +59,7 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 	if !in.EndedAt.IsZero() {
 		row("Ended", in.EndedAt.Local().Format("2006-01-02 15:04:05 MST"))
 	}
-	row("Duration", duration(in.StartedAt, in.EndedAt, now))
+	row("Duration", humanize.Span(in.StartedAt, in.EndedAt, now))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -102,7 +83,7 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 		fmt.Fprintln(tw, "  METRIC\tRESOURCE\tSTATUS\tSTARTED\tDURATION\tPEAK\tSCORE\tVALUES (before | during)")
 		for _, a := range d.Anomalies {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\n", metricName(a), a.Resource.Name, a.Status,
-				a.StartedAt.Local().Format("15:04:05"), duration(a.StartedAt, a.EndedAt, now),
+				a.StartedAt.Local().Format("15:04:05"), humanize.Span(a.StartedAt, a.EndedAt, now),
 				strconv.FormatFloat(a.PeakValue, 'g', 4, 64)+unitSuffix(a.Unit), a.PeakScore, sparkline(a))
 		}
 		if err := tw.Flush(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/humanize"
 )
 
 var _ = registerCommand(newSeriesCmd)
@@ -90,13 +91,13 @@ func printSeries(w io.Writer, page api.SeriesPage, now time.Time) error {
 		case !s.Covered:
 			status = "not covered"
 		case s.Baselining:
-			status = "baselining, " + until(s.BaselineEnds.Sub(s.Last)) + " left"
+			status = "baselining, " + humanize.Duration(s.BaselineEnds.Sub(s.Last)) + " left"
 		}
 		boundary := s.Boundary.Kind + " " + s.Boundary.Name
 		if s.Boundary.Kind == "app" {
 			boundary = s.Boundary.TagKey + "=" + s.Boundary.Name
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.4g (%s ago)\t%s\n", s.Metric, labels, s.Resource.ID, boundary, s.Samples, s.LastValue, until(now.Sub(s.Last)), status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.4g (%s ago)\t%s\n", s.Metric, labels, s.Resource.ID, boundary, s.Samples, s.LastValue, humanize.Duration(now.Sub(s.Last)), status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -105,22 +106,6 @@ func printSeries(w io.Writer, page api.SeriesPage, now time.Time) error {
 		fmt.Fprintf(w, "\n%d of %d series shown; narrow with --match or raise --limit.\n", len(page.Series), page.Total)
 	}
 	return nil
-}
-
-// until renders a duration coarsely: 45s, 12m, 3h5m, 2d.
-func until(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return strings.TrimSuffix(d.Truncate(time.Minute).String(), "0s")
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }
 
 // serverURL is where a running tend answers: the --url flag, TEND_URL, or

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/humanize"
 	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/watch"
@@ -52,18 +53,13 @@ func New(o Options) (*UI, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	t, err := template.New("").Funcs(template.FuncMap{
-		"ago":       func(t time.Time) string { return ago(o.Now(), t) },
+		"ago":       func(t time.Time) string { return humanize.Ago(o.Now(), t, "—", time.UTC) },
 		"lower":     strings.ToLower,
 		"sparkline": sparkline,
 		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"num":       num,
-		"dur": func(a, b time.Time) string {
-			if b.IsZero() {
-				b = o.Now()
-			}
-			return b.Sub(a).Round(time.Second).String()
-		},
-		"ms": func(a, b time.Time) string { return fmt.Sprintf("%.1f ms", float64(b.Sub(a).Microseconds())/1000) },
+		"dur":       func(a, b time.Time) string { return humanize.Span(a, b, o.Now()) },
+		"ms":        func(a, b time.Time) string { return fmt.Sprintf("%.1f ms", float64(b.Sub(a).Microseconds())/1000) },
 	}).ParseFS(templatesFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse web templates: %w", err)
@@ -244,20 +240,4 @@ func num(f float64) string {
 		return fmt.Sprintf("%.0f", f)
 	}
 	return fmt.Sprintf("%.2f", f)
-}
-
-func ago(now, t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	}
-	return t.Format("2006-01-02")
 }
