@@ -234,7 +234,14 @@ func (e *Engine) Observe(ctx context.Context, obs Observation) error {
 	}
 	st.lastWall = e.wall.Load()
 	if st.open == nil && !anomalous {
-		st.push(e.cfg.ExcerptBefore, obs.Time.UnixMicro(), obs.Value, score)
+		us := obs.Time.UnixMicro()
+		st.push(e.cfg.ExcerptBefore, us, obs.Value, score)
+		if c := st.cool; c != nil && us >= c.until {
+			st.cool = nil
+			err := e.enqueue(ctx, event{kind: evCooled, anomaly: store.Anomaly{ID: c.anomaly}, at: obs.Time})
+			sh.mu.Unlock()
+			return err
+		}
 		sh.mu.Unlock()
 		return nil
 	}
@@ -274,7 +281,7 @@ func (e *Engine) transition(st *seriesState, obs Observation, score float64, ano
 	o := st.open
 	if o == nil {
 		o = e.openFor(st, obs, score)
-		st.open = o
+		st.open, st.cool = o, nil
 		return e.confirm(o)
 	}
 	o.last = obs.Time
@@ -342,6 +349,7 @@ func (e *Engine) transition(st *seriesState, obs Observation, score float64, ano
 	}
 	o.rec.Status, o.rec.EndedAt = store.AnomalyClosed, end.UTC()
 	st.open = nil
+	st.cool = &cooling{until: end.Add(e.cfg.Cooldown).UnixMicro(), anomaly: o.rec.ID}
 	// The ring restarts from the recovery, so a next anomaly's excerpt
 	// shows normal behaviour before it.
 	st.n, st.head = 0, 0

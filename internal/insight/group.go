@@ -23,10 +23,13 @@ type insightState struct {
 	// the latest end of its anomalies (sample time).
 	quietSince time.Time
 	lastEnd    time.Time
-	dirty      bool   // the summary must be recomputed and stored
-	closing    bool   // closing once stored and handed on
-	closed     bool   // stored as CLOSED
-	handed     string // handoffKey last accepted by the sink
+	// dataAt is the latest sample time of its series reported after
+	// their anomalies closed (evCooled).
+	dataAt  time.Time
+	dirty   bool   // the summary must be recomputed and stored
+	closing bool   // closing once stored and handed on
+	closed  bool   // stored as CLOSED
+	handed  string // handoffKey last accepted by the sink
 	// shared is set once another tend process is known to write to the
 	// insight; only then are its anomalies re-read from the store.
 	shared bool
@@ -385,10 +388,39 @@ func (g *grouper) forget(is *insightState) {
 	delete(g.retry, is)
 }
 
+// cooledDown reports whether every anomaly of is has been closed for the
+// cool-down: on the engine's clock, or in the time of its series' data
+// (they kept reporting normal samples for the cool-down after the last
+// anomaly's end).
+func (g *grouper) cooledDown(is *insightState, now time.Time) bool {
+	if is.open != 0 || is.closing {
+		return false
+	}
+	cd := g.e.cfg.Cooldown
+	return now.Sub(is.quietSince) >= cd || !is.dataAt.IsZero() && is.dataAt.Sub(is.lastEnd) >= cd
+}
+
+// cooled records that the series of a closed anomaly reported a sample at
+// at, a cool-down after the anomaly's end, and closes its insight if that
+// was the last thing it waited for.
+func (g *grouper) cooled(ctx context.Context, anomalyID string, at, now time.Time) {
+	is := g.byAnomaly[anomalyID]
+	if is == nil || g.ongoing[is.rec.BoundaryKey] != is {
+		return
+	}
+	if at.After(is.dataAt) {
+		is.dataAt = at
+	}
+	if g.cooledDown(is, now) {
+		g.flushDirty(ctx)
+		g.close(ctx, is, now)
+	}
+}
+
 // housekeeping closes cooled-down insights and retries failed writes.
 func (g *grouper) housekeeping(ctx context.Context, now time.Time) {
 	for _, is := range g.ongoing {
-		if is.open == 0 && !is.closing && now.Sub(is.quietSince) >= g.e.cfg.Cooldown {
+		if g.cooledDown(is, now) {
 			g.close(ctx, is, now)
 		}
 	}

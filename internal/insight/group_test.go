@@ -408,3 +408,49 @@ func TestLostOpenEventIsRecovered(t *testing.T) {
 		t.Fatal("the silent series was not forgotten")
 	}
 }
+
+// TestInsightClosesInTheDataTime replays last year's data in a burst, with
+// the engine's clock standing still: each episode's insight closes once the
+// series has reported normal samples for the cool-down after it, not ten
+// minutes of wall clock after the replay (the data's time decides), and the
+// last one, whose series stops right after it, waits for the wall clock.
+func TestInsightClosesInTheDataTime(t *testing.T) {
+	h := newHarness(t, nil, testConfig()) // cool-down 3m, group gap 2m
+	cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
+	start := t0.Add(-365 * 24 * time.Hour)
+	obs := func(i int, v, score float64) {
+		at := start.Add(time.Duration(i) * 10 * time.Second)
+		if err := h.e.Observe(context.Background(), Observation{Series: cpu, Time: at, Value: v, Score: score, Reason: "cpu up"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// episode 1: samples 10–12 anomalous, then normal for 15 minutes
+	for i := 0; i < 100; i++ {
+		if i >= 10 && i < 13 {
+			obs(i, 90, 0.9)
+		} else {
+			obs(i, 10, 0.05)
+		}
+	}
+	h.flush()
+	ins := h.insights()
+	if len(ins) != 1 || ins[0].Status != store.InsightClosed || !ins[0].EndedAt.Equal(start.Add(13*10*time.Second)) {
+		t.Fatalf("insights %+v; want one CLOSED, ended %v (in the data's time)", ins, start.Add(130*time.Second))
+	}
+	// episode 2 at 380, and the series stops 17 samples (170 s < 3 m) later
+	for i := 100; i < 400; i++ {
+		if i >= 380 && i < 383 {
+			obs(i, 90, 0.9)
+		} else {
+			obs(i, 10, 0.05)
+		}
+	}
+	h.flush()
+	if ins = h.insights(); len(ins) != 2 || ins[1].Status != store.InsightOngoing {
+		t.Fatalf("insights %+v; want the second ONGOING before its cool-down passed in either clock", ins)
+	}
+	h.advance(3 * time.Minute)
+	if in := h.insights()[1]; in.Status != store.InsightClosed || !in.EndedAt.Equal(start.Add(383*10*time.Second)) {
+		t.Fatalf("second insight after the wall-clock cool-down: %s ended %v", in.Status, in.EndedAt)
+	}
+}

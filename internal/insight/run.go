@@ -66,6 +66,8 @@ func (e *Engine) handle(ctx context.Context, ev event) {
 	switch ev.kind {
 	case evUpdate:
 		e.g.anomaly(ctx, ev.anomaly, ev.boundary)
+	case evCooled:
+		e.g.cooled(ctx, ev.anomaly.ID, ev.at, e.now())
 	case evFlush:
 		e.g.flushDirty(ctx)
 		e.tick(ctx)
@@ -152,11 +154,13 @@ type eventKind uint8
 const (
 	evUpdate eventKind = iota + 1 // an anomaly opened, peaked or closed
 	evFlush                       // a barrier: reply on done
+	evCooled                      // a closed anomaly's series reported a sample a cool-down after its end
 )
 
 type event struct {
 	kind     eventKind
 	anomaly  store.Anomaly
 	boundary series.Boundary
+	at       time.Time // evCooled: the sample's time
 	done     chan struct{}
 }

@@ -35,6 +35,19 @@ type seriesState struct {
 	// lastWall is the coarse wall clock (Unix seconds) of the last sample.
 	lastWall int64
 	open     *openAnomaly
+	// cool is set when an anomaly of this series closed: the first sample
+	// at or after cool.until tells the grouper that the data has been
+	// normal for the cool-down, so the insight can close in the data's
+	// time (a replay of last month closes as it goes, not ten minutes of
+	// wall clock after it ends).
+	cool *cooling
+}
+
+// cooling is a closed anomaly whose insight may be waiting for its
+// cool-down.
+type cooling struct {
+	until   int64 // Unix microseconds: the anomaly's end plus the cool-down
+	anomaly string
 }
 
 // push records a normal sample in the ring. It allocates only the first
