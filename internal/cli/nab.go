@@ -26,9 +26,10 @@ func newNABCmd(_ *globals) *cobra.Command {
 score results with NAB's rules. See docs/detection.md.
 
   tend nab run   --corpus ../shared/nab --out results/tend
-  tend nab score --corpus ../shared/nab --results results/tend`,
+  tend nab score --corpus ../shared/nab --results results/tend
+  tend nab resample --corpus ../shared/kpi --step 1h --out /tmp/kpi-1h`,
 	}
-	cmd.AddCommand(newNABRunCmd(), newNABScoreCmd())
+	cmd.AddCommand(newNABRunCmd(), newNABScoreCmd(), newNABResampleCmd())
 	return cmd
 }
 
@@ -80,7 +81,7 @@ func newNABRunCmd() *cobra.Command {
 func newNABScoreCmd() *cobra.Command {
 	var corpusDir, resultsDir string
 	var threshold float64
-	var asJSON bool
+	var asJSON, perFile bool
 	cmd := &cobra.Command{
 		Use:   "score",
 		Short: "Score a results directory with NAB's rules",
@@ -123,13 +124,64 @@ Results files need an anomaly_score column and one row per data row, at
 			if asJSON {
 				return writeScoreJSON(cmd.OutOrStdout(), scores, fixed)
 			}
-			return writeScoreTables(cmd.OutOrStdout(), scores, fixed)
+			if err := writeScoreTables(cmd.OutOrStdout(), scores, fixed); err != nil || !perFile {
+				return err
+			}
+			return writeFileTable(cmd.OutOrStdout(), scores)
 		},
 	}
 	cmd.Flags().StringVar(&corpusDir, "corpus", "", "NAB corpus directory (holds data/, labels/, config/)")
 	cmd.Flags().StringVar(&resultsDir, "results", "", "results directory to score")
 	cmd.Flags().Float64Var(&threshold, "threshold", 0, "score every profile at this threshold instead of optimising it")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
+	cmd.Flags().BoolVar(&perFile, "files", false, "also print a table of every file (standard profile): windows hit, FP rows, raw score")
+	return cmd
+}
+
+func newNABResampleCmd() *cobra.Command {
+	var corpusDir, outDir string
+	var step time.Duration
+	cmd := &cobra.Command{
+		Use:   "resample",
+		Short: "Write a corpus aggregated to a coarser step, its windows rebuilt from the raw labels",
+		Long: `Write a copy of a NAB-layout corpus with every file aggregated into buckets of
+--step (the mean of each bucket, timed at its start), its raw labels
+(labels/raw_windows.json or NAB's labels/combined_labels.json) moved to their
+buckets and widened into windows with NAB's rule. The same incidents seen at
+another sampling interval: a check that a detector's parameters are not tied
+to one corpus's step. The result can be run and scored like any corpus, by
+tend or by NAB's own run.py.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if corpusDir == "" || outDir == "" {
+				return fmt.Errorf("--corpus and --out are required")
+			}
+			if step < time.Second {
+				return fmt.Errorf("--step: want at least 1s, got %s", step)
+			}
+			c, err := nab.LoadCorpus(corpusDir)
+			if err != nil {
+				return fmt.Errorf("load corpus: %w", err)
+			}
+			runs, err := c.LoadRuns()
+			if err != nil {
+				return err
+			}
+			r, rr := c.Resample(step, runs, "")
+			if err := r.WriteCorpus(outDir, rr); err != nil {
+				return err
+			}
+			rows := 0
+			for _, f := range r.Files {
+				rows += f.Len()
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d files, %d rows, %d windows at a step of %s in %s\n", len(r.Files), rows, r.Windows(), step, outDir)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&corpusDir, "corpus", "", "NAB corpus directory (holds data/, labels/, config/)")
+	cmd.Flags().StringVar(&outDir, "out", "", "directory to write the resampled corpus to")
+	cmd.Flags().DurationVar(&step, "step", time.Hour, "bucket length")
 	return cmd
 }
 
@@ -159,6 +211,27 @@ func writeScoreJSON(w io.Writer, scores []nab.ProfileScore, fixed bool) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// writeFileTable prints, for the first profile at its threshold, each
+// file's windows, hits, FP rows and raw score, worst first: where a
+// detector loses.
+func writeFileTable(w io.Writer, scores []nab.ProfileScore) error {
+	if len(scores) == 0 {
+		return nil
+	}
+	ps := scores[0]
+	files := append([]nab.FileScore(nil), ps.Files...)
+	sort.SliceStable(files, func(i, j int) bool {
+		return files[i].Raw-float64(files[i].Scorable) < files[j].Raw-float64(files[j].Scorable)
+	})
+	fmt.Fprintf(w, "\nPer file (%s at %.6g; worst first by raw score less windows):\n", ps.Profile.Name, ps.Threshold)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "file\trows\twindows\thit\tFP rows\traw\t")
+	for _, f := range files {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.3f\t\n", f.File.Key, f.File.Len(), f.Windows, f.Detected, f.FP, f.Raw)
+	}
+	return tw.Flush()
 }
 
 func writeScoreTables(w io.Writer, scores []nab.ProfileScore, fixed bool) error {
