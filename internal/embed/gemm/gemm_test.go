@@ -1,0 +1,95 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func naive(a, b []float32, m, n, k int) []float32 {
+	c := make([]float32, m*n)
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for kk := 0; kk < k; kk++ {
+				s += float64(a[i*k+kk]) * float64(b[kk*n+j])
+			}
+			c[i*n+j] = float32(s)
+		}
+	}
+	return c
+}
+
+func random(r *rand.Rand, n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(r.NormFloat64())
+	}
+	return out
+}
+
+func TestMulAddMatchesNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 16, 1}, {7, 17, 3}, {64, 49, 576}, {13, 530, 300}, {250, 33, 600}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		t.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(t *testing.T) {
+			a, b := random(r, m*k), random(r, k*n)
+			want := naive(a, b, m, n, k)
+			c := make([]float32, m*n)
+			for i := range c {
+				c[i] = 1 // MulAdd adds
+			}
+			PackA(a, m, k, k).MulAdd(b, n, n, c, n, nil)
+			for i := range c {
+				if d := math.Abs(float64(c[i] - 1 - want[i])); d > 1e-3*math.Sqrt(float64(k)) {
+					t.Fatalf("c[%d] = %v, want %v", i, c[i]-1, want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestKernelsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	kc := 37
+	a, b := random(r, kc*mr), random(r, kc*nr)
+	c1, c2 := make([]float32, mr*nr), make([]float32, mr*nr)
+	kernel(kc, a, b, c1, nr)
+	kernelGo(kc, a, b, c2, nr)
+	for i := range c1 {
+		if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-4 {
+			t.Fatalf("tile[%d]: %v (dispatched) vs %v (Go)", i, c1[i], c2[i])
+		}
+	}
+}
+
+func TestDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 15, 16, 17, 512, 1000} {
+		a, b := random(r, n), random(r, n)
+		var want float64
+		for i := range a {
+			want += float64(a[i]) * float64(b[i])
+		}
+		if got := Dot(a, b); math.Abs(float64(got)-want) > 1e-3 {
+			t.Errorf("Dot(n=%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+func BenchmarkMulAdd(b *testing.B) {
+	for _, sz := range [][3]int{{64, 3136, 576}, {256, 196, 2304}, {512, 392, 4608}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			pa := PackA(random(r, m*k), m, k, k)
+			bm, c := random(r, k*n), make([]float32, m*n)
+			var s Scratch
+			for b.Loop() {
+				pa.MulAdd(bm, n, n, c, n, &s)
+			}
+			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,13 @@
+//go:build !amd64
+
+package gemm
+
+func kernel(kc int, a, b, c []float32, ldc int) { kernelGo(kc, a, b, c, ldc) }
+
+// Dot returns the dot product of a and b (equal lengths).
+func Dot(a, b []float32) float32 {
+	if len(b) < len(a) {
+		panic("gemm.Dot: b is shorter than a")
+	}
+	return dotGo(a, b[:len(a)])
+}

@@ -1,0 +1,473 @@
+package gonnx
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/tendhq/tend/internal/embed/gemm"
+)
+
+// scratch is a session's reusable working memory for the heavy ops.
+type scratch struct {
+	g    gemm.Scratch
+	col  []float32
+	tmp  []float32
+	tmp2 []float32
+}
+
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
+type identityOp struct{}
+
+func (identityOp) run(s *Session, in []*tensor) (*tensor, error) {
+	out := s.alloc(slices.Clone(in[0].shape)...)
+	copy(out.data, in[0].data)
+	return out, nil
+}
+
+type reluOp struct{}
+
+func (reluOp) run(s *Session, in []*tensor) (*tensor, error) {
+	out := s.alloc(slices.Clone(in[0].shape)...)
+	for i, v := range in[0].data {
+		out.data[i] = max(v, 0)
+	}
+	return out, nil
+}
+
+type addOp struct{}
+
+func (addOp) run(s *Session, in []*tensor) (*tensor, error) {
+	a, b := in[0], in[1]
+	if slices.Equal(a.shape, b.shape) {
+		out := s.alloc(slices.Clone(a.shape)...)
+		bd := b.data[:len(a.data)]
+		for i, v := range a.data {
+			out.data[i] = v + bd[i]
+		}
+		return out, nil
+	}
+	return broadcastAdd(s, a, b)
+}
+
+// broadcastAdd adds with numpy broadcasting.
+func broadcastAdd(s *Session, a, b *tensor) (*tensor, error) {
+	rank := max(len(a.shape), len(b.shape))
+	pad := func(sh []int) []int {
+		out := make([]int, rank)
+		for i := range out {
+			out[i] = 1
+		}
+		copy(out[rank-len(sh):], sh)
+		return out
+	}
+	as, bs := pad(a.shape), pad(b.shape)
+	shape := make([]int, rank)
+	for i := range shape {
+		switch {
+		case as[i] == bs[i], bs[i] == 1:
+			shape[i] = as[i]
+		case as[i] == 1:
+			shape[i] = bs[i]
+		default:
+			return nil, fmt.Errorf("shapes %v and %v do not broadcast", a.shape, b.shape)
+		}
+	}
+	strides := func(sh []int) []int {
+		st := make([]int, rank)
+		acc := 1
+		for i := rank - 1; i >= 0; i-- {
+			if sh[i] != 1 {
+				st[i] = acc
+			}
+			acc *= sh[i]
+		}
+		return st
+	}
+	ast, bst := strides(as), strides(bs)
+	out := s.alloc(shape...)
+	idx := make([]int, rank)
+	for o := range out.data {
+		ai, bi := 0, 0
+		for d := 0; d < rank; d++ {
+			ai += idx[d] * ast[d]
+			bi += idx[d] * bst[d]
+		}
+		out.data[o] = a.data[ai] + b.data[bi]
+		for d := rank - 1; d >= 0; d-- {
+			idx[d]++
+			if idx[d] < shape[d] {
+				break
+			}
+			idx[d] = 0
+		}
+	}
+	return out, nil
+}
+
+type flattenOp struct{ axis int }
+
+func (f flattenOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	axis := f.axis
+	if axis < 0 {
+		axis += len(x.shape)
+	}
+	if axis < 0 || axis > len(x.shape) {
+		return nil, fmt.Errorf("axis %d out of range for shape %v", f.axis, x.shape)
+	}
+	return &tensor{shape: []int{numel(x.shape[:axis]), numel(x.shape[axis:])}, data: x.data}, nil
+}
+
+type reshapeOp struct{ shape []int64 }
+
+func (r reshapeOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	shape := make([]int, len(r.shape))
+	infer := -1
+	known := 1
+	for i, d := range r.shape {
+		switch {
+		case d == 0:
+			if i >= len(x.shape) {
+				return nil, fmt.Errorf("shape %v copies dimension %d of %v, which has none", r.shape, i, x.shape)
+			}
+			shape[i] = x.shape[i]
+		case d == -1:
+			if infer >= 0 {
+				return nil, fmt.Errorf("shape %v has two -1", r.shape)
+			}
+			infer = i
+			continue
+		case d < 0:
+			return nil, fmt.Errorf("shape %v has a negative dimension", r.shape)
+		default:
+			shape[i] = int(d)
+		}
+		known *= shape[i]
+	}
+	total := numel(x.shape)
+	if infer >= 0 {
+		if known == 0 || total%known != 0 {
+			return nil, fmt.Errorf("cannot reshape %v to %v", x.shape, r.shape)
+		}
+		shape[infer] = total / known
+	}
+	if numel(shape) != total {
+		return nil, fmt.Errorf("cannot reshape %v to %v", x.shape, r.shape)
+	}
+	return &tensor{shape: shape, data: x.data}, nil
+}
+
+type globalAvgPoolOp struct{}
+
+func (globalAvgPoolOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	if len(x.shape) != 4 {
+		return nil, fmt.Errorf("input must be 4-D, is %v", x.shape)
+	}
+	n, c, hw := x.shape[0], x.shape[1], x.shape[2]*x.shape[3]
+	out := s.alloc(n, c, 1, 1)
+	inv := 1 / float32(hw)
+	for i := 0; i < n*c; i++ {
+		var sum float32
+		for _, v := range x.data[i*hw : (i+1)*hw] {
+			sum += v
+		}
+		out.data[i] = sum * inv
+	}
+	return out, nil
+}
+
+type maxPoolOp struct{ w window }
+
+func (p maxPoolOp) run(s *Session, in []*tensor) (*tensor, error) {
+	return pool2d(s, in[0], p.w, true, false)
+}
+
+type avgPoolOp struct {
+	w        window
+	countPad bool
+}
+
+func (p avgPoolOp) run(s *Session, in []*tensor) (*tensor, error) {
+	return pool2d(s, in[0], p.w, false, p.countPad)
+}
+
+func pool2d(s *Session, x *tensor, w window, isMax, countPad bool) (*tensor, error) {
+	if len(x.shape) != 4 {
+		return nil, fmt.Errorf("input must be 4-D, is %v", x.shape)
+	}
+	n, c, h, wd := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oh, ow := w.out(h, wd)
+	if oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("the window is larger than the %dx%d input", h, wd)
+	}
+	out := s.alloc(n, c, oh, ow)
+	for plane := 0; plane < n*c; plane++ {
+		src := x.data[plane*h*wd : (plane+1)*h*wd]
+		dst := out.data[plane*oh*ow : (plane+1)*oh*ow]
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				acc := float32(0)
+				if isMax {
+					acc = float32(math.Inf(-1))
+				}
+				count := 0
+				for ki := 0; ki < w.kh; ki++ {
+					iy := oy*w.sh - w.pt + ki*w.dh
+					if iy < 0 || iy >= h {
+						continue
+					}
+					for kj := 0; kj < w.kw; kj++ {
+						ix := ox*w.sw - w.pl + kj*w.dw
+						if ix < 0 || ix >= wd {
+							continue
+						}
+						v := src[iy*wd+ix]
+						if isMax {
+							acc = max(acc, v)
+						} else {
+							acc += v
+						}
+						count++
+					}
+				}
+				if !isMax {
+					if countPad {
+						// The window clipped to the padded input.
+						y0, x0 := oy*w.sh-w.pt, ox*w.sw-w.pl
+						y1, x1 := min(y0+w.kh, h+w.pb), min(x0+w.kw, wd+w.pr)
+						count = (y1 - y0) * (x1 - x0)
+					}
+					if count > 0 {
+						acc /= float32(count)
+					}
+				}
+				dst[oy*ow+ox] = acc
+			}
+		}
+	}
+	return out, nil
+}
+
+type batchNormOp struct{ mul, add []float32 }
+
+func (b batchNormOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	if len(x.shape) < 2 || x.shape[1] != len(b.mul) {
+		return nil, fmt.Errorf("input %v does not have %d channels", x.shape, len(b.mul))
+	}
+	out := s.alloc(slices.Clone(x.shape)...)
+	n, c := x.shape[0], x.shape[1]
+	plane := numel(x.shape[2:])
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			off := (i*c + ch) * plane
+			m, a := b.mul[ch], b.add[ch]
+			for j, v := range x.data[off : off+plane] {
+				out.data[off+j] = v*m + a
+			}
+		}
+	}
+	return out, nil
+}
+
+// convOp is a 2-D convolution by im2col and GEMM. Images whose output
+// plane is small are multiplied together, so the GEMM's N stays large.
+type convOp struct {
+	w         window
+	cin, cout int
+	weights   *gemm.PackedA
+	bias      []float32
+}
+
+func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	if len(x.shape) != 4 || x.shape[1] != c.cin {
+		return nil, fmt.Errorf("input %v must be [n,%d,H,W]", x.shape, c.cin)
+	}
+	n, h, wd := x.shape[0], x.shape[2], x.shape[3]
+	oh, ow := c.w.out(h, wd)
+	if oh <= 0 || ow <= 0 {
+		return nil, fmt.Errorf("the kernel is larger than the %dx%d input", h, wd)
+	}
+	hw := oh * ow
+	k := c.weights.K
+	out := s.alloc(n, c.cout, oh, ow)
+	pointwise := c.w.kh == 1 && c.w.kw == 1 && c.w.sh == 1 && c.w.sw == 1 && c.w.pt == 0 && c.w.pl == 0 && c.w.pb == 0 && c.w.pr == 0
+	chunk := 1
+	if hw < 1024 {
+		chunk = min(n, (1024+hw-1)/hw)
+	}
+	inPlane := c.cin * h * wd
+	for i0 := 0; i0 < n; i0 += chunk {
+		m := min(chunk, n-i0)
+		if m == 1 {
+			dst := out.data[i0*c.cout*hw : (i0+1)*c.cout*hw]
+			c.initBias(dst, hw, hw)
+			src := x.data[i0*inPlane : (i0+1)*inPlane]
+			b := src
+			if !pointwise {
+				s.scr.col = grow(s.scr.col, k*hw)
+				c.im2col(src, h, wd, oh, ow, s.scr.col, hw, 0)
+				b = s.scr.col
+			}
+			c.weights.MulAdd(b, hw, hw, dst, hw, &s.scr.g)
+			continue
+		}
+		ldb := m * hw
+		s.scr.col = grow(s.scr.col, k*ldb)
+		for j := 0; j < m; j++ {
+			src := x.data[(i0+j)*inPlane : (i0+j+1)*inPlane]
+			c.im2col(src, h, wd, oh, ow, s.scr.col, ldb, j*hw)
+		}
+		s.scr.tmp = grow(s.scr.tmp, c.cout*ldb)
+		c.initBias(s.scr.tmp, ldb, ldb)
+		c.weights.MulAdd(s.scr.col, ldb, ldb, s.scr.tmp, ldb, &s.scr.g)
+		for j := 0; j < m; j++ {
+			dst := out.data[(i0+j)*c.cout*hw:]
+			for ch := 0; ch < c.cout; ch++ {
+				copy(dst[ch*hw:(ch+1)*hw], s.scr.tmp[ch*ldb+j*hw:ch*ldb+(j+1)*hw])
+			}
+		}
+	}
+	return out, nil
+}
+
+// initBias sets each of cout rows (n wide, stride ld) to its bias.
+func (c *convOp) initBias(dst []float32, n, ld int) {
+	for ch := 0; ch < c.cout; ch++ {
+		row := dst[ch*ld : ch*ld+n]
+		v := float32(0)
+		if c.bias != nil {
+			v = c.bias[ch]
+		}
+		for i := range row {
+			row[i] = v
+		}
+	}
+}
+
+// im2col writes one image's patches as columns off..off+oh*ow of the
+// K×ldb matrix dst (row = input channel, kernel row, kernel column).
+func (c *convOp) im2col(src []float32, h, wd, oh, ow int, dst []float32, ldb, off int) {
+	w := c.w
+	for ch := 0; ch < c.cin; ch++ {
+		plane := src[ch*h*wd : (ch+1)*h*wd]
+		for ki := 0; ki < w.kh; ki++ {
+			for kj := 0; kj < w.kw; kj++ {
+				row := (ch*w.kh+ki)*w.kw + kj
+				d := dst[row*ldb+off : row*ldb+off+oh*ow]
+				ix0 := kj*w.dw - w.pl
+				for oy := 0; oy < oh; oy++ {
+					line := d[oy*ow : (oy+1)*ow]
+					iy := oy*w.sh - w.pt + ki*w.dh
+					if iy < 0 || iy >= h {
+						clear(line)
+						continue
+					}
+					srow := plane[iy*wd : (iy+1)*wd]
+					if w.sw == 1 {
+						lo := max(0, -ix0)
+						hi := min(ow, wd-ix0)
+						if hi <= lo {
+							clear(line)
+							continue
+						}
+						clear(line[:lo])
+						copy(line[lo:hi], srow[ix0+lo:ix0+hi])
+						clear(line[hi:])
+						continue
+					}
+					for ox := range line {
+						ix := ox*w.sw + ix0
+						if ix < 0 || ix >= wd {
+							line[ox] = 0
+						} else {
+							line[ox] = srow[ix]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemmOp is out[n,N] = X[n,K]·W + bias, computed as outᵀ = Wᵀ·Xᵀ so the
+// constant weights are the packed operand.
+type gemmOp struct {
+	k, n    int
+	weights *gemm.PackedA // [N,K]
+	bias    []float32
+}
+
+func (g *gemmOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	if len(x.shape) < 1 {
+		return nil, fmt.Errorf("input is a scalar")
+	}
+	rows := x.shape[0]
+	if len(x.shape) == 1 || numel(x.shape[1:]) != g.k {
+		return nil, fmt.Errorf("input %v must be [n,%d]", x.shape, g.k)
+	}
+	xt := grow(s.scr.tmp2, g.k*rows)
+	s.scr.tmp2 = xt
+	for i := 0; i < rows; i++ {
+		for j, v := range x.data[i*g.k : (i+1)*g.k] {
+			xt[j*rows+i] = v
+		}
+	}
+	ct := grow(s.scr.tmp, g.n*rows)
+	s.scr.tmp = ct
+	for j := 0; j < g.n; j++ {
+		v := float32(0)
+		if g.bias != nil {
+			v = g.bias[j]
+		}
+		row := ct[j*rows : (j+1)*rows]
+		for i := range row {
+			row[i] = v
+		}
+	}
+	g.weights.MulAdd(xt, rows, rows, ct, rows, &s.scr.g)
+	out := s.alloc(rows, g.n)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < g.n; j++ {
+			out.data[i*g.n+j] = ct[j*rows+i]
+		}
+	}
+	return out, nil
+}
+
+type padOp struct {
+	top, left, bottom, right int
+	value                    float32
+}
+
+func (p padOp) run(s *Session, in []*tensor) (*tensor, error) {
+	x := in[0]
+	if len(x.shape) != 4 {
+		return nil, fmt.Errorf("input must be 4-D, is %v", x.shape)
+	}
+	n, c, h, w := x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+	oh, ow := h+p.top+p.bottom, w+p.left+p.right
+	out := s.alloc(n, c, oh, ow)
+	for plane := 0; plane < n*c; plane++ {
+		dst := out.data[plane*oh*ow : (plane+1)*oh*ow]
+		for i := range dst {
+			dst[i] = p.value
+		}
+		src := x.data[plane*h*w:]
+		for y := 0; y < h; y++ {
+			copy(dst[(y+p.top)*ow+p.left:(y+p.top)*ow+p.left+w], src[y*w:(y+1)*w])
+		}
+	}
+	return out, nil
+}
