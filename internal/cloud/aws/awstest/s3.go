@@ -18,9 +18,14 @@ import (
 	"strings"
 )
 
-// serveS3 handles path-style S3 REST requests: GET and PUT /bucket/key.
+// serveS3 handles path-style S3 REST requests: GET and PUT /bucket/key,
+// and ListObjectsV2 (GET /bucket?list-type=2; s3list.go).
 func (f *Fake) serveS3(w http.ResponseWriter, r *http.Request) {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if bucket != "" && key == "" && r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2" {
+		f.listObjectsV2(w, r, bucket)
+		return
+	}
 	if bucket == "" || key == "" {
 		writeS3Error(w, http.StatusNotImplemented, "NotImplemented", "only object GET and PUT are implemented", "")
 		return
