@@ -23,6 +23,13 @@ type progress struct {
 	total int
 	last  time.Time
 	start time.Time
+	eta   bool // show the estimated time left (withETA)
+}
+
+// withETA makes the bar also show the estimated time left.
+func (p *progress) withETA() *progress {
+	p.eta = true
+	return p
 }
 
 // newProgress returns a bar for total units (0 if not yet known); off
@@ -57,6 +64,10 @@ func (p *progress) set(n int) {
 	rate := float64(n) / max(time.Since(p.start).Seconds(), 1e-3)
 	fmt.Fprintf(p.w, "\r%s [%s%s] %3d%% %d/%d %s  %.0f/s ", p.label, strings.Repeat("█", filled), strings.Repeat("░", width-filled),
 		min(100*n/total, 100), n, p.total, p.unit, rate)
+	if p.eta && rate > 0 && n < p.total {
+		left := time.Duration(float64(p.total-n) / rate * float64(time.Second))
+		fmt.Fprintf(p.w, "ETA %s ", left.Round(time.Second))
+	}
 }
 
 // done ends the bar's line.
