@@ -1,0 +1,56 @@
+package taint
+
+// env maps names to values in one scope; lookups fall back to parent (the
+// enclosing function for a closure, then the module).
+type env struct {
+	vars   map[string]*Value
+	parent *env
+}
+
+func newEnv(parent *env) *env { return &env{vars: map[string]*Value{}, parent: parent} }
+
+func (e *env) lookup(name string) (*Value, bool) {
+	for s := e; s != nil; s = s.parent {
+		if v, ok := s.vars[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// clone copies the local scope for a branch; parents are shared.
+func (e *env) clone() *env {
+	c := &env{vars: make(map[string]*Value, len(e.vars)), parent: e.parent}
+	for k, v := range e.vars {
+		c.vars[k] = v
+	}
+	return c
+}
+
+// merge is the scope after two paths meet; nil is an unreachable path.
+func merge(a, b *env) *env {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	out := &env{vars: make(map[string]*Value, len(a.vars)), parent: a.parent}
+	for k, av := range a.vars {
+		if bv, ok := b.vars[k]; ok {
+			out.vars[k] = join(av, bv)
+		} else {
+			out.vars[k] = av
+		}
+	}
+	for k, bv := range b.vars {
+		if _, ok := a.vars[k]; !ok {
+			out.vars[k] = bv
+		}
+	}
+	return out
+}
+
+// widen is merge for a loop head: values that changed become their join, so
+// a second pass over the body sees both.
+func widen(before, after *env) *env { return merge(before, after) }

@@ -1,0 +1,272 @@
+package taint
+
+import (
+	"strings"
+
+	"github.com/tendhq/tend/internal/review/ir"
+)
+
+// refine narrows e for the branch where test evaluated to outcome: a value
+// checked against an allow-list, a pattern, or for dangerous substrings is
+// safe on the branch where the check passed, and a value compared with null
+// is not null on the branch where it is not.
+func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
+	switch t := test.(type) {
+	case *ir.Unary:
+		if t.Op == "not" || t.Op == "!" {
+			return f.refine(t.X, e, !outcome)
+		}
+	case *ir.Binary:
+		switch t.Op {
+		case "and", "&&":
+			if outcome {
+				e = f.refine(t.X, e, true)
+				return f.refine(t.Y, e, true)
+			}
+			return e
+		case "or", "||":
+			if !outcome {
+				e = f.refine(t.X, e, false)
+				return f.refine(t.Y, e, false)
+			}
+			return e
+		case "==", "!=", "is", "is not":
+			eq := t.Op == "==" || t.Op == "is"
+			if isNull(t.Y) || isNull(t.X) {
+				subj := t.X
+				if isNull(t.X) {
+					subj = t.Y
+				}
+				if eq != outcome { // subj != null on this branch
+					f.markNonNull(subj, e)
+				}
+				return e
+			}
+			// x == "literal": on the equal branch x is that literal
+			if eq == outcome {
+				if c, ok := t.Y.(*ir.Const); ok {
+					if _, isStr := c.Value.(string); isStr {
+						f.validate(t.X, e)
+					}
+				} else if c, ok := t.X.(*ir.Const); ok {
+					if _, isStr := c.Value.(string); isStr {
+						f.validate(t.Y, e)
+					}
+				}
+			}
+			return e
+		case "in", "not in":
+			pos := (t.Op == "in") == outcome // on this branch "X in Y" holds
+			y := f.eval(t.Y, e)
+			if pos && isConstCollection(y) {
+				f.validate(t.X, e) // allow-list
+				return e
+			}
+			if !pos {
+				if _, ok := t.X.(*ir.Const); ok {
+					f.validate(t.Y, e) // a forbidden substring is absent
+				}
+			}
+			return e
+		case "instanceof":
+			if outcome {
+				f.markNonNull(t.X, e)
+			}
+			return e
+		}
+	case *ir.Call:
+		name, recv := callName(t)
+		switch name {
+		case "startswith", "endswith", "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric", "isidentifier",
+			"startsWith", "endsWith", "matches", "equals", "equalsIgnoreCase":
+			if outcome && recv != nil {
+				f.validate(recv, e)
+				if (name == "equals" || name == "equalsIgnoreCase") && len(t.Args) == 1 {
+					if _, ok := recv.(*ir.Const); ok {
+						f.validate(t.Args[0], e)
+					}
+				}
+			}
+		case "contains", "containsKey":
+			if recv != nil && len(t.Args) == 1 {
+				rv := f.eval(recv, e)
+				if outcome && isConstCollection(rv) {
+					f.validate(t.Args[0], e)
+				} else if !outcome {
+					if _, ok := t.Args[0].(*ir.Const); ok {
+						f.validate(recv, e)
+					}
+				}
+			}
+		case "match", "fullmatch", "search":
+			// re.match(pattern, value)
+			if outcome && len(t.Args) >= 2 {
+				if at, ok := t.Fn.(*ir.Attr); ok {
+					if n, ok := at.X.(*ir.Name); ok && n.ID == "re" {
+						f.validate(t.Args[1], e)
+					}
+				}
+			}
+		case "isinstance":
+			return e
+		}
+		if outcome && f.lang == ir.Python && len(t.Args) == 1 {
+			// a project predicate such as is_safe(x) / valid_name(x)
+			if n, ok := t.Fn.(*ir.Name); ok && isValidatorName(n.ID) {
+				f.validate(t.Args[0], e)
+			}
+		}
+	case *ir.Name:
+		if outcome {
+			f.markNonNull(t, e)
+		}
+	}
+	return e
+}
+
+func isValidatorName(n string) bool {
+	l := strings.ToLower(n)
+	return strings.HasPrefix(l, "is_valid") || strings.HasPrefix(l, "is_safe") || strings.HasPrefix(l, "valid")
+}
+
+func isNull(x ir.Expr) bool {
+	c, ok := x.(*ir.Const)
+	return ok && c.Value == nil
+}
+
+func isConstCollection(v *Value) bool {
+	switch v.kind {
+	case kList:
+		if v.loose || v.taint != nil {
+			return false
+		}
+		for _, e := range v.elems {
+			if !e.isConst() {
+				return false
+			}
+		}
+		return true
+	case kDict:
+		return !v.loose && v.taint == nil
+	case kConst:
+		_, ok := v.c.(string)
+		return ok // x in "abc": x is a substring of a literal
+	}
+	return false
+}
+
+func callName(c *ir.Call) (string, ir.Expr) {
+	switch fn := c.Fn.(type) {
+	case *ir.Attr:
+		return fn.Name, fn.X
+	case *ir.Name:
+		return fn.ID, nil
+	}
+	return "", nil
+}
+
+// validate marks the variables that x reads from as checked: their taint is
+// neutralised for every sink kind except trust boundaries (checked data is
+// still the client's).
+func (f *frame) validate(x ir.Expr, e *env) {
+	v := f.eval(x, e)
+	if v.taint == nil || isNumeric(v) || v.typ == "int" || v.typ == "bool" {
+		return
+	}
+	for _, n := range exprRoots(x) {
+		f.sanitizeVar(n, e, 0)
+	}
+}
+
+func (f *frame) sanitizeVar(name string, e *env, depth int) {
+	v, ok := e.lookup(name)
+	if !ok || v.taint == nil || depth > 3 {
+		return
+	}
+	m := allKinds &^ bit(Trust)
+	if v.san&m == m {
+		return
+	}
+	nv := sanitize(v, m)
+	e.vars[name] = nv
+	for _, r := range v.roots {
+		if r != name {
+			f.sanitizeVar(r, e, depth+1)
+		}
+	}
+}
+
+// exprRoots are the variables an expression's value is made from, through
+// attributes, subscripts and conversions such as str(p).
+func exprRoots(x ir.Expr) []string {
+	switch x := x.(type) {
+	case *ir.Name:
+		return []string{x.ID}
+	case *ir.Attr:
+		return exprRoots(x.X)
+	case *ir.Index:
+		return exprRoots(x.X)
+	case *ir.Slice:
+		return exprRoots(x.X)
+	case *ir.Cast:
+		return exprRoots(x.X)
+	case *ir.Call:
+		if at, ok := x.Fn.(*ir.Attr); ok {
+			switch at.Name {
+			case "lower", "upper", "strip", "lstrip", "rstrip", "casefold", "toLowerCase", "toUpperCase", "trim", "resolve", "normalize", "toString", "getHost", "getPath":
+				return exprRoots(at.X)
+			}
+		}
+		if n, ok := x.Fn.(*ir.Name); ok && len(x.Args) == 1 {
+			switch n.ID {
+			case "str", "repr", "os.path.normpath":
+				return exprRoots(x.Args[0])
+			}
+		}
+	}
+	return nil
+}
+
+func (f *frame) markNonNull(x ir.Expr, e *env) {
+	n, ok := x.(*ir.Name)
+	if !ok {
+		if a, ok := x.(*ir.Attr); ok && f.lang == ir.Java {
+			// this.field != null
+			if tn, ok := a.X.(*ir.Name); ok && tn.ID == "this" && f.self != nil {
+				if v, ok := f.self.keys[a.Name]; ok && v.null != nil {
+					c := *v
+					c.null = nil
+					f.self.setKey(a.Name, &c)
+				}
+			}
+		}
+		return
+	}
+	v, ok := e.lookup(n.ID)
+	if !ok {
+		if f.self != nil {
+			if v, ok := f.self.keys[n.ID]; ok && v.null != nil {
+				c := *v
+				c.null = nil
+				f.self.setKey(n.ID, &c)
+			}
+		}
+		return
+	}
+	if v.null == nil {
+		return
+	}
+	if isScalar(v) {
+		c := *v
+		c.null = nil
+		e.vars[n.ID] = &c
+	} else {
+		e.vars[n.ID] = withoutNull(v)
+	}
+}
+
+func withoutNull(v *Value) *Value {
+	c := *v
+	c.null = nil
+	return &c
+}
