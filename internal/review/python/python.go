@@ -801,12 +801,19 @@ func (l *lowerer) str(n *sitter.Node) ir.Expr {
 	if n.Type() != "string" {
 		return l.expr(n)
 	}
-	raw := false
-	interpolated := false
-	if st := n.Child(0); st != nil && st.Type() == "string_start" {
-		prefix := strings.ToLower(strings.TrimRight(l.text(st), `'"`))
-		raw = strings.Contains(prefix, "r")
-		interpolated = strings.Contains(prefix, "f")
+	text := l.text(n)
+	q := strings.IndexAny(text, `'"`)
+	if q < 0 {
+		return &ir.Const{Pos: p, Value: ""}
+	}
+	prefix := strings.ToLower(text[:q])
+	raw := strings.Contains(prefix, "r")
+	interpolated := strings.Contains(prefix, "f") || strings.Contains(prefix, "t")
+	if !interpolated {
+		// a plain literal: decode it here, without visiting its children
+		if v, ok := literal(text[q:], raw); ok {
+			return &ir.Const{Pos: p, Value: v}
+		}
 	}
 	var parts []ir.Expr
 	var sb strings.Builder
@@ -910,4 +917,42 @@ func unescape(e string) string {
 		}
 	}
 	return e
+}
+
+// literal decodes a quoted Python string literal body ('..', "..", '''..''').
+func literal(t string, raw bool) (string, bool) {
+	quote := t[:1]
+	if strings.HasPrefix(t, quote+quote+quote) && len(t) >= 6 {
+		quote = t[:3]
+	}
+	if len(t) < 2*len(quote) || !strings.HasSuffix(t, quote) {
+		return "", false
+	}
+	body := t[len(quote) : len(t)-len(quote)]
+	if raw || !strings.Contains(body, "\\") {
+		return body, true
+	}
+	var sb strings.Builder
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if c != '\\' || i+1 == len(body) {
+			sb.WriteByte(c)
+			continue
+		}
+		n := 2
+		switch body[i+1] {
+		case 'x':
+			n = 4
+		case 'u':
+			n = 6
+		case 'U':
+			n = 10
+		}
+		if i+n > len(body) {
+			n = len(body) - i
+		}
+		sb.WriteString(unescape(body[i : i+n]))
+		i += n - 1
+	}
+	return sb.String(), true
 }
