@@ -919,7 +919,7 @@ func unescape(e string) string {
 	return e
 }
 
-// literal decodes a quoted Python string literal body ('..', "..", '''..''').
+// literal decodes a quoted Python string literal body ('..', "..", ”'..”').
 func literal(t string, raw bool) (string, bool) {
 	quote := t[:1]
 	if strings.HasPrefix(t, quote+quote+quote) && len(t) >= 6 {

@@ -1,6 +1,8 @@
 package taint
 
 import (
+	"strings"
+
 	"github.com/tendhq/tend/internal/review/ir"
 )
 
@@ -192,15 +194,16 @@ func (f *frame) declared(v *Value, typ string) *Value {
 		}
 		return out
 	}
-	if v.typ == "" || v.kind == kUnknown && v.typ != q && !isStringType(q) {
+	if keepType(v.typ) {
+		return v
+	}
+	if v.typ == "" || strings.HasSuffix(v.typ, ")") && q != "java.lang.Object" && q != "Object" && q != "var" || v.kind == kUnknown && v.typ != q && !isStringType(q) {
 		if isScalar(v) {
 			c := *v
-			if v.typ == "" {
-				c.typ = q
-			}
+			c.typ = q
 			return &c
 		}
-		if v.typ == "" {
+		if v.typ == "" || strings.HasSuffix(v.typ, ")") {
 			v.typ = q
 		}
 	}
@@ -216,4 +219,11 @@ func isPrimitive(t string) bool {
 		return true
 	}
 	return false
+}
+
+// keepType tells call results whose origin matters more than their declared
+// type: a response's writer is an HTML sink, a request's session a trust
+// boundary.
+func keepType(t string) bool {
+	return strings.HasSuffix(t, "getWriter()") || strings.HasSuffix(t, "getOutputStream()") || strings.HasSuffix(t, "getSession()")
 }

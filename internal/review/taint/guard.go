@@ -217,9 +217,11 @@ func exprRoots(x ir.Expr) []string {
 				return exprRoots(at.X)
 			}
 		}
-		if n, ok := x.Fn.(*ir.Name); ok && len(x.Args) == 1 {
-			switch n.ID {
-			case "str", "repr", "os.path.normpath":
+		name, _ := callName(x)
+		if len(x.Args) >= 1 {
+			switch name {
+			case "str", "repr", "normpath", "abspath", "realpath", "urlparse", "urlsplit", "Path", "PurePath",
+				"unquote", "unquote_plus", "URI", "create", "get", "of":
 				return exprRoots(x.Args[0])
 			}
 		}
@@ -228,6 +230,9 @@ func exprRoots(x ir.Expr) []string {
 }
 
 func (f *frame) markNonNull(x ir.Expr, e *env) {
+	if a, ok := x.(*ir.AssignExpr); ok {
+		x = a.Target
+	}
 	n, ok := x.(*ir.Name)
 	if !ok {
 		if a, ok := x.(*ir.Attr); ok && f.lang == ir.Java {

@@ -299,9 +299,10 @@ func (f *frame) whileStmt(s *ir.While, e *env) *env {
 	head := e
 	var out *env
 	for pass := 0; pass < 2; pass++ {
-		body := f.refine(s.Test, head.clone(), true)
-		if s.DoWhile && pass == 0 {
-			body = head.clone()
+		body := head.clone()
+		if !s.DoWhile || pass > 0 {
+			f.eval(s.Test, body)
+			body = f.refine(s.Test, body, true)
 		}
 		end := f.exec(s.Body, body)
 		end = merge(end, lc.cont)
@@ -310,11 +311,12 @@ func (f *frame) whileStmt(s *ir.While, e *env) *env {
 	}
 	f.loops = f.loops[:len(f.loops)-1]
 	infinite := false
-	if b, ok := truth(f.eval(s.Test, head)); ok && b {
+	exit := head.clone()
+	if b, ok := truth(f.eval(s.Test, exit)); ok && b {
 		infinite = true
 	}
 	if !infinite {
-		out = f.refine(s.Test, head.clone(), false)
+		out = f.refine(s.Test, exit, false)
 		out = f.exec(s.Else, out)
 	}
 	return merge(out, lc.brk)

@@ -417,11 +417,14 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	// sinks
 	switch {
 	case javaSQLMethods[name] && !strings.Contains(t, "Executor") && !strings.Contains(t, "Thread"):
-		f.sinkHit(SQL, rule.JavaSQLInjection, short+"."+name, p, a0)
-	case jdbcTemplate[name] && (strings.Contains(t, "JdbcTemplate") || strings.Contains(t, "JdbcOperations")):
-		f.sinkHit(SQL, rule.JavaSQLInjection, short+"."+name, p, a0)
+		f.sinkHit(SQL, rule.JavaSQLInjection, sinkName(short, name), p, a0)
+		return &Value{kind: kObject, typ: "java.sql." + strings.TrimPrefix(name, "execute") + "()"}
+	case jdbcTemplate[name] && strings.Contains(strings.ToLower(t), "jdbc"):
+		f.sinkHit(SQL, rule.JavaSQLInjection, sinkName(short, name), p, a0)
+		return &Value{kind: kObject, typ: "java.util.List"}
 	case name == "createQuery" || name == "createNativeQuery" || name == "createSQLQuery":
-		f.sinkHit(SQL, rule.JavaSQLInjection, short+"."+name, p, a0)
+		f.sinkHit(SQL, rule.JavaSQLInjection, sinkName(short, name), p, a0)
+		return &Value{kind: kObject, typ: "javax.persistence.Query"}
 	case name == "exec" && (short == "Runtime" || strings.HasSuffix(t, "getRuntime()")):
 		f.sinkHit(Cmd, rule.JavaCommandInj, "Runtime.exec", p, s.args...)
 		return &Value{kind: kObject, typ: "java.lang.Process"}
@@ -433,6 +436,7 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		return out
 	case short == "Files" || short == "FileUtils":
 		f.sinkHit(Path, rule.JavaPathTraversal, short+"."+name, p, a0)
+		return &Value{kind: kObject, typ: t + "." + name + "()"}
 	case name == "search" && (strings.Contains(t, "DirContext") || strings.Contains(t, "LdapContext") || strings.Contains(t, "LdapTemplate")):
 		f.sinkHit(LDAP, rule.JavaLDAPInjection, "DirContext.search", p, s.arg(1, ""))
 	case (name == "evaluate" || name == "compile") && strings.Contains(t, "XPath"):
@@ -493,6 +497,12 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		return nullable(short+"."+name+" returns null when empty", f, p, unknown())
 	case name == "orElse" && a0 != nil && a0.isConst() && a0.c == nil:
 		return nullable("Optional.orElse(null)", f, p, derived("", recv))
+	}
+	if name == "load" && (recv.kind == kDict || strings.HasSuffix(t, "Properties")) {
+		// Properties.load: the keys come from a file the analysis does not read
+		recv.loose = true
+		recv.summary = join(recv.summary, &Value{typ: "java.lang.String"})
+		return constant(nil)
 	}
 	// StringBuilder
 	if strings.HasSuffix(t, "StringBuilder") || strings.HasSuffix(t, "StringBuffer") || strings.HasSuffix(t, "StringWriter") || strings.HasSuffix(t, "StringJoiner") {
@@ -635,6 +645,14 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	}
 	out := derived(q+"()", append([]*Value{recv}, s.all()...)...)
 	return out
+}
+
+// sinkName names the API a finding's data reaches: Statement.executeQuery.
+func sinkName(short, name string) string {
+	if short == "" || strings.Contains(short, "(") {
+		return name
+	}
+	return short + "." + name
 }
 
 func constOr(v *Value) string {
