@@ -52,6 +52,21 @@ func runChunk(perImage int) int { return min(256, max(1, (1<<18)/perImage)) }
 // failing, the context ending) means the batch should be retried whole.
 // When it returns nil, every embedded vector is durable in the sink.
 func (w *Worker) Process(ctx context.Context, ids []string) (BatchResult, error) {
+	vs, res, err := w.Embed(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	if len(vs) > 0 {
+		if err := w.sink.Put(ctx, vs); err != nil {
+			return res, fmt.Errorf("store %d vectors: %w", len(vs), err)
+		}
+	}
+	return res, nil
+}
+
+// Embed is Process without the write: it returns the vectors for the
+// caller to put in the sink.
+func (w *Worker) Embed(ctx context.Context, ids []string) ([]Vector, BatchResult, error) {
 	var res BatchResult
 	type img struct {
 		id, sum string
@@ -65,7 +80,7 @@ func (w *Worker) Process(ctx context.Context, ids []string) (BatchResult, error)
 			continue
 		}
 		if err != nil {
-			return res, fmt.Errorf("read %s: %w", id, err)
+			return nil, res, fmt.Errorf("read %s: %w", id, err)
 		}
 		s := sha256.Sum256(data)
 		imgs = append(imgs, img{id: id, sum: hex.EncodeToString(s[:]), data: data})
@@ -78,7 +93,7 @@ func (w *Worker) Process(ctx context.Context, ids []string) (BatchResult, error)
 		}
 		known, err := r.Known(ctx, digest, want)
 		if err != nil {
-			return res, fmt.Errorf("look up embedded images: %w", err)
+			return nil, res, fmt.Errorf("look up embedded images: %w", err)
 		}
 		kept := imgs[:0]
 		for _, im := range imgs {
@@ -115,7 +130,7 @@ func (w *Worker) Process(ctx context.Context, ids []string) (BatchResult, error)
 		}
 		out, err := w.runner.Run(ctx, w.buf[:n*per], n)
 		if err != nil {
-			return res, fmt.Errorf("embed: %w", err)
+			return nil, res, fmt.Errorf("embed: %w", err)
 		}
 		dim := w.model.Dim()
 		for j, im := range batch {
@@ -123,13 +138,8 @@ func (w *Worker) Process(ctx context.Context, ids []string) (BatchResult, error)
 				Values: out[j*dim : (j+1)*dim : (j+1)*dim], CreatedAt: now})
 		}
 	}
-	if len(vs) > 0 {
-		if err := w.sink.Put(ctx, vs); err != nil {
-			return res, fmt.Errorf("store %d vectors: %w", len(vs), err)
-		}
-	}
 	res.Embedded = len(vs)
-	return res, nil
+	return vs, res, nil
 }
 
 // Job is an in-process embedding job.
@@ -201,32 +211,51 @@ func Run(ctx context.Context, j Job) (Report, error) {
 	batches := Batches(ids, j.Batch)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// Workers embed; one writer puts their vectors in the sink, so the
+	// sink's commits overlap with the next batches' inference.
+	type written struct {
+		vs  []Vector
+		res BatchResult
+		n   int
+	}
 	work := make(chan []string)
-	var mu sync.Mutex
+	writes := make(chan written, j.Workers)
+	var writer sync.WaitGroup
 	done := 0
+	writer.Go(func() {
+		for wr := range writes {
+			if ctx.Err() != nil {
+				continue
+			}
+			if len(wr.vs) > 0 {
+				if err := j.Sink.Put(ctx, wr.vs); err != nil {
+					cancel(fmt.Errorf("store %d vectors: %w", len(wr.vs), err))
+					continue
+				}
+			}
+			rep.Embedded += wr.res.Embedded
+			rep.Skipped += wr.res.Skipped
+			rep.Failures = append(rep.Failures, wr.res.Failures...)
+			done += wr.n
+			for _, f := range wr.res.Failures {
+				j.Logger.Warn("image skipped", "image", f.ID, "err", f.Error)
+			}
+			if j.Progress != nil {
+				j.Progress(done, len(ids))
+			}
+		}
+	})
 	var wg sync.WaitGroup
 	for range min(j.Workers, max(1, len(batches))) {
 		w := NewWorker(j.Source, j.Model, j.Sink, j.Now)
 		wg.Go(func() {
 			for b := range work {
-				res, err := w.Process(ctx, b)
+				vs, res, err := w.Embed(ctx, b)
 				if err != nil {
 					cancel(err)
 					return
 				}
-				mu.Lock()
-				rep.Embedded += res.Embedded
-				rep.Skipped += res.Skipped
-				rep.Failures = append(rep.Failures, res.Failures...)
-				done += len(b)
-				d := done
-				mu.Unlock()
-				for _, f := range res.Failures {
-					j.Logger.Warn("image skipped", "image", f.ID, "err", f.Error)
-				}
-				if j.Progress != nil {
-					j.Progress(d, len(ids))
-				}
+				writes <- written{vs: vs, res: res, n: len(b)}
 			}
 		})
 	}
@@ -240,6 +269,8 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	close(writes)
+	writer.Wait()
 	rep.Elapsed = time.Since(start)
 	if err := context.Cause(ctx); err != nil {
 		return rep, err

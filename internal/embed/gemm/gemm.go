@@ -54,6 +54,15 @@ type Scratch struct {
 // MulAdd computes C += A×B for the K×N row-major matrix b (row stride ldb)
 // into the M×N row-major matrix c (row stride ldc).
 func (p *PackedA) MulAdd(b []float32, ldb, n int, c []float32, ldc int, s *Scratch) {
+	p.mulAdd(b, ldb, n, c, ldc, s, false)
+}
+
+// MulAddReLU computes C = max(C + A×B, 0): MulAdd with a fused ReLU.
+func (p *PackedA) MulAddReLU(b []float32, ldb, n int, c []float32, ldc int, s *Scratch) {
+	p.mulAdd(b, ldb, n, c, ldc, s, true)
+}
+
+func (p *PackedA) mulAdd(b []float32, ldb, n int, c []float32, ldc int, s *Scratch, relu bool) {
 	if p.M == 0 || n == 0 || p.K == 0 {
 		return
 	}
@@ -63,6 +72,7 @@ func (p *PackedA) MulAdd(b []float32, ldb, n int, c []float32, ldc int, s *Scrat
 	k := p.K
 	for pc := 0; pc < k; pc += kb {
 		kc := min(kb, k-pc)
+		last := relu && pc+kc == k // clamp as the final K block is stored
 		for jc := 0; jc < n; jc += nb {
 			nc := min(nb, n-jc)
 			bp := s.packB(b, ldb, pc, kc, jc, nc)
@@ -75,16 +85,19 @@ func (p *PackedA) MulAdd(b []float32, ldb, n int, c []float32, ldc int, s *Scrat
 						apanel := p.data[(ir/mr)*k*mr+pc*mr:]
 						rows := min(mr, p.M-ir)
 						if rows == mr && cols == nr {
-							kernel(kc, apanel, bpanel, c[ir*ldc+jc+jr:], ldc)
+							kernel(kc, apanel, bpanel, c[ir*ldc+jc+jr:], ldc, last)
 							continue
 						}
 						t := s.tile[:]
 						clear(t)
-						kernel(kc, apanel, bpanel, t, nr)
+						kernel(kc, apanel, bpanel, t, nr, false)
 						for r := 0; r < rows; r++ {
 							row := c[(ir+r)*ldc+jc+jr:]
 							for j := 0; j < cols; j++ {
 								row[j] += t[r*nr+j]
+								if last && row[j] < 0 {
+									row[j] = 0
+								}
 							}
 						}
 					}
@@ -110,7 +123,7 @@ func (s *Scratch) packB(b []float32, ldb, pc, kc, jc, nc int) []float32 {
 		if cols == nr {
 			for kk := 0; kk < kc; kk++ {
 				off := (pc+kk)*ldb + col
-				copy(dst[kk*nr:kk*nr+nr], b[off:off+nr])
+				*(*[nr]float32)(dst[kk*nr:]) = [nr]float32(b[off : off+nr])
 			}
 			continue
 		}
@@ -126,7 +139,7 @@ func (s *Scratch) packB(b []float32, ldb, pc, kc, jc, nc int) []float32 {
 
 // kernelGo is the portable register tile: C[mr×nr] += A×B for packed
 // panels a (mr per k) and b (nr per k).
-func kernelGo(kc int, a, b, c []float32, ldc int) {
+func kernelGo(kc int, a, b, c []float32, ldc int, relu bool) {
 	var acc [mr][nr]float32
 	for k := 0; k < kc; k++ {
 		bk := b[k*nr : k*nr+nr]
@@ -143,6 +156,9 @@ func kernelGo(kc int, a, b, c []float32, ldc int) {
 		row := c[r*ldc : r*ldc+nr]
 		for j := range row {
 			row[j] += acc[r][j]
+			if relu && row[j] < 0 {
+				row[j] = 0
+			}
 		}
 	}
 }

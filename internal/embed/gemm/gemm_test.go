@@ -55,8 +55,8 @@ func TestKernelsAgree(t *testing.T) {
 	kc := 37
 	a, b := random(r, kc*mr), random(r, kc*nr)
 	c1, c2 := make([]float32, mr*nr), make([]float32, mr*nr)
-	kernel(kc, a, b, c1, nr)
-	kernelGo(kc, a, b, c2, nr)
+	kernel(kc, a, b, c1, nr, false)
+	kernelGo(kc, a, b, c2, nr, false)
 	for i := range c1 {
 		if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-4 {
 			t.Fatalf("tile[%d]: %v (dispatched) vs %v (Go)", i, c1[i], c2[i])
@@ -92,4 +92,34 @@ func BenchmarkMulAdd(b *testing.B) {
 			b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
+}
+
+func TestMulAddReLU(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	m, n, k := 13, 37, 600 // two K blocks, edge tiles
+	a, b := random(r, m*k), random(r, k*n)
+	want := naive(a, b, m, n, k)
+	c := make([]float32, m*n)
+	PackA(a, m, k, k).MulAddReLU(b, n, n, c, n, nil)
+	for i := range c {
+		w := max(want[i], 0)
+		if d := math.Abs(float64(c[i] - w)); d > 1e-3*math.Sqrt(float64(k)) {
+			t.Fatalf("c[%d] = %v, want %v", i, c[i], w)
+		}
+	}
+	var s Scratch
+	for _, relu := range []bool{false, true} {
+		kc := 11
+		a, b := random(r, kc*mr), random(r, kc*nr)
+		c1, c2 := random(r, mr*nr), make([]float32, mr*nr)
+		copy(c2, c1)
+		kernel(kc, a, b, c1, nr, relu)
+		kernelGo(kc, a, b, c2, nr, relu)
+		for i := range c1 {
+			if d := math.Abs(float64(c1[i] - c2[i])); d > 1e-4 {
+				t.Fatalf("relu=%v tile[%d]: %v (dispatched) vs %v (Go)", relu, i, c1[i], c2[i])
+			}
+		}
+	}
+	_ = s
 }

@@ -7,17 +7,17 @@ import "golang.org/x/sys/cpu"
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func kernel6x16(kc int, a, b, c *float32, ldc int)
+func kernel6x16(kc int, a, b, c *float32, ldc int, relu bool)
 
 //go:noescape
 func dotAVX(a, b *float32, n int) float32
 
-func kernel(kc int, a, b, c []float32, ldc int) {
+func kernel(kc int, a, b, c []float32, ldc int, relu bool) {
 	if hasAVX2 {
-		kernel6x16(kc, &a[0], &b[0], &c[0], ldc)
+		kernel6x16(kc, &a[0], &b[0], &c[0], ldc, relu)
 		return
 	}
-	kernelGo(kc, a, b, c, ldc)
+	kernelGo(kc, a, b, c, ldc, relu)
 }
 
 // Dot returns the dot product of a and b (equal lengths).

@@ -1,9 +1,10 @@
 #include "textflag.h"
 
-// func kernel6x16(kc int, a, b, c *float32, ldc int)
+// func kernel6x16(kc int, a, b, c *float32, ldc int, relu bool)
 // C[6x16] += A[6xkc] * B[kcx16]; A packed 6 per k, B packed 16 per k;
-// c points at C[0][0], rows ldc floats apart. kc > 0.
-TEXT ·kernel6x16(SB), NOSPLIT, $0-40
+// c points at C[0][0], rows ldc floats apart. kc > 0. With relu, each
+// sum is clamped at zero as it is stored.
+TEXT ·kernel6x16(SB), NOSPLIT, $0-41
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -49,6 +50,9 @@ loop:
 	DECQ CX
 	JNZ loop
 
+	MOVBQZX relu+40(FP), AX
+	TESTQ AX, AX
+	JNZ relu
 	VADDPS (DX), Y4, Y4
 	VMOVUPS Y4, (DX)
 	VADDPS 32(DX), Y5, Y5
@@ -77,6 +81,52 @@ loop:
 	VADDPS (DX), Y14, Y14
 	VMOVUPS Y14, (DX)
 	VADDPS 32(DX), Y15, Y15
+	VMOVUPS Y15, 32(DX)
+	VZEROUPPER
+	RET
+
+relu:
+	VXORPS Y0, Y0, Y0
+	VADDPS (DX), Y4, Y4
+	VMAXPS Y0, Y4, Y4
+	VMOVUPS Y4, (DX)
+	VADDPS 32(DX), Y5, Y5
+	VMAXPS Y0, Y5, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y6, Y6
+	VMAXPS Y0, Y6, Y6
+	VMOVUPS Y6, (DX)
+	VADDPS 32(DX), Y7, Y7
+	VMAXPS Y0, Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y8, Y8
+	VMAXPS Y0, Y8, Y8
+	VMOVUPS Y8, (DX)
+	VADDPS 32(DX), Y9, Y9
+	VMAXPS Y0, Y9, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y10, Y10
+	VMAXPS Y0, Y10, Y10
+	VMOVUPS Y10, (DX)
+	VADDPS 32(DX), Y11, Y11
+	VMAXPS Y0, Y11, Y11
+	VMOVUPS Y11, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y12, Y12
+	VMAXPS Y0, Y12, Y12
+	VMOVUPS Y12, (DX)
+	VADDPS 32(DX), Y13, Y13
+	VMAXPS Y0, Y13, Y13
+	VMOVUPS Y13, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y14, Y14
+	VMAXPS Y0, Y14, Y14
+	VMOVUPS Y14, (DX)
+	VADDPS 32(DX), Y15, Y15
+	VMAXPS Y0, Y15, Y15
 	VMOVUPS Y15, 32(DX)
 	VZEROUPPER
 	RET

@@ -2,7 +2,7 @@
 
 package gemm
 
-func kernel(kc int, a, b, c []float32, ldc int) { kernelGo(kc, a, b, c, ldc) }
+func kernel(kc int, a, b, c []float32, ldc int, relu bool) { kernelGo(kc, a, b, c, ldc, relu) }
 
 // Dot returns the dot product of a and b (equal lengths).
 func Dot(a, b []float32) float32 {

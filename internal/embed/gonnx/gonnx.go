@@ -96,7 +96,8 @@ func Compile(m *onnx.Model) (*Program, error) {
 			c.ints[name] = t.Int
 		}
 	}
-	for _, n := range g.Nodes {
+	nodes, fused := fuseRelu(g.Nodes, out.Name)
+	for i, n := range nodes {
 		if n.Domain != "" && n.Domain != "ai.onnx" {
 			return nil, fmt.Errorf("%w: node %q uses operator domain %q", ErrUnsupported, n.Name, n.Domain)
 		}
@@ -112,6 +113,14 @@ func Compile(m *onnx.Model) (*Program, error) {
 		o, dyn, err := c.compile(n)
 		if err != nil {
 			return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.OpType, err)
+		}
+		if fused[i] {
+			switch op := o.(type) {
+			case *convOp:
+				op.relu = true
+			case *gemmOp:
+				op.relu = true
+			}
 		}
 		st := step{name: n.Name + " (" + n.OpType + ")", op: o}
 		for _, name := range dyn {
@@ -248,4 +257,36 @@ func dims(d []int64) []int {
 		out[i] = int(v)
 	}
 	return out
+}
+
+// fuseRelu folds a Relu into the Conv or Gemm before it when the Relu is
+// that node's only consumer: the product's output is clamped as it is
+// written, saving a pass over memory. It returns the rewritten nodes and
+// which of them carry a fused Relu.
+func fuseRelu(nodes []onnx.Node, graphOutput string) ([]onnx.Node, map[int]bool) {
+	uses := map[string]int{}
+	for _, n := range nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+	}
+	producer := map[string]int{}
+	out := make([]onnx.Node, 0, len(nodes))
+	fused := map[int]bool{}
+	for _, n := range nodes {
+		if n.OpType == "Relu" && len(n.Inputs) == 1 && len(n.Outputs) == 1 {
+			if pi, ok := producer[n.Inputs[0]]; ok && uses[n.Inputs[0]] == 1 && n.Inputs[0] != graphOutput && !fused[pi] {
+				p := out[pi]
+				p.Outputs = []string{n.Outputs[0]}
+				out[pi] = p
+				fused[pi] = true
+				continue
+			}
+		}
+		if (n.OpType == "Conv" || n.OpType == "Gemm") && len(n.Outputs) == 1 {
+			producer[n.Outputs[0]] = len(out)
+		}
+		out = append(out, n)
+	}
+	return out, fused
 }

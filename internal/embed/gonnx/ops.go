@@ -33,6 +33,15 @@ func (identityOp) run(s *Session, in []*tensor) (*tensor, error) {
 
 type reluOp struct{}
 
+// relu clamps negative values to zero in place.
+func relu(x []float32) {
+	for i, v := range x {
+		if v < 0 {
+			x[i] = 0
+		}
+	}
+}
+
 func (reluOp) run(s *Session, in []*tensor) (*tensor, error) {
 	out := s.alloc(slices.Clone(in[0].shape)...)
 	for i, v := range in[0].data {
@@ -210,6 +219,11 @@ func pool2d(s *Session, x *tensor, w window, isMax, countPad bool) (*tensor, err
 		return nil, fmt.Errorf("the window is larger than the %dx%d input", h, wd)
 	}
 	out := s.alloc(n, c, oh, ow)
+	inside := w.pt == 0 && w.pl == 0 && w.dh == 1 && w.dw == 1 && (oh-1)*w.sh+w.kh <= h && (ow-1)*w.sw+w.kw <= wd
+	if isMax && inside {
+		maxPoolInside(x.data, out.data, n*c, h, wd, oh, ow, w)
+		return out, nil
+	}
 	for plane := 0; plane < n*c; plane++ {
 		src := x.data[plane*h*wd : (plane+1)*h*wd]
 		dst := out.data[plane*oh*ow : (plane+1)*oh*ow]
@@ -286,6 +300,7 @@ type convOp struct {
 	cin, cout int
 	weights   *gemm.PackedA
 	bias      []float32
+	relu      bool // a fused Relu follows
 }
 
 func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
@@ -319,7 +334,7 @@ func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
 				c.im2col(src, h, wd, oh, ow, s.scr.col, hw, 0)
 				b = s.scr.col
 			}
-			c.weights.MulAdd(b, hw, hw, dst, hw, &s.scr.g)
+			c.mul(b, hw, dst, &s.scr.g)
 			continue
 		}
 		ldb := m * hw
@@ -330,7 +345,7 @@ func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
 		}
 		s.scr.tmp = grow(s.scr.tmp, c.cout*ldb)
 		c.initBias(s.scr.tmp, ldb, ldb)
-		c.weights.MulAdd(s.scr.col, ldb, ldb, s.scr.tmp, ldb, &s.scr.g)
+		c.mul(s.scr.col, ldb, s.scr.tmp, &s.scr.g)
 		for j := 0; j < m; j++ {
 			dst := out.data[(i0+j)*c.cout*hw:]
 			for ch := 0; ch < c.cout; ch++ {
@@ -339,6 +354,15 @@ func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
 		}
 	}
 	return out, nil
+}
+
+// mul is C += W·B (n columns), with the fused Relu if any.
+func (c *convOp) mul(b []float32, n int, dst []float32, s *gemm.Scratch) {
+	if c.relu {
+		c.weights.MulAddReLU(b, n, n, dst, n, s)
+		return
+	}
+	c.weights.MulAdd(b, n, n, dst, n, s)
 }
 
 // initBias sets each of cout rows (n wide, stride ld) to its bias.
@@ -381,9 +405,19 @@ func (c *convOp) im2col(src []float32, h, wd, oh, ow int, dst []float32, ldb, of
 							clear(line)
 							continue
 						}
-						clear(line[:lo])
-						copy(line[lo:hi], srow[ix0+lo:ix0+hi])
-						clear(line[hi:])
+						for i := range line[:lo] {
+							line[i] = 0
+						}
+						if hi-lo < 32 {
+							for i, v := range srow[ix0+lo : ix0+hi] {
+								line[lo+i] = v
+							}
+						} else {
+							copy(line[lo:hi], srow[ix0+lo:ix0+hi])
+						}
+						for i := range line[hi:] {
+							line[hi+i] = 0
+						}
 						continue
 					}
 					for ox := range line {
@@ -406,6 +440,7 @@ type gemmOp struct {
 	k, n    int
 	weights *gemm.PackedA // [N,K]
 	bias    []float32
+	relu    bool // a fused Relu follows
 }
 
 func (g *gemmOp) run(s *Session, in []*tensor) (*tensor, error) {
@@ -443,6 +478,9 @@ func (g *gemmOp) run(s *Session, in []*tensor) (*tensor, error) {
 			out.data[i*g.n+j] = ct[j*rows+i]
 		}
 	}
+	if g.relu {
+		relu(out.data)
+	}
 	return out, nil
 }
 
@@ -470,4 +508,37 @@ func (p padOp) run(s *Session, in []*tensor) (*tensor, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxPoolInside is MaxPool when every window lies inside the input: no
+// bounds checks per element, and the 2×2 stride-2 case unrolled.
+func maxPoolInside(src, dst []float32, planes, h, wd, oh, ow int, w window) {
+	for p := 0; p < planes; p++ {
+		in := src[p*h*wd : (p+1)*h*wd]
+		o := dst[p*oh*ow : (p+1)*oh*ow]
+		if w.kh == 2 && w.kw == 2 && w.sh == 2 && w.sw == 2 {
+			for oy := 0; oy < oh; oy++ {
+				r0 := in[2*oy*wd : 2*oy*wd+wd]
+				r1 := in[(2*oy+1)*wd : (2*oy+1)*wd+wd]
+				line := o[oy*ow : (oy+1)*ow]
+				for ox := range line {
+					line[ox] = max(r0[2*ox], r0[2*ox+1], r1[2*ox], r1[2*ox+1])
+				}
+			}
+			continue
+		}
+		for oy := 0; oy < oh; oy++ {
+			line := o[oy*ow : (oy+1)*ow]
+			for ox := range line {
+				m := in[oy*w.sh*wd+ox*w.sw]
+				for ki := 0; ki < w.kh; ki++ {
+					row := in[(oy*w.sh+ki)*wd+ox*w.sw : (oy*w.sh+ki)*wd+ox*w.sw+w.kw]
+					for _, v := range row {
+						m = max(m, v)
+					}
+				}
+				line[ox] = m
+			}
+		}
+	}
 }

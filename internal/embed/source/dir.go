@@ -98,3 +98,33 @@ func (d *Dir) Read(ctx context.Context, id string) ([]byte, error) {
 	}
 	return data, err
 }
+
+// Open returns the source a URI or path names: s3://bucket/prefix through
+// the client s3 (which may be nil when no S3 source is used), file:///dir
+// or a plain directory path.
+func Open(uri string, s3 func() (S3API, error)) (embed.Source, error) {
+	switch {
+	case strings.HasPrefix(uri, "s3://"):
+		bucket, prefix, err := ParseS3URI(uri)
+		if err != nil {
+			return nil, err
+		}
+		if s3 == nil {
+			return nil, fmt.Errorf("source %s: no S3 client", uri)
+		}
+		c, err := s3()
+		if err != nil {
+			return nil, err
+		}
+		return NewS3(c, bucket, prefix), nil
+	case strings.HasPrefix(uri, "file://"):
+		u, err := url.Parse(uri)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %w", uri, err)
+		}
+		return NewDir(filepath.FromSlash(u.Path))
+	case strings.Contains(uri, "://"):
+		return nil, fmt.Errorf("source %q: want a directory, file:///dir or s3://bucket/prefix", uri)
+	}
+	return NewDir(uri)
+}

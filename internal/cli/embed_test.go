@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tendhq/tend/internal/embed/queue"
+)
+
+const (
+	embedModel  = "../../models/fashion-mnist/fashion-cnn.onnx"
+	embedImages = "../embed/testdata/fashion"
+)
+
+func TestEmbedRunResumes(t *testing.T) {
+	data := t.TempDir()
+	args := []string{"embed", "run", "--source", embedImages, "--model", embedModel, "--data-dir", data, "--batch", "7", "--workers", "2"}
+	code, out, errOut := runCLI(t, nil, args...)
+	if code != 0 || !strings.Contains(out, "20 images: 20 embedded, 0 already embedded, 0 failed") {
+		t.Fatalf("first run: %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, nil, append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("rerun: %d %s", code, errOut)
+	}
+	var rep struct {
+		Reports []struct{ Embedded, Skipped int }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Reports) != 1 || rep.Reports[0].Skipped != 20 || rep.Reports[0].Embedded != 0 {
+		t.Fatalf("rerun: %v %s", err, out)
+	}
+}
+
+func TestEmbedFlagErrors(t *testing.T) {
+	for name, args := range map[string][]string{
+		"no model":  {"embed", "run", "--source", embedImages},
+		"bad sink":  {"embed", "run", "--source", embedImages, "--model", embedModel, "--sink", "mysql://x", "--data-dir", t.TempDir()},
+		"no source": {"embed", "run", "--source", "/does/not/exist", "--model", embedModel, "--data-dir", t.TempDir()},
+		"bad model": {"embed", "run", "--source", embedImages, "--model", "embed_test.go", "--data-dir", t.TempDir()},
+		"scheme":    {"embed", "run", "--source", "ftp://x/y", "--model", embedModel, "--data-dir", t.TempDir()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if code, _, _ := runCLI(t, nil, args...); code == 0 {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestEmbedEvalAndBench(t *testing.T) {
+	code, out, errOut := runCLI(t, nil, "embed", "eval", "--model", embedModel, "--train", embedImages, "--test", embedImages)
+	if code != 0 || !strings.Contains(out, "1-NN accuracy 1.0000 (20 of 20") {
+		t.Fatalf("eval: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, nil, "embed", "bench", "--model", embedModel, "--seconds", "0.2", "--batch", "4")
+	if code != 0 || !strings.Contains(out, "images/s") {
+		t.Fatalf("bench: %d %s %s", code, out, errOut)
+	}
+}
+
+// TestEmbedSubmitWorkerStatus drives the distributed commands against the
+// NATS server (JetStream) at 127.0.0.1:4222, under names of its own.
+func TestEmbedSubmitWorkerStatus(t *testing.T) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	prefix := "c" + hex.EncodeToString(b[:])
+	natsURL := "nats://127.0.0.1:4222"
+	if u := os.Getenv("TEND_TEST_NATS_URL"); u != "" {
+		natsURL = u
+	}
+	common := []string{"--nats", natsURL, "--jetstream-prefix", prefix, "--ack-wait", "5s"}
+	t.Cleanup(func() { cleanupJetStream(t, natsURL, prefix) })
+	code, out, errOut := runCLI(t, nil, append([]string{"embed", "submit", "--source", embedImages, "--model", embedModel, "--batch", "6"}, common...)...)
+	if code != 0 {
+		t.Fatalf("submit: %d %s", code, errOut)
+	}
+	job := strings.TrimSpace(out)
+	if !strings.Contains(errOut, "20 images in 4 batches queued as job "+job) {
+		t.Fatalf("submit said %q", errOut)
+	}
+	code, out, _ = runCLI(t, nil, append([]string{"embed", "status", job}, common...)...)
+	if code != 0 || !strings.Contains(out, job+"  4        0     0          0       4") {
+		t.Fatalf("status before: %d\n%s", code, out)
+	}
+	data := t.TempDir()
+	code, _, errOut = runCLI(t, nil, append([]string{"embed", "worker", "--model", embedModel, "--data-dir", data, "--exit-when-idle", "1s", "--log-level", "warn"}, common...)...)
+	if code != 0 {
+		t.Fatalf("worker: %d %s", code, errOut)
+	}
+	code, out, _ = runCLI(t, nil, append([]string{"embed", "status", job, "--wait", "--json"}, common...)...)
+	var st struct {
+		Status struct {
+			Done, Embedded int
+		}
+		Complete bool
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || !st.Complete || st.Status.Done != 4 || st.Status.Embedded != 20 {
+		t.Fatalf("status after: %d %s", code, out)
+	}
+	code, _, errOut = runCLI(t, nil, append([]string{"embed", "status", "nope"}, common...)...)
+	if code == 0 || !strings.Contains(errOut, "no such job") {
+		t.Fatalf("unknown job: %d %s", code, errOut)
+	}
+}
+
+// cleanupJetStream deletes a test's streams and bucket.
+func cleanupJetStream(t *testing.T, url, prefix string) {
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Logf("clean up JetStream: %v", err)
+		return
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return
+	}
+	n := queue.NewNames(prefix)
+	ctx := context.Background()
+	_ = js.DeleteStream(ctx, n.Stream)
+	_ = js.DeleteStream(ctx, n.DeadStream)
+	_ = js.DeleteKeyValue(ctx, n.Bucket)
+}
