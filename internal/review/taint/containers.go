@@ -392,6 +392,9 @@ func (f *frame) strMethod(s *callSite, recv *Value, str, name string) (*Value, b
 			allConst = false
 		}
 	}
+	if len(str) > maxConst {
+		return derived("str", append([]*Value{recv}, s.all()...)...), true
+	}
 	switch name {
 	case "lower", "toLowerCase", "casefold":
 		return constant(strings.ToLower(str)), true
@@ -420,7 +423,7 @@ func (f *frame) strMethod(s *callSite, recv *Value, str, name string) (*Value, b
 	case "replace", "replaceAll":
 		a, ok1 := strArg(0)
 		b, ok2 := strArg(1)
-		if ok1 && ok2 && name == "replace" {
+		if ok1 && ok2 && name == "replace" && len(b) <= 64 {
 			return constant(strings.ReplaceAll(str, a, b)), true
 		}
 		if !allConst {

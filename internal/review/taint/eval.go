@@ -150,7 +150,7 @@ func (f *frame) eval(x ir.Expr, e *env) *Value {
 				all = false
 			}
 		}
-		if all {
+		if all && sb.Len() <= maxConst {
 			return constant(sb.String())
 		}
 		return derived("str", parts...)
@@ -204,6 +204,10 @@ func (f *frame) eval(x ir.Expr, e *env) *Value {
 	}
 	return unknown()
 }
+
+// maxConst bounds the constant strings the analysis folds, so that code
+// which multiplies strings cannot make it use unbounded memory.
+const maxConst = 1 << 14
 
 func isPackageName(s string) bool {
 	// java.io, javax.servlet.http ...: lower-case first segment without a class
@@ -285,7 +289,7 @@ func (f *frame) attr(v *Value, name string, p ir.Pos) *Value {
 		if _, ok := f.w.a.p.byName[sub]; ok {
 			return f.moduleValue(sub)
 		}
-		return f.library(&Value{typ: sub}, p)
+		return f.library(&Value{kind: kModule, typ: sub}, p)
 	case kObject:
 		if x, ok := v.keys[name]; ok {
 			return x
@@ -704,7 +708,7 @@ func foldArith(op string, a, b any, lang ir.Lang) (any, bool) {
 	if aStr || bStr {
 		switch op {
 		case "+":
-			if aStr && bStr {
+			if aStr && bStr && len(as)+len(bs) <= maxConst {
 				return as + bs, true
 			}
 			if lang == ir.Java {
@@ -715,7 +719,7 @@ func foldArith(op string, a, b any, lang ir.Lang) (any, bool) {
 				}
 			}
 		case "*":
-			if n, ok := b.(int64); ok && aStr && n >= 0 && n < 1000 {
+			if n, ok := b.(int64); ok && aStr && n >= 0 && int(n)*len(as) <= maxConst {
 				return strings.Repeat(as, int(n)), true
 			}
 		}

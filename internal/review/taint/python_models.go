@@ -379,7 +379,7 @@ func (f *frame) pyMethod(s *callSite, recv *Value, name string) *Value {
 		q = recv.typ + "." + name
 	}
 	p := s.c.Pos
-	if q != "" && recv.kind == kUnknown && recv.taint == nil && !strings.Contains(recv.typ, "(") {
+	if q != "" && recv.kind == kModule && recv.taint == nil {
 		// a function reached through a library module: xml.dom.minidom.parseString
 		return f.pyCall(s, &Value{typ: q})
 	}

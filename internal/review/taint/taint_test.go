@@ -1,0 +1,177 @@
+package taint_test
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tendhq/tend/internal/review/ir"
+	"github.com/tendhq/tend/internal/review/java"
+	"github.com/tendhq/tend/internal/review/python"
+	"github.com/tendhq/tend/internal/review/taint"
+)
+
+func analyse(t *testing.T, lang ir.Lang, files map[string]string) []taint.Finding {
+	t.Helper()
+	var mods []*ir.Module
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var m *ir.Module
+		var err error
+		if lang == ir.Java {
+			m, err = java.Parse(context.Background(), n, []byte(files[n]))
+		} else {
+			m, err = python.Parse(context.Background(), n, strings.TrimSuffix(strings.ReplaceAll(n, "/", "."), ".py"), []byte(files[n]))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		mods = append(mods, m)
+	}
+	fs, err := taint.NewProject(mods).Analyze(context.Background(), taint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func rules(fs []taint.Finding) string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Rule)
+	}
+	return strings.Join(out, ",")
+}
+
+const flaskHead = "from flask import request\nimport os, subprocess\n\ndef h():\n    p = request.args.get('x')\n"
+
+// Each case is the body of a handler after p = <request input>; want is the
+// rules reported, in order.
+func TestPython(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"direct", "os.system(p)", "py/command-injection"},
+		{"constant condition true", "bar = 'safe' if 7 * 18 + 106 > 200 else p\n    os.system(bar)", ""},
+		{"constant condition false", "bar = 'safe' if 7 * 18 + 10 > 200 else p\n    os.system(bar)", "py/command-injection"},
+		{"dead if", "num = 86\n    if 7 * 42 - num > 200:\n        bar = 'x'\n    else:\n        bar = p\n    os.system(bar)", ""},
+		{"string membership", "bar = 'never'\n    if 'should' in bar:\n        bar = p\n    os.system(bar)", ""},
+		{"match on constant", "g = 'ABC'[1]\n    match g:\n        case 'A':\n            bar = p\n        case 'B':\n            bar = 'bob'\n        case _:\n            bar = p\n    os.system(bar)", ""},
+		{"list pop", "l = ['a', p, 'b']\n    l.pop(0)\n    os.system(l[1])", ""},
+		{"list pop taint", "l = ['a', p, 'b']\n    l.pop(0)\n    os.system(l[0])", "py/command-injection"},
+		{"dict constant key", "d = {}\n    d['a'] = 'x'\n    d['b'] = p\n    os.system(d['a'])", ""},
+		{"dict tainted key", "d = {'a': 'x'}\n    d['b'] = p\n    os.system(d['b'])", "py/command-injection"},
+		{"configparser", "import configparser\n    c = configparser.ConfigParser()\n    c.set('s', 'a', 'v')\n    c.set('s', 'b', p)\n    os.system(c.get('s', 'a'))", ""},
+		{"helper", "def wrap(s):\n        return 'x' + s\n    os.system(wrap(p))", "py/command-injection"},
+		{"helper drops input", "def wrap(s):\n        return 'x'\n    os.system(wrap(p))", ""},
+		{"int sanitizes", "os.system('kill ' + str(int(p)))", ""},
+		{"quote sanitizes", "import shlex\n    os.system('echo ' + shlex.quote(p))", ""},
+		{"blocklist exit", "if ';' in p:\n        return\n    os.system('echo ' + p)", ""},
+		{"blocklist no exit", "if ';' in p:\n        print(p)\n    os.system('echo ' + p)", "py/command-injection"},
+		{"allowlist", "if p in ['a', 'b']:\n        os.system(p)", ""},
+		{"loop over input", "for c in p:\n        os.system(c)", "py/command-injection"},
+		{"list argv without shell", "subprocess.run(['ls', p])", ""},
+		{"list argv with shell", "subprocess.run(['sh', '-c', 'ls ' + p])", "py/command-injection"},
+		{"shell=True", "subprocess.run('ls ' + p, shell=True)", "py/command-injection"},
+		{"binding", "cur.execute('SELECT 1 WHERE a = ?', (p,))", ""},
+		{"format", "cur.execute('SELECT {0}'.format(p))", "py/sql-injection"},
+		{"percent", "cur.execute('SELECT %s' % p)", "py/sql-injection"},
+		{"basename", "open(os.path.basename(p))", ""},
+		{"open", "open('/srv/' + p)", "py/path-traversal"},
+		{"base64 round trip", "import base64\n    t = base64.b64encode(p.encode())\n    open(base64.b64decode(t).decode())", "py/path-traversal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rules(analyse(t, ir.Python, map[string]string{"h.py": flaskHead + "    " + tc.body + "\n"}))
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%s", got, tc.want, tc.body)
+			}
+		})
+	}
+}
+
+func TestPythonAcrossModules(t *testing.T) {
+	fs := analyse(t, ir.Python, map[string]string{
+		"pkg/__init__.py": "",
+		"pkg/wrap.py":     "class Req:\n    def __init__(self, r):\n        self.r = r\n    def param(self, n):\n        return self.r.args.get(n)\n    def safe(self, n):\n        return 'bar'\n",
+		"pkg/view.py":     "from flask import request\nimport os\nimport pkg.wrap\n\ndef a():\n    w = pkg.wrap.Req(request)\n    os.system(w.param('x'))\n\ndef b():\n    w = pkg.wrap.Req(request)\n    os.system(w.safe('x'))\n",
+	})
+	if len(fs) != 1 || fs[0].File != "pkg/view.py" || fs[0].Pos.Line != 7 {
+		t.Fatalf("findings %+v, want one at pkg/view.py:7", fs)
+	}
+}
+
+func TestCrypto(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"md5", "import hashlib\nhashlib.md5(b'x')", "py/weak-hash"},
+		{"md5 not for security", "import hashlib\nhashlib.md5(b'x', usedforsecurity=False)", ""},
+		{"new sha1 through constant", "import hashlib\nA = 'SHA1'\nhashlib.new(A.lower())", "py/weak-hash"},
+		{"sha256", "import hashlib\nhashlib.new('sha256')", ""},
+		{"pbkdf2 iterations", "import hashlib\nhashlib.pbkdf2_hmac('sha256', b'p', b's', 10000)", "py/weak-pbkdf2"},
+		{"random", "import random\nrandom.randint(0, 9)", "py/insecure-random"},
+		{"system random", "import random\nrandom.SystemRandom().randint(0, 9)", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rules(analyse(t, ir.Python, map[string]string{"c.py": tc.src + "\n"})); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+const servlet = `import javax.servlet.http.*;
+public class S extends HttpServlet {
+  public void doPost(HttpServletRequest request, HttpServletResponse response) throws Exception {
+    String p = request.getParameter("x");
+    if (p == null) p = "";
+    %s
+  }
+}
+`
+
+func TestJava(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"statement", `java.sql.Statement st = c.createStatement(); st.executeQuery("SELECT " + p);`, "java/sql-injection"},
+		{"prepared with binding", `java.sql.PreparedStatement ps = c.prepareStatement("SELECT ?"); ps.setString(1, p); ps.executeQuery();`, ""},
+		{"ternary constant", `int num = 106; String bar = (7 * 18) + num > 200 ? "safe" : p; c.createStatement().execute(bar);`, ""},
+		{"switch on charAt", `String bar; switch ("ABC".charAt(1)) { case 'A': bar = p; break; case 'B': bar = "bob"; break; default: bar = p; } Runtime.getRuntime().exec(bar);`, ""},
+		{"switch fall-through", `String bar = "x"; switch ("ABC".charAt(1)) { case 'B': bar = "bob"; case 'C': bar = p; break; default: bar = "z"; } Runtime.getRuntime().exec(bar);`, "java/command-injection"},
+		{"list remove", `java.util.List<String> l = new java.util.ArrayList<>(); l.add("a"); l.add(p); l.add("b"); l.remove(0); Runtime.getRuntime().exec(l.get(1));`, ""},
+		{"map", `java.util.Map<String,String> m = new java.util.HashMap<>(); m.put("a", "x"); m.put("b", p); Runtime.getRuntime().exec(m.get("b"));`, "java/command-injection"},
+		{"string builder", `StringBuilder sb = new StringBuilder("ls "); sb.append(p); Runtime.getRuntime().exec(sb.toString());`, "java/command-injection"},
+		{"file", `new java.io.File("/tmp/" + p);`, "java/path-traversal"},
+		{"parseInt", `int n = Integer.parseInt(p); new java.io.File("/tmp/" + n);`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rules(analyse(t, ir.Java, map[string]string{"S.java": strings.Replace(servlet, "%s", tc.body, 1)}))
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%s", got, tc.want, tc.body)
+			}
+		})
+	}
+}
+
+func TestJavaNull(t *testing.T) {
+	const tmpl = "import java.util.*;\npublic class N {\n  String f(Map<String, String> m, String k) {\n    %s\n  }\n}\n"
+	for _, tc := range []struct{ name, body, want string }{
+		{"map get", `String v = m.get(k); return v.trim();`, "java/null-dereference"},
+		{"checked", `String v = m.get(k); if (v == null) { return ""; } return v.trim();`, ""},
+		{"checked positive", `String v = m.get(k); if (v != null) { return v.trim(); } return "";`, ""},
+		{"check does not dominate", `String v = m.get(k); if (v != null) { v.length(); } return v.trim();`, "java/null-dereference"},
+		{"default", `String v = m.getOrDefault(k, ""); return v.trim();`, ""},
+		{"property", `return System.getProperty(k).trim();`, "java/null-dereference"},
+		{"property default", `return System.getProperty(k, "x").trim();`, ""},
+		{"reassigned", `String v = m.get(k); if (v == null) v = "none"; return v.trim();`, ""},
+		{"null literal on a path", `String v = null; if (k.isEmpty()) { v = "x"; } return v.trim();`, "java/null-dereference"},
+		{"requireNonNull", `String v = Objects.requireNonNull(m.get(k)); return v.trim();`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rules(analyse(t, ir.Java, map[string]string{"N.java": strings.Replace(tmpl, "%s", tc.body, 1)}))
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%s", got, tc.want, tc.body)
+			}
+		})
+	}
+}
