@@ -141,6 +141,7 @@ Results files need an anomaly_score column and one row per data row, at
 func newNABResampleCmd() *cobra.Command {
 	var corpusDir, outDir string
 	var step time.Duration
+	var split int
 	cmd := &cobra.Command{
 		Use:   "resample",
 		Short: "Write a corpus aggregated to a coarser step, its windows rebuilt from the raw labels",
@@ -156,6 +157,9 @@ tend or by NAB's own run.py.`,
 			if corpusDir == "" || outDir == "" {
 				return fmt.Errorf("--corpus and --out are required")
 			}
+			if split < 0 || split > 0 && split < 20 {
+				return fmt.Errorf("--split: want at least 20 rows, got %d", split)
+			}
 			if step < time.Second {
 				return fmt.Errorf("--step: want at least 1s, got %s", step)
 			}
@@ -167,7 +171,13 @@ tend or by NAB's own run.py.`,
 			if err != nil {
 				return err
 			}
-			r, rr := c.Resample(step, runs, "")
+			r, rr := c, runs
+			if cmd.Flags().Changed("step") || split == 0 {
+				r, rr = r.Resample(step, rr, "")
+			}
+			if split > 0 {
+				r, rr = r.Split(split, rr)
+			}
 			if err := r.WriteCorpus(outDir, rr); err != nil {
 				return err
 			}
@@ -175,13 +185,14 @@ tend or by NAB's own run.py.`,
 			for _, f := range r.Files {
 				rows += f.Len()
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%d files, %d rows, %d windows at a step of %s in %s\n", len(r.Files), rows, r.Windows(), step, outDir)
+			fmt.Fprintf(cmd.OutOrStdout(), "%d files, %d rows, %d windows in %s\n", len(r.Files), rows, r.Windows(), outDir)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&corpusDir, "corpus", "", "NAB corpus directory (holds data/, labels/, config/)")
 	cmd.Flags().StringVar(&outDir, "out", "", "directory to write the resampled corpus to")
 	cmd.Flags().DurationVar(&step, "step", time.Hour, "bucket length")
+	cmd.Flags().IntVar(&split, "split", 0, "also cut every file into pieces of this many rows (short series); without --step, the step is left as it is")
 	return cmd
 }
 

@@ -211,3 +211,36 @@ func writeSeries(p string, s *Series) error {
 	}
 	return nil
 }
+
+// Split cuts every file of c into consecutive pieces of rows rows (the
+// last piece takes the remainder if it is at least half as long), each a
+// file of its own named <name>_<k>, with its runs and NAB-rule windows: a
+// corpus of short series with the same incidents.
+func (c *Corpus) Split(rows int, runs Runs) (*Corpus, Runs) {
+	out := &Corpus{Dir: c.Dir, Profiles: c.Profiles}
+	outRuns := Runs{}
+	for _, f := range c.Files {
+		for k, lo := 0, 0; lo < f.Len(); k++ {
+			hi := min(lo+rows, f.Len())
+			if f.Len()-hi < rows/2 {
+				hi = f.Len()
+			}
+			g := &File{Category: f.Category, Name: fmt.Sprintf("%s_%d", f.Name, k)}
+			g.Key = g.Category + "/" + g.Name + ".csv"
+			g.Times, g.Values = f.Times[lo:hi], f.Values[lo:hi]
+			var rs [][2]int
+			for _, r := range runs[f.Key] {
+				if r[1] < lo || r[0] >= hi {
+					continue
+				}
+				rs = append(rs, [2]int{max(r[0], lo) - lo, min(r[1], hi-1) - lo})
+			}
+			outRuns[g.Key] = rs
+			g.Windows = Widen(rs, g.Len())
+			g.Probation = Probation(g.Len())
+			out.Files = append(out.Files, g)
+			lo = hi
+		}
+	}
+	return out, outRuns
+}
