@@ -32,6 +32,7 @@ type Store interface {
 	Runs() Runs
 	Params() Params
 	Catalog() Catalog
+	Reviews() Reviews
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("InsightsConcurrentOngoing", func(t *testing.T) { testInsightsConcurrentOngoing(t, open(t)) })
 	t.Run("Anomalies", func(t *testing.T) { testAnomalies(t, open(t)) })
 	t.Run("Stacks", func(t *testing.T) { testStacks(t, open(t)) })
+	t.Run("Reviews", func(t *testing.T) { testReviews(t, open(t)) })
 	runRemediation(t, open)
 }
 
