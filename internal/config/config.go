@@ -28,6 +28,7 @@ type Config struct {
 	Remediation Remediation `yaml:"remediation"`
 	Dynatrace   Dynatrace   `yaml:"dynatrace"`
 	AWS         AWS         `yaml:"aws"`
+	Review      Review      `yaml:"review"`
 }
 
 // Server configures the HTTP server.
@@ -87,6 +88,7 @@ func Default() Config {
 		Remediation: defaultRemediation(),
 		Dynatrace:   defaultDynatrace(),
 		AWS:         defaultAWS(),
+		Review:      defaultReview(),
 	}
 }
 
@@ -163,5 +165,6 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.Remediation.validate()...)
 	errs = append(errs, c.Dynatrace.validate()...)
 	errs = append(errs, c.AWS.validate()...)
+	errs = append(errs, c.Review.validate()...)
 	return errs
 }

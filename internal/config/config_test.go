@@ -43,6 +43,7 @@ func TestFullFile(t *testing.T) {
 		Log:   Log{Level: "debug", Format: "json"},
 	}
 	want.Ingest, want.Series, want.Insight, want.Remediation, want.Dynatrace, want.AWS = Default().Ingest, Default().Series, Default().Insight, Default().Remediation, Default().Dynatrace, Default().AWS // sections full.yaml leaves at their defaults
+	want.Review = Default().Review
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Fatalf("Load = %+v\nwant %+v", *cfg, want)
 	}
