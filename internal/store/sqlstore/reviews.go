@@ -31,7 +31,6 @@ func (rv reviews) Add(ctx context.Context, r store.Review) error {
 	return nil
 }
 
-
 func scanReview(row scanner, withReport bool) (store.Review, error) {
 	var r store.Review
 	var at int64
