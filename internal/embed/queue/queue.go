@@ -192,6 +192,9 @@ type Status struct {
 	Embedded      int `json:"embedded"`
 	Skipped       int `json:"skipped"`
 	ImageFailures int `json:"image_failures"`
+	// Redelivered counts done batches that needed more than one delivery
+	// (a worker died or failed on them first).
+	Redelivered int `json:"redelivered"`
 }
 
 // Complete reports whether every batch is done or failed.
@@ -249,6 +252,9 @@ func (q *Queue) Status(ctx context.Context, id string) (Status, error) {
 	}
 	for seq, r := range states["done"] {
 		st.Done++
+		if r.Attempt > 1 {
+			st.Redelivered++
+		}
 		if r.Result != nil {
 			st.Embedded += r.Result.Embedded
 			st.Skipped += r.Result.Skipped
@@ -290,4 +296,43 @@ func (q *Queue) put(ctx context.Context, key string, r BatchRecord) error {
 		return fmt.Errorf("record %s: %w", key, err)
 	}
 	return nil
+}
+
+// Running is a batch a worker has started.
+type Running struct {
+	Seq int
+	BatchRecord
+}
+
+// WatchRunning reports batches of the job as workers start them, until ctx
+// ends. It is for tests and tools that follow a job.
+func (q *Queue) WatchRunning(ctx context.Context, id string) (<-chan Running, error) {
+	w, err := q.kv.Watch(ctx, id+".running.*", jetstream.UpdatesOnly())
+	if err != nil {
+		return nil, fmt.Errorf("watch job %s: %w", id, err)
+	}
+	out := make(chan Running, 64)
+	go func() {
+		defer close(out)
+		defer func() { _ = w.Stop() }()
+		for e := range w.Updates() {
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue
+			}
+			seq, err := strconv.Atoi(e.Key()[strings.LastIndexByte(e.Key(), '.')+1:])
+			if err != nil {
+				continue
+			}
+			var r BatchRecord
+			if json.Unmarshal(e.Value(), &r) != nil {
+				continue
+			}
+			select {
+			case out <- Running{Seq: seq, BatchRecord: r}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
