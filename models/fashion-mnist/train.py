@@ -40,11 +40,11 @@ class Net(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.c1 = nn.Conv2d(1, 32, 3, padding=1)
-        self.b1 = nn.BatchNorm2d(32)
-        self.c2 = nn.Conv2d(32, 64, 3, padding=1)
-        self.b2 = nn.BatchNorm2d(64)
-        self.fc = nn.Linear(64 * 7 * 7, 128)
+        self.c1 = nn.Conv2d(1, 16, 3, padding=1)
+        self.b1 = nn.BatchNorm2d(16)
+        self.c2 = nn.Conv2d(16, 32, 3, padding=1)
+        self.b2 = nn.BatchNorm2d(32)
+        self.fc = nn.Linear(32 * 7 * 7, 128)
         self.head = nn.Linear(128, 10)
         self.flat = nn.Flatten()
 

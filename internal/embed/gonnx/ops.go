@@ -224,6 +224,10 @@ func pool2d(s *Session, x *tensor, w window, isMax, countPad bool) (*tensor, err
 		maxPoolInside(x.data, out.data, n*c, h, wd, oh, ow, w)
 		return out, nil
 	}
+	if isMax && w.dh == 1 && w.dw == 1 {
+		maxPoolClipped(x.data, out.data, n*c, h, wd, oh, ow, w)
+		return out, nil
+	}
 	for plane := 0; plane < n*c; plane++ {
 		src := x.data[plane*h*wd : (plane+1)*h*wd]
 		dst := out.data[plane*oh*ow : (plane+1)*oh*ow]
@@ -538,6 +542,34 @@ func maxPoolInside(src, dst []float32, planes, h, wd, oh, ow int, w window) {
 					}
 				}
 				line[ox] = m
+			}
+		}
+	}
+}
+
+// maxPoolClipped is MaxPool without dilation: each window is clipped to
+// the input once, so padding costs no check per element.
+func maxPoolClipped(src, dst []float32, planes, h, wd, oh, ow int, w window) {
+	for p := 0; p < planes; p++ {
+		in := src[p*h*wd : (p+1)*h*wd]
+		o := dst[p*oh*ow : (p+1)*oh*ow]
+		for oy := 0; oy < oh; oy++ {
+			y0 := oy*w.sh - w.pt
+			y1 := min(y0+w.kh, h)
+			y0 = max(y0, 0)
+			for ox := 0; ox < ow; ox++ {
+				x0 := ox*w.sw - w.pl
+				x1 := min(x0+w.kw, wd)
+				x0 = max(x0, 0)
+				m := float32(math.Inf(-1))
+				for y := y0; y < y1; y++ {
+					for _, v := range in[y*wd+x0 : y*wd+x1] {
+						if v > m {
+							m = v
+						}
+					}
+				}
+				o[oy*ow+ox] = m
 			}
 		}
 	}
