@@ -278,11 +278,15 @@ func (l *lowerer) exprStmt(n *sitter.Node) []ir.Stmt {
 		var targets []ir.Expr
 		cur := n
 		for cur != nil && cur.Type() == "assignment" {
-			left := cur.ChildByFieldName("left")
+			var left, right *sitter.Node
+			if cur.ChildCount() == 3 && cur.Child(1).Type() == "=" { // left "=" right
+				left, right = cur.Child(0), cur.Child(2)
+			} else {
+				left, right = cur.ChildByFieldName("left"), cur.ChildByFieldName("right")
+			}
 			if left != nil {
 				targets = append(targets, l.target(left))
 			}
-			right := cur.ChildByFieldName("right")
 			if right == nil {
 				// an annotated declaration without a value: x: int
 				return nil
@@ -559,7 +563,15 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		}
 		return concat(p, parts)
 	case "attribute":
-		return &ir.Attr{Pos: l.pos(n.ChildByFieldName("attribute")), X: l.expr(n.ChildByFieldName("object")), Name: l.text(n.ChildByFieldName("attribute"))}
+		// attribute: object "." attribute
+		obj, attr := n.ChildByFieldName("object"), n.ChildByFieldName("attribute")
+		if n.NamedChildCount() == 2 {
+			obj, attr = n.NamedChild(0), n.NamedChild(1)
+		}
+		if attr == nil {
+			return &ir.Unknown{Pos: p}
+		}
+		return &ir.Attr{Pos: l.pos(attr), X: l.expr(obj), Name: l.text(attr)}
 	case "subscript":
 		x := l.expr(n.ChildByFieldName("value"))
 		subs := []*sitter.Node{}
@@ -582,8 +594,12 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		}
 		return &ir.Index{Pos: p, X: x, Index: &ir.Seq{Pos: p, Kind: ir.Tuple, Elts: elts}}
 	case "call":
-		c := &ir.Call{Pos: p, Fn: l.expr(n.ChildByFieldName("function"))}
-		args := n.ChildByFieldName("arguments")
+		// call: function arguments
+		fn, args := n.ChildByFieldName("function"), n.ChildByFieldName("arguments")
+		if n.NamedChildCount() == 2 {
+			fn, args = n.NamedChild(0), n.NamedChild(1)
+		}
+		c := &ir.Call{Pos: p, Fn: l.expr(fn)}
 		if args != nil {
 			if args.Type() == "generator_expression" {
 				c.Args = []ir.Expr{l.expr(args)}
@@ -591,7 +607,11 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 				for _, k := range named(args) {
 					switch k.Type() {
 					case "keyword_argument":
-						c.Kw = append(c.Kw, ir.Keyword{Name: l.text(k.ChildByFieldName("name")), Value: l.expr(k.ChildByFieldName("value"))})
+						if k.NamedChildCount() == 2 {
+							c.Kw = append(c.Kw, ir.Keyword{Name: l.text(k.NamedChild(0)), Value: l.expr(k.NamedChild(1))})
+						} else {
+							c.Kw = append(c.Kw, ir.Keyword{Name: l.text(k.ChildByFieldName("name")), Value: l.expr(k.ChildByFieldName("value"))})
+						}
 					case "dictionary_splat":
 						if ks := named(k); len(ks) > 0 {
 							c.Kw = append(c.Kw, ir.Keyword{Value: l.expr(ks[0])})
@@ -608,13 +628,11 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 			return &ir.Star{Pos: p, X: l.expr(ks[0]), Double: n.Type() == "dictionary_splat"}
 		}
 		return &ir.Unknown{Pos: p}
-	case "binary_operator":
-		op := ""
-		if o := n.ChildByFieldName("operator"); o != nil {
-			op = l.text(o)
+	case "binary_operator", "boolean_operator":
+		// left operator right
+		if n.ChildCount() == 3 {
+			return &ir.Binary{Pos: p, Op: l.text(n.Child(1)), X: l.expr(n.Child(0)), Y: l.expr(n.Child(2))}
 		}
-		return &ir.Binary{Pos: p, Op: op, X: l.expr(n.ChildByFieldName("left")), Y: l.expr(n.ChildByFieldName("right"))}
-	case "boolean_operator":
 		op := ""
 		if o := n.ChildByFieldName("operator"); o != nil {
 			op = l.text(o)
@@ -657,8 +675,13 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		for _, k := range named(n) {
 			switch k.Type() {
 			case "pair":
-				d.Keys = append(d.Keys, l.expr(k.ChildByFieldName("key")))
-				d.Values = append(d.Values, l.expr(k.ChildByFieldName("value")))
+				if k.NamedChildCount() == 2 {
+					d.Keys = append(d.Keys, l.expr(k.NamedChild(0)))
+					d.Values = append(d.Values, l.expr(k.NamedChild(1)))
+				} else {
+					d.Keys = append(d.Keys, l.expr(k.ChildByFieldName("key")))
+					d.Values = append(d.Values, l.expr(k.ChildByFieldName("value")))
+				}
 			case "dictionary_splat":
 				if ks := named(k); len(ks) > 0 {
 					d.Keys = append(d.Keys, nil)

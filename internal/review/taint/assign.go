@@ -194,7 +194,7 @@ func (f *frame) declared(v *Value, typ string) *Value {
 		}
 		return out
 	}
-	if keepType(v.typ) {
+	if keepType(v.typ) || strings.Contains(v.typ, "SecureRandom") {
 		return v
 	}
 	if v.typ == "" || strings.HasSuffix(v.typ, ")") && q != "java.lang.Object" && q != "Object" && q != "var" || v.kind == kUnknown && v.typ != q && !isStringType(q) {

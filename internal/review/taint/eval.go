@@ -266,7 +266,7 @@ func (f *frame) name(x *ir.Name, e *env) *Value {
 			}
 		}
 	}
-	if v, ok := f.modEnv.vars[x.ID]; ok {
+	if v, ok := f.modEnv.get(x.ID); ok {
 		return v
 	}
 	if f.lang == ir.Java {
@@ -281,7 +281,7 @@ func (f *frame) attr(v *Value, name string, p ir.Pos) *Value {
 	case kModule:
 		if v.modIR != nil {
 			ms := f.w.module(v.modIR)
-			if x, ok := ms.env.vars[name]; ok {
+			if x, ok := ms.env.get(name); ok {
 				return x
 			}
 		}

@@ -57,10 +57,7 @@ func (w *world) module(m *ir.Module) *modState {
 		t = tw.initModule(m)
 		w.a.templates[m] = t
 	}
-	ms := &modState{m: m, env: newEnv(nil)}
-	for k, v := range t.env.vars {
-		ms.env.vars[k] = deepCopy(v, w.seen)
-	}
+	ms := &modState{m: m, env: &env{vars: map[string]*Value{}, tmpl: t.env.vars, seen: w.seen}}
 	w.mods[m] = ms
 	return ms
 }
@@ -109,7 +106,10 @@ func (w *world) runRoot(m *ir.Module, r root) {
 	}
 	var self *Value
 	if r.class != nil {
-		cls := f.classValue(r.class, scope)
+		cls, ok := ms.env.get(r.class.Name)
+		if !ok || cls.class == nil || cls.class.class != r.class || len(r.outer) > 0 {
+			cls = f.classValue(r.class, scope)
+		}
 		self = f.newObject(cls)
 		if m.Lang == ir.Java {
 			f.initFields(cls, self)
@@ -533,7 +533,11 @@ func (f *frame) importStmt(s *ir.Import, e *env) {
 	for _, n := range s.Names {
 		if n.Name == "*" {
 			if mv.modIR != nil {
-				for k, v := range f.w.module(mv.modIR).env.vars {
+				me := f.w.module(mv.modIR).env
+				for k := range me.tmpl {
+					e.vars[k], _ = me.get(k)
+				}
+				for k, v := range me.vars {
 					e.vars[k] = v
 				}
 			}

@@ -34,7 +34,7 @@ func (f *frame) javaTypeName(t string) string {
 	if strings.Contains(t, ".") || t == "" || isPrimitive(t) || t == "var" || t == "void" {
 		return t + arr
 	}
-	if v, ok := f.modEnv.vars[t]; ok && v.typ != "" {
+	if v, ok := f.modEnv.get(t); ok && v.typ != "" {
 		return v.typ + arr
 	}
 	if javaLang[t] {
@@ -50,7 +50,7 @@ func (f *frame) javaType(q string) *Value { return &Value{typ: q} }
 func (f *frame) javaName(id string) *Value {
 	if cs := f.w.a.p.classes[id]; len(cs) > 0 {
 		ms := f.w.module(cs[0].mod)
-		if v, ok := ms.env.vars[id]; ok {
+		if v, ok := ms.env.get(id); ok {
 			return v
 		}
 		// a nested class
@@ -300,6 +300,14 @@ func constBytes(v *Value) bool {
 	return false
 }
 
+// standardProperties are the system properties every JVM sets.
+var standardProperties = map[string]bool{
+	"java.version": true, "java.vendor": true, "java.home": true, "java.class.path": true, "java.io.tmpdir": true,
+	"os.name": true, "os.arch": true, "os.version": true, "file.separator": true, "path.separator": true,
+	"line.separator": true, "user.name": true, "user.home": true, "user.dir": true, "java.vm.name": true,
+	"java.specification.version": true, "java.class.version": true,
+}
+
 var javaSQLMethods = map[string]bool{
 	"execute": true, "executeQuery": true, "executeUpdate": true, "executeLargeUpdate": true, "addBatch": true,
 	"prepareStatement": true, "prepareCall": true, "nativeSQL": true, "executeLargeBatch": false,
@@ -347,7 +355,7 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	// sources that may also be null
 	if recv.taint != nil && strings.Contains(t, "Request") {
 		switch name {
-		case "getParameter", "getHeader", "getQueryString", "getCookies", "getRemoteUser", "getPathInfo", "getContentType",
+		case "getParameter", "getHeader", "getCookies", "getRemoteUser", "getPathInfo", "getContentType",
 			"getCharacterEncoding", "getAuthType":
 			out := derived("java.lang.String", recv)
 			if name == "getCookies" {
@@ -479,6 +487,9 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		out := f.source("java.lang.String", "System."+name, p)
 		if name == "getProperty" {
 			out.taint = nil
+			if k, ok := a0.str(); ok && standardProperties[k] {
+				return out // always set by the JVM
+			}
 		}
 		return nullable("System."+name+" returns null when it is not set", f, p, out)
 	case name == "get" && isJavaMap(short):
