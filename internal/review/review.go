@@ -133,6 +133,9 @@ func Review(ctx context.Context, paths []string, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Errors, rep.Lines, rep.Bytes = ferrs, lines, size
+	if len(mods) == 0 && len(ferrs) > 0 {
+		return nil, fmt.Errorf("review: no file could be parsed; %s: %s", ferrs[0].File, ferrs[0].Error)
+	}
 	found, err := taint.NewProject(mods).Analyze(ctx, o.Analysis)
 	if err != nil {
 		return nil, fmt.Errorf("analyse: %w", err)

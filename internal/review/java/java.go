@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package java is tend review's Java front end: it parses a file with
 // tree-sitter's Java grammar and lowers classes, fields, methods and
 // constructors into the ir package. Classic for loops become a while loop

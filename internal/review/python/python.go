@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package python is tend review's Python front end: it parses a file with
 // tree-sitter's Python grammar and lowers the syntax tree into the ir
 // package's modules, functions and statements. What the IR does not model
