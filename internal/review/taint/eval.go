@@ -313,6 +313,12 @@ func (f *frame) attr(v *Value, name string, p ir.Pos) *Value {
 	case kFunc:
 		return unknown()
 	}
+	if v.typ == "flask.request" && name == "path" {
+		if route := f.routePath(); route != "" {
+			// a route without variables matches one path only
+			return constant(route)
+		}
+	}
 	typ := ""
 	if v.typ != "" {
 		typ = v.typ + "." + name
@@ -835,4 +841,33 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
+}
+
+// routePath is the request path of the route handler being interpreted
+// when its routes are one constant path without variables ("" otherwise).
+func (f *frame) routePath() string {
+	if f.fn == nil || f.lang != ir.Python {
+		return ""
+	}
+	path := ""
+	for _, d := range f.fn.Decorators {
+		c, ok := d.(*ir.Call)
+		if !ok || len(c.Args) == 0 {
+			continue
+		}
+		at, ok := c.Fn.(*ir.Attr)
+		if !ok || (at.Name != "route" && at.Name != "get" && at.Name != "post" && at.Name != "put" && at.Name != "delete" && at.Name != "patch") {
+			continue
+		}
+		k, ok := c.Args[0].(*ir.Const)
+		if !ok {
+			return ""
+		}
+		p, ok := k.Value.(string)
+		if !ok || strings.ContainsAny(p, "<{") || path != "" && p != path {
+			return ""
+		}
+		path = p
+	}
+	return path
 }

@@ -255,6 +255,16 @@ func (f *frame) pyCall(s *callSite, fn *Value) *Value {
 		return derived("", f.iterElem(orUnknown(s.arg(0, ""))))
 	case "open", "io.open", "codecs.open":
 		return &Value{kind: kObject, typ: "file"}
+	case "flask.make_response", "flask.Response", "werkzeug.wrappers.Response":
+		// the body is the first argument, or the first element of a
+		// (body, status, headers) tuple; headers are not HTML
+		body := s.arg(0, "response")
+		if body != nil && body.kind == kList && !body.loose && len(body.elems) > 0 {
+			body = body.elems[0]
+		}
+		out := derived(q+"()", body)
+		out.kind = kObject
+		return out
 	case "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath":
 		return derived("pathlib.Path", s.args...)
 	case "os.path.join", "posixpath.join":

@@ -103,6 +103,24 @@ func TestPythonAcrossModules(t *testing.T) {
 	}
 }
 
+func TestFlaskRoutes(t *testing.T) {
+	const head = "from flask import Flask, request, make_response\nimport os\napp = Flask(__name__)\n\n"
+	for _, tc := range []struct{ name, src, want string }{
+		{"fixed route path", "@app.route('/a/b')\ndef h():\n    os.system(request.path.split('/')[1])\n", ""},
+		{"route with a variable", "@app.route('/a/<x>')\ndef h(x):\n    os.system(request.path.split('/')[2])\n", "py/command-injection"},
+		{"route parameter", "@app.route('/a/<x>')\ndef h(x):\n    os.system(x)\n", "py/command-injection"},
+		{"body reflected", "@app.route('/a')\ndef h():\n    return 'hi ' + request.args['n']\n", "py/reflected-xss"},
+		{"header only", "@app.route('/a')\ndef h():\n    return make_response(('ok', {'X-N': request.args['n']}))\n", ""},
+		{"json", "@app.route('/a')\ndef h():\n    return {'n': request.args['n']}\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rules(analyse(t, ir.Python, map[string]string{"r.py": head + tc.src})); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestCrypto(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"md5", "import hashlib\nhashlib.md5(b'x')", "py/weak-hash"},
