@@ -317,10 +317,9 @@ func Resize(p *Planes, w, h int) *Planes {
 	out := &Planes{W: w, H: h, C: p.C}
 	for _, plane := range p.Pix {
 		src, sw := plane, p.W
-		rows := p.H
 		boundsV := bv
 		if needH {
-			rows = last - first
+			rows := last - first
 			tmp := make([]uint8, w*rows)
 			for y := 0; y < rows; y++ {
 				in := plane[(y+first)*p.W:]
