@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -63,6 +64,7 @@ above it.`,
 				}
 				base = b
 			}
+			tuneGC()
 			rep, err := review.Review(cmd.Context(), args, review.Options{})
 			if err != nil {
 				return err
@@ -115,6 +117,15 @@ above it.`,
 	return cmd
 }
 
+// tuneGC lets a review's garbage collector run less often (GOGC=400) unless
+// the user set GOGC: the parser's trees are short-lived garbage, and a
+// batch command trades some memory for a third more speed.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+}
+
 func newBenchReviewCmd() *cobra.Command {
 	var suite, expected string
 	var compare []string
@@ -147,6 +158,7 @@ DIR/results (or given with --compare) with the same code.
 			if len(compare) == 0 {
 				compare, _ = filepath.Glob(filepath.Join(suite, "results", "*.sarif"))
 			}
+			tuneGC()
 			rep, err := review.Review(cmd.Context(), []string{suite}, review.Options{})
 			if err != nil {
 				return err

@@ -109,6 +109,7 @@ def handler%[1]d():
 func BenchmarkReview100k(b *testing.B) {
 	dir := b.TempDir()
 	genRepo(b, dir, 100_000)
+	asCLI(b)
 	var size int64
 	b.ResetTimer()
 	cpu0 := cpuTime()

@@ -96,7 +96,7 @@ func named(n *sitter.Node) []*sitter.Node {
 	out := make([]*sitter.Node, 0, c)
 	for i := 0; i < c; i++ {
 		k := n.NamedChild(i)
-		if t := k.Type(); t == "line_comment" || t == "block_comment" {
+		if k.IsExtra() { // comments
 			continue
 		}
 		out = append(out, k)
