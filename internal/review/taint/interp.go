@@ -157,10 +157,6 @@ type loopCtx struct {
 	isSwitch  bool
 }
 
-func (f *frame) step(file string, p ir.Pos, note string) Step {
-	return Step{File: file, Pos: p, Note: note}
-}
-
 // exec interprets stmts and returns the scope at their end, or nil when no
 // path reaches it.
 func (f *frame) exec(stmts []ir.Stmt, e *env) *env {
@@ -210,9 +206,8 @@ func (f *frame) stmt(s ir.Stmt, e *env) *env {
 		}
 		return nil
 	case *ir.Break:
-		for i := len(f.loops) - 1; i >= 0; i-- {
-			f.loops[i].brk = merge(f.loops[i].brk, e)
-			return nil
+		if n := len(f.loops); n > 0 {
+			f.loops[n-1].brk = merge(f.loops[n-1].brk, e)
 		}
 		return nil
 	case *ir.Continue:

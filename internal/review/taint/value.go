@@ -488,8 +488,6 @@ func keyOf(v *Value) (string, bool) {
 	return fmt.Sprint(v.c), true
 }
 
-func newList(elems ...*Value) *Value { return &Value{kind: kList, elems: elems} }
-
 func newDict() *Value { return &Value{kind: kDict, keys: map[string]*Value{}} }
 
 func (v *Value) setKey(k string, x *Value) {
