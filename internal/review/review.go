@@ -136,6 +136,9 @@ func Review(ctx context.Context, paths []string, o Options) (*Report, error) {
 	if len(mods) == 0 && len(ferrs) > 0 {
 		return nil, fmt.Errorf("review: no file could be parsed; %s: %s", ferrs[0].File, ferrs[0].Error)
 	}
+	if o.Analysis.Resource == nil {
+		o.Analysis.Resource = resources(paths, o.Exclude)
+	}
 	found, err := taint.NewProject(mods).Analyze(ctx, o.Analysis)
 	if err != nil {
 		return nil, fmt.Errorf("analyse: %w", err)
@@ -383,4 +386,55 @@ func (r *Report) AtLeast(s rule.Severity) []Finding {
 		}
 	}
 	return out
+}
+
+// resources finds the .properties files under paths, by base name and by
+// path relative to the root, for Properties.load.
+func resources(paths []string, exclude []string) func(string) ([]byte, bool) {
+	skip := map[string]bool{}
+	for _, e := range exclude {
+		skip[e] = true
+	}
+	found := map[string]string{}
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil || !info.IsDir() {
+			continue
+		}
+		_ = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() {
+				if path != p && (skip[d.Name()] || strings.HasPrefix(d.Name(), ".")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(d.Name(), ".properties") {
+				if _, dup := found[d.Name()]; !dup {
+					found[d.Name()] = path
+				}
+				if rel, err := filepath.Rel(p, path); err == nil {
+					found[filepath.ToSlash(rel)] = path
+				}
+			}
+			return nil
+		})
+	}
+	return func(name string) ([]byte, bool) {
+		name = strings.TrimPrefix(filepath.ToSlash(name), "/")
+		p, ok := found[name]
+		if !ok {
+			p, ok = found[filepath.Base(name)]
+		}
+		if !ok {
+			return nil, false
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || len(data) > 1<<20 {
+			return nil, false
+		}
+		return data, true
+	}
 }

@@ -39,6 +39,10 @@ type Options struct {
 	// Budget is the number of statements one root may interpret, calls
 	// included (default 20000); past it the root's analysis stops early.
 	Budget int
+	// Resource returns a project file by the name code opens it with
+	// (getResourceAsStream("app.properties"), new FileInputStream("conf/x.properties")),
+	// so that Properties.load reads the keys the code will see.
+	Resource func(name string) ([]byte, bool)
 }
 
 // Project is the set of modules analysed together; calls between them are
@@ -124,6 +128,8 @@ type analyzer struct {
 	seen     map[findingKey]int
 	// template module states: the result of running each module's top level once
 	templates map[*ir.Module]*modState
+	// fieldWrites caches, per Java class, the fields its methods assign
+	fieldWrites map[*ir.Class]map[string]bool
 }
 
 func (a *analyzer) report(f Finding) {

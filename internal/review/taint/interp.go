@@ -650,11 +650,76 @@ func (f *frame) initFields(cls *Value, obj *Value) {
 		v := unknown()
 		if fd.Init != nil {
 			v = f.eval(fd.Init, e)
-			if !fd.Final && v.kind == kConst {
+			if !fd.Final && v.kind == kConst && f.w.a.assigned(cls.class.class)[fd.Name] {
 				v = derived("", v)
 			}
 		}
 		obj.setKey(fd.Name, f.declared(v, fd.Type))
 	}
 	f.self = saved
+}
+
+// assigned returns the fields some method of c assigns: a field no method
+// writes keeps its initialiser, final or not.
+func (a *analyzer) assigned(c *ir.Class) map[string]bool {
+	if a.fieldWrites == nil {
+		a.fieldWrites = map[*ir.Class]map[string]bool{}
+	}
+	if m, ok := a.fieldWrites[c]; ok {
+		return m
+	}
+	m := map[string]bool{}
+	target := func(t ir.Expr) {
+		switch t := t.(type) {
+		case *ir.Name:
+			m[t.ID] = true
+		case *ir.Attr:
+			m[t.Name] = true
+		}
+	}
+	var expr func(x ir.Expr)
+	expr = func(x ir.Expr) {
+		switch x := x.(type) {
+		case *ir.AssignExpr:
+			target(x.Target)
+			expr(x.Value)
+		case *ir.Call:
+			for _, a := range x.Args {
+				expr(a)
+			}
+		case *ir.Binary:
+			expr(x.X)
+			expr(x.Y)
+		case *ir.Cond:
+			expr(x.Test)
+			expr(x.Then)
+			expr(x.Else)
+		}
+	}
+	walk := func(ss []ir.Stmt) {
+		for _, s := range ss {
+			forEachNested(s, func(s ir.Stmt) {
+				switch s := s.(type) {
+				case *ir.Assign:
+					for _, t := range s.Targets {
+						target(t)
+					}
+					expr(s.Value)
+				case *ir.ExprStmt:
+					expr(s.X)
+				case *ir.If:
+					expr(s.Test)
+				case *ir.While:
+					expr(s.Test)
+				}
+			})
+		}
+	}
+	for _, fn := range c.Methods {
+		// a local variable of the same name shadows the field: counting it
+		// as a write only loses a constant
+		walk(fn.Body)
+	}
+	a.fieldWrites[c] = m
+	return m
 }

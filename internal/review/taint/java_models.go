@@ -225,6 +225,11 @@ func (f *frame) javaNew(c *ir.Call, e *env) *Value {
 			mixIn(o, s.args...)
 			o.kind = kUnknown
 		}
+		if a := s.arg(len(s.args)-1, ""); a != nil && a.isConst() {
+			o.keys = map[string]*Value{"\x00res": a}
+		} else if a != nil && a.keys != nil && a.keys["\x00res"] != nil {
+			o.keys = map[string]*Value{"\x00res": a.keys["\x00res"]}
+		}
 		return o
 	case "ProcessBuilder":
 		f.sinkHit(Cmd, rule.JavaCommandInj, "new ProcessBuilder", p, s.args...)
@@ -502,6 +507,9 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		return nullable("readLine returns null at the end of the stream", f, p, derived("java.lang.String", recv))
 	case (name == "listFiles" || name == "list") && short == "File":
 		return nullable("File."+name+" returns null when it is not a readable directory", f, p, &Value{kind: kList, loose: true, typ: "java.io.File[]"})
+	case name == "getResourceAsStream" && a0.isConst():
+		out := &Value{kind: kObject, typ: "java.io.InputStream", keys: map[string]*Value{"\x00res": a0}}
+		return nullable(short+"."+name+" returns null when there is none", f, p, out)
 	case name == "getParent" && short == "File", name == "getResource" || name == "getResourceAsStream":
 		return nullable(short+"."+name+" returns null when there is none", f, p, derived("", recv))
 	case (name == "poll" || name == "peek") && (strings.Contains(t, "Queue") || strings.Contains(t, "Deque")):
@@ -510,7 +518,14 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		return nullable("Optional.orElse(null)", f, p, derived("", recv))
 	}
 	if name == "load" && (recv.kind == kDict || strings.HasSuffix(t, "Properties")) {
-		// Properties.load: the keys come from a file the analysis does not read
+		// Properties.load: read the file when the project has it, otherwise
+		// the keys are unknown
+		if props, ok := f.resource(a0); ok && recv.kind == kDict {
+			for k, v := range props {
+				recv.setKey("s:"+k, constant(v))
+			}
+			return constant(nil)
+		}
 		recv.loose = true
 		recv.summary = join(recv.summary, &Value{typ: "java.lang.String"})
 		return constant(nil)
@@ -713,4 +728,40 @@ func (f *frame) javaCipher(tr string, p ir.Pos) {
 // or a method reference); unqualified project methods are resolved first.
 func (f *frame) javaCall(s *callSite, fn *Value) *Value {
 	return derived(fn.typ+"()", s.all()...)
+}
+
+// resource reads the properties file a stream was opened on, if the
+// project has it.
+func (f *frame) resource(stream *Value) (map[string]string, bool) {
+	if stream == nil || stream.keys == nil || f.w.a.o.Resource == nil {
+		return nil, false
+	}
+	name, ok := stream.keys["\x00res"].str()
+	if !ok {
+		return nil, false
+	}
+	data, ok := f.w.a.o.Resource(name)
+	if !ok {
+		return nil, false
+	}
+	return parseProperties(string(data)), true
+}
+
+// parseProperties reads the common subset of java.util.Properties' format:
+// key=value or key: value lines, # and ! comments, trimmed.
+func parseProperties(s string) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		i := strings.IndexAny(line, "=:")
+		if i < 0 {
+			out[line] = ""
+			continue
+		}
+		out[strings.TrimSpace(line[:i])] = strings.TrimSpace(line[i+1:])
+	}
+	return out
 }
