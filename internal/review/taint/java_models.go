@@ -381,7 +381,11 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		case "getHeaders", "getHeaderNames", "getParameterNames":
 			return &Value{kind: kList, typ: "java.util.Enumeration", loose: true, summary: derived("java.lang.String", recv)}
 		case "getSession":
-			return &Value{kind: kObject, typ: "javax.servlet.http.HttpSession", keys: map[string]*Value{}}
+			sess := &Value{kind: kObject, typ: "javax.servlet.http.HttpSession", keys: map[string]*Value{}}
+			if a0 != nil && a0.isConst() && a0.c == false {
+				return nullable("HttpServletRequest.getSession(false) returns null when there is no session", f, p, sess)
+			}
+			return sess
 		}
 	}
 	// crypto and randomness
@@ -512,6 +516,14 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		return nullable(short+"."+name+" returns null when there is none", f, p, out)
 	case name == "getParent" && short == "File", name == "getResource" || name == "getResourceAsStream":
 		return nullable(short+"."+name+" returns null when there is none", f, p, derived("", recv))
+	case name == "getSession" && a0 != nil && a0.isConst() && a0.c == false:
+		return nullable("HttpServletRequest.getSession(false) returns null when there is no session", f, p, &Value{kind: kObject, typ: "javax.servlet.http.HttpSession", keys: map[string]*Value{}})
+	case short == "System" && name == "console":
+		return nullable("System.console returns null without a terminal", f, p, &Value{kind: kObject, typ: "java.io.Console"})
+	case name == "getParentFile" && strings.HasSuffix(t, "File"), (name == "getParent" || name == "getFileName" || name == "getRoot") && strings.HasSuffix(t, "Path"):
+		return nullable(short+"."+name+" returns null when there is none", f, p, derived(t, recv))
+	case name == "getIfPresent" && strings.Contains(t, "Cache"):
+		return nullable("Cache.getIfPresent returns null for a missing key", f, p, unknown())
 	case (name == "poll" || name == "peek") && (strings.Contains(t, "Queue") || strings.Contains(t, "Deque")):
 		return nullable(short+"."+name+" returns null when empty", f, p, unknown())
 	case name == "orElse" && a0 != nil && a0.isConst() && a0.c == nil:

@@ -184,6 +184,11 @@ func TestJavaNull(t *testing.T) {
 		{"reassigned", `String v = m.get(k); if (v == null) v = "none"; return v.trim();`, ""},
 		{"null literal on a path", `String v = null; if (k.isEmpty()) { v = "x"; } return v.trim();`, "java/null-dereference"},
 		{"requireNonNull", `String v = Objects.requireNonNull(m.get(k)); return v.trim();`, ""},
+		{"parent file", `return new java.io.File(k).getParentFile().getName();`, "java/null-dereference"},
+		{"and-and guard", `String v = m.get(k); if (v != null && v.length() > 2) { return v; } return "";`, ""},
+		{"non-short-circuit guard", `String v = m.get(k); if (v != null & v.length() > 2) { return v; } return "";`, "java/null-dereference"},
+		{"early return", `String v = m.get(k); if (v == null) throw new IllegalStateException(); return v.trim();`, ""},
+		{"ternary", `String v = m.get(k); return v == null ? "" : v.trim();`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := rules(analyse(t, ir.Java, map[string]string{"N.java": strings.Replace(tmpl, "%s", tc.body, 1)}))
