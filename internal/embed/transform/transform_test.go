@@ -18,7 +18,7 @@ type golden struct {
 // normalised values with what golden.py got from torchvision 0.14 and
 // Pillow: equal for the lossless formats, within two levels for JPEG.
 func TestMatchesTorchvision(t *testing.T) {
-	for _, name := range []string{"gradient.png", "tall.png", "alpha.png", "grey.png", "palette.gif", "photo.jpg", "small.png"} {
+	for _, name := range []string{"gradient.png", "tall.png", "alpha.png", "grey.png", "palette.gif", "photo.jpg", "small.png", "odd.jpg", "odd422.jpg"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "images", name))
 			if err != nil {

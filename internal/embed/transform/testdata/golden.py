@@ -44,9 +44,13 @@ images["grey.png"] = Image.fromarray(pattern(260, 300)[:, :, 0], "L")
 images["palette.gif"] = Image.fromarray(pattern(280, 250)).quantize(64)
 images["photo.jpg"] = Image.fromarray(pattern(320, 240))
 images["small.png"] = Image.fromarray(pattern(100, 80))  # upscaled
+images["odd.jpg"] = Image.fromarray(pattern(321, 243))  # 4:2:0 with odd sizes
+images["odd422.jpg"] = Image.fromarray(pattern(263, 229))  # 4:2:2
 for name, im in images.items():
     path = os.path.join(HERE, "images", name)
-    if name.endswith(".jpg"):
+    if name == "odd422.jpg":
+        im.save(path, quality=90, subsampling=1)
+    elif name.endswith(".jpg"):
         im.save(path, quality=90)
     else:
         im.save(path)
