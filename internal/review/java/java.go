@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	sitter "github.com/smacker/go-tree-sitter"
 	tsjava "github.com/smacker/go-tree-sitter/java"
@@ -36,17 +37,17 @@ func Parse(ctx context.Context, path string, src []byte) (*ir.Module, error) {
 	m := &ir.Module{Path: path, Lang: ir.Java}
 	root := tree.RootNode()
 	for _, n := range named(root) {
-		switch n.Type() {
+		switch l.typ(n) {
 		case "package_declaration":
 			for _, k := range named(n) {
-				if k.Type() == "scoped_identifier" || k.Type() == "identifier" {
+				if l.typ(k) == "scoped_identifier" || l.typ(k) == "identifier" {
 					m.Package = l.text(k)
 				}
 			}
 		case "import_declaration":
 			im := &ir.Import{Pos: l.pos(n)}
 			for _, k := range named(n) {
-				switch k.Type() {
+				switch l.typ(k) {
 				case "scoped_identifier", "identifier":
 					im.Module = l.text(k)
 				case "asterisk":
@@ -107,12 +108,12 @@ func named(n *sitter.Node) []*sitter.Node {
 // modifiers returns the annotations' simple names and whether static/final are present.
 func (l *lowerer) modifiers(n *sitter.Node) (annots []string, static, final bool) {
 	for _, k := range named(n) {
-		if k.Type() != "modifiers" {
+		if l.typ(k) != "modifiers" {
 			continue
 		}
 		for i := 0; i < int(k.ChildCount()); i++ {
 			c := k.Child(i)
-			switch c.Type() {
+			switch l.typ(c) {
 			case "static":
 				static = true
 			case "final":
@@ -138,15 +139,15 @@ func (l *lowerer) class(n *sitter.Node) *ir.Class {
 	}
 	body := n.ChildByFieldName("body")
 	for _, k := range named(body) {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "field_declaration", "constant_declaration":
 			_, static, final := l.modifiers(k)
 			typ := l.text(k.ChildByFieldName("type"))
 			for _, d := range named(k) {
-				if d.Type() != "variable_declarator" {
+				if l.typ(d) != "variable_declarator" {
 					continue
 				}
-				f := ir.Field{Pos: l.pos(d), Name: l.text(d.ChildByFieldName("name")), Type: typ, Static: static || k.Type() == "constant_declaration", Final: final}
+				f := ir.Field{Pos: l.pos(d), Name: l.text(d.ChildByFieldName("name")), Type: typ, Static: static || l.typ(k) == "constant_declaration", Final: final}
 				if v := d.ChildByFieldName("value"); v != nil {
 					f.Init = l.expr(v)
 				}
@@ -155,7 +156,7 @@ func (l *lowerer) class(n *sitter.Node) *ir.Class {
 		case "method_declaration", "constructor_declaration", "compact_constructor_declaration":
 			fn := l.method(k)
 			fn.Class = c
-			if k.Type() != "method_declaration" {
+			if l.typ(k) != "method_declaration" {
 				fn.Name = c.Name
 			}
 			c.Methods = append(c.Methods, fn)
@@ -165,7 +166,7 @@ func (l *lowerer) class(n *sitter.Node) *ir.Class {
 			c.Body = append(c.Body, l.block(k)...)
 		case "enum_body_declarations":
 			for _, kk := range named(k) {
-				if kk.Type() == "method_declaration" {
+				if l.typ(kk) == "method_declaration" {
 					fn := l.method(kk)
 					fn.Class = c
 					c.Methods = append(c.Methods, fn)
@@ -205,7 +206,7 @@ func (l *lowerer) params(n *sitter.Node) ([]ir.Param, [][]string) {
 	var ps []ir.Param
 	var ann [][]string
 	for _, k := range named(n) {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "formal_parameter":
 			a, _, _ := l.modifiers(k)
 			ps = append(ps, ir.Param{Name: l.text(k.ChildByFieldName("name")), Type: l.text(k.ChildByFieldName("type"))})
@@ -214,7 +215,7 @@ func (l *lowerer) params(n *sitter.Node) ([]ir.Param, [][]string) {
 			a, _, _ := l.modifiers(k)
 			p := ir.Param{Star: true}
 			for _, kk := range named(k) {
-				switch kk.Type() {
+				switch l.typ(kk) {
 				case "variable_declarator":
 					p.Name = l.text(kk.ChildByFieldName("name"))
 				case "modifiers":
@@ -241,7 +242,7 @@ func (l *lowerer) block(n *sitter.Node) []ir.Stmt {
 	if n == nil {
 		return nil
 	}
-	if n.Type() != "block" && n.Type() != "constructor_body" && n.Type() != "static_initializer" && n.Type() != "switch_block_statement_group" {
+	if l.typ(n) != "block" && l.typ(n) != "constructor_body" && l.typ(n) != "static_initializer" && l.typ(n) != "switch_block_statement_group" {
 		return l.stmt(n)
 	}
 	var out []ir.Stmt
@@ -253,7 +254,7 @@ func (l *lowerer) block(n *sitter.Node) []ir.Stmt {
 
 func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	p := l.pos(n)
-	switch n.Type() {
+	switch l.typ(n) {
 	case "block", "static_initializer":
 		return []ir.Stmt{&ir.Block{Pos: p, Body: l.block(n)}}
 	case "local_variable_declaration":
@@ -282,7 +283,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 			k := n.Child(i)
 			switch n.FieldNameForChild(i) {
 			case "init":
-				if k.Type() == "local_variable_declaration" {
+				if l.typ(k) == "local_variable_declaration" {
 					init = append(init, l.localVars(k)...)
 				} else {
 					init = append(init, l.exprStmt(k))
@@ -327,7 +328,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 		t := &ir.Try{Pos: p}
 		if rs := n.ChildByFieldName("resources"); rs != nil {
 			for _, r := range named(rs) {
-				if r.Type() != "resource" {
+				if l.typ(r) != "resource" {
 					continue
 				}
 				if v := r.ChildByFieldName("value"); v != nil {
@@ -341,18 +342,18 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 		}
 		t.Body = append(t.Body, l.body(n.ChildByFieldName("body"))...)
 		for _, k := range named(n) {
-			switch k.Type() {
+			switch l.typ(k) {
 			case "catch_clause":
 				h := ir.Handler{Body: l.body(k.ChildByFieldName("body"))}
 				for _, kk := range named(k) {
-					if kk.Type() == "catch_formal_parameter" {
+					if l.typ(kk) == "catch_formal_parameter" {
 						h.Name = l.text(kk.ChildByFieldName("name"))
 					}
 				}
 				t.Handlers = append(t.Handlers, h)
 			case "finally_clause":
 				for _, kk := range named(k) {
-					if kk.Type() == "block" {
+					if l.typ(kk) == "block" {
 						t.Finally = l.block(kk)
 					}
 				}
@@ -364,7 +365,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	case "synchronized_statement", "labeled_statement":
 		var out []ir.Stmt
 		for _, k := range named(n) {
-			if k.Type() == "block" || strings.HasSuffix(k.Type(), "_statement") {
+			if l.typ(k) == "block" || strings.HasSuffix(l.typ(k), "_statement") {
 				out = append(out, l.stmt(k)...)
 			}
 		}
@@ -381,7 +382,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 		l.errors++
 		var out []ir.Stmt
 		for _, k := range named(n) {
-			if strings.HasSuffix(k.Type(), "_statement") || k.Type() == "local_variable_declaration" {
+			if strings.HasSuffix(l.typ(k), "_statement") || l.typ(k) == "local_variable_declaration" {
 				out = append(out, l.stmt(k)...)
 			}
 		}
@@ -394,7 +395,7 @@ func (l *lowerer) body(n *sitter.Node) []ir.Stmt {
 	if n == nil {
 		return nil
 	}
-	if n.Type() == "block" {
+	if l.typ(n) == "block" {
 		return l.block(n)
 	}
 	return l.stmt(n)
@@ -404,7 +405,7 @@ func (l *lowerer) cond(n *sitter.Node) ir.Expr {
 	if n == nil {
 		return &ir.Unknown{}
 	}
-	if n.Type() == "parenthesized_expression" {
+	if l.typ(n) == "parenthesized_expression" {
 		if ks := named(n); len(ks) == 1 {
 			return l.expr(ks[0])
 		}
@@ -416,7 +417,7 @@ func (l *lowerer) localVars(n *sitter.Node) []ir.Stmt {
 	typ := l.text(n.ChildByFieldName("type"))
 	var out []ir.Stmt
 	for _, d := range named(n) {
-		if d.Type() != "variable_declarator" {
+		if l.typ(d) != "variable_declarator" {
 			continue
 		}
 		nm := d.ChildByFieldName("name")
@@ -435,7 +436,7 @@ func (l *lowerer) localVars(n *sitter.Node) []ir.Stmt {
 
 func (l *lowerer) exprStmt(n *sitter.Node) ir.Stmt {
 	p := l.pos(n)
-	switch n.Type() {
+	switch l.typ(n) {
 	case "assignment_expression":
 		op := strings.TrimSuffix(l.text(n.ChildByFieldName("operator")), "=")
 		return &ir.Assign{Pos: p, Targets: []ir.Expr{l.expr(n.ChildByFieldName("left"))}, Op: op, Value: l.expr(n.ChildByFieldName("right"))}
@@ -455,13 +456,13 @@ func (l *lowerer) switchStmt(n *sitter.Node) ir.Stmt {
 	s := &ir.Switch{Pos: l.pos(n), Subject: l.cond(n.ChildByFieldName("condition")), Fallthrough: true}
 	body := n.ChildByFieldName("body")
 	for _, g := range named(body) {
-		switch g.Type() {
+		switch l.typ(g) {
 		case "switch_block_statement_group":
 			c := ir.Case{}
 			isDefault := false
 			var stmts []ir.Stmt
 			for _, k := range named(g) {
-				if k.Type() == "switch_label" {
+				if l.typ(k) == "switch_label" {
 					ks := named(k)
 					if len(ks) == 0 {
 						isDefault = true
@@ -483,7 +484,7 @@ func (l *lowerer) switchStmt(n *sitter.Node) ir.Stmt {
 			c := ir.Case{}
 			isDefault := false
 			for _, k := range named(g) {
-				if k.Type() == "switch_label" {
+				if l.typ(k) == "switch_label" {
 					ks := named(k)
 					if len(ks) == 0 {
 						isDefault = true
@@ -518,7 +519,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		return &ir.Unknown{}
 	}
 	p := l.pos(n)
-	switch n.Type() {
+	switch l.typ(n) {
 	case "identifier", "type_identifier":
 		return &ir.Name{Pos: p, ID: l.text(n)}
 	case "this":
@@ -546,7 +547,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 	case "decimal_integer_literal", "hex_integer_literal", "octal_integer_literal", "binary_integer_literal":
 		t := strings.ToLower(strings.ReplaceAll(l.text(n), "_", ""))
 		t = strings.TrimSuffix(t, "l")
-		if n.Type() == "octal_integer_literal" && !strings.HasPrefix(t, "0o") {
+		if l.typ(n) == "octal_integer_literal" && !strings.HasPrefix(t, "0o") {
 			t = "0o" + strings.TrimPrefix(t, "0")
 		}
 		if v, err := strconv.ParseInt(t, 0, 64); err == nil {
@@ -621,14 +622,14 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 	case "lambda_expression":
 		f := &ir.Func{Pos: p, Name: "<lambda>"}
 		if ps := n.ChildByFieldName("parameters"); ps != nil {
-			if ps.Type() == "identifier" {
+			if l.typ(ps) == "identifier" {
 				f.Params = []ir.Param{{Name: l.text(ps)}}
 			} else {
 				f.Params, _ = l.params(ps)
 			}
 		}
 		if b := n.ChildByFieldName("body"); b != nil {
-			if b.Type() == "block" {
+			if l.typ(b) == "block" {
 				f.Body = l.block(b)
 			} else {
 				f.Body = []ir.Stmt{&ir.Return{Pos: l.pos(b), X: l.expr(b)}}
@@ -656,7 +657,7 @@ func typeText(t string) string {
 func (l *lowerer) javaString(n *sitter.Node) string {
 	var sb strings.Builder
 	for _, k := range named(n) {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "string_fragment", "multiline_string_fragment":
 			sb.WriteString(l.text(k))
 		case "escape_sequence":
@@ -687,4 +688,25 @@ func unescape(e string) string {
 		}
 	}
 	return e
+}
+
+// symbolNames maps the grammar's symbols to their names once, so reading a
+// node's type costs no allocation.
+var symbolNames = sync.OnceValue(func() []string {
+	lang := tsjava.GetLanguage()
+	n := lang.SymbolCount()
+	out := make([]string, n)
+	for i := uint32(0); i < n; i++ {
+		out[i] = lang.SymbolName(sitter.Symbol(i))
+	}
+	return out
+})
+
+// typ is n.Type() without the allocation.
+func (l *lowerer) typ(n *sitter.Node) string {
+	s := int(n.Symbol())
+	if names := symbolNames(); s < len(names) {
+		return names[s]
+	}
+	return n.Type()
 }

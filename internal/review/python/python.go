@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	sitter "github.com/smacker/go-tree-sitter"
 	tspython "github.com/smacker/go-tree-sitter/python"
@@ -78,7 +79,7 @@ func (l *lowerer) block(n *sitter.Node) []ir.Stmt {
 
 func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	p := l.pos(n)
-	switch n.Type() {
+	switch l.typ(n) {
 	case "expression_statement":
 		var out []ir.Stmt
 		for _, k := range named(n) {
@@ -90,7 +91,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	case "decorated_definition":
 		var decs []ir.Expr
 		for _, k := range named(n) {
-			if k.Type() == "decorator" {
+			if l.typ(k) == "decorator" {
 				if ks := named(k); len(ks) > 0 {
 					decs = append(decs, l.expr(ks[0]))
 				}
@@ -100,7 +101,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 		if def == nil {
 			return nil
 		}
-		switch def.Type() {
+		switch l.typ(def) {
 		case "function_definition":
 			return []ir.Stmt{&ir.FuncDef{Pos: l.pos(def), Fn: l.function(def, decs)}}
 		case "class_definition":
@@ -127,11 +128,11 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	case "try_statement":
 		t := &ir.Try{Pos: p, Body: l.block(n.ChildByFieldName("body"))}
 		for _, k := range named(n) {
-			switch k.Type() {
+			switch l.typ(k) {
 			case "except_clause", "except_group_clause":
 				h := ir.Handler{}
 				for _, kk := range named(k) {
-					switch kk.Type() {
+					switch l.typ(kk) {
 					case "block":
 						h.Body = l.block(kk)
 					case "as_pattern":
@@ -151,7 +152,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 				t.Else = l.block(k.ChildByFieldName("body"))
 			case "finally_clause":
 				for _, kk := range named(k) {
-					if kk.Type() == "block" {
+					if l.typ(kk) == "block" {
 						t.Finally = l.block(kk)
 					}
 				}
@@ -161,18 +162,18 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	case "with_statement":
 		w := &ir.With{Pos: p, Body: l.block(n.ChildByFieldName("body"))}
 		for _, k := range named(n) {
-			if k.Type() != "with_clause" {
+			if l.typ(k) != "with_clause" {
 				continue
 			}
 			for _, it := range named(k) {
-				if it.Type() != "with_item" {
+				if l.typ(it) != "with_item" {
 					continue
 				}
 				v := it.ChildByFieldName("value")
 				if v == nil {
 					continue
 				}
-				if v.Type() == "as_pattern" {
+				if l.typ(v) == "as_pattern" {
 					ks := named(v)
 					item := ir.WithItem{}
 					if len(ks) > 0 {
@@ -213,7 +214,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 	case "import_statement":
 		var out []ir.Stmt
 		for _, k := range named(n) {
-			switch k.Type() {
+			switch l.typ(k) {
 			case "dotted_name":
 				out = append(out, &ir.Import{Pos: p, Module: l.text(k)})
 			case "aliased_import":
@@ -231,7 +232,7 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 			if mod != nil && k.Equal(mod) {
 				continue
 			}
-			switch k.Type() {
+			switch l.typ(k) {
 			case "dotted_name":
 				im.Names = append(im.Names, ir.ImportName{Name: l.text(k)})
 			case "aliased_import":
@@ -260,13 +261,13 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 		// Recover what statements tree-sitter could see inside the error.
 		var out []ir.Stmt
 		for _, k := range named(n) {
-			if strings.HasSuffix(k.Type(), "_statement") || k.Type() == "function_definition" || k.Type() == "class_definition" {
+			if strings.HasSuffix(l.typ(k), "_statement") || l.typ(k) == "function_definition" || l.typ(k) == "class_definition" {
 				out = append(out, l.stmt(k)...)
 			}
 		}
 		return out
 	}
-	if strings.HasSuffix(n.Type(), "_statement") {
+	if strings.HasSuffix(l.typ(n), "_statement") {
 		return nil
 	}
 	return l.exprStmt(n)
@@ -274,14 +275,14 @@ func (l *lowerer) stmt(n *sitter.Node) []ir.Stmt {
 
 func (l *lowerer) exprStmt(n *sitter.Node) []ir.Stmt {
 	p := l.pos(n)
-	switch n.Type() {
+	switch l.typ(n) {
 	case "assignment":
 		// a = b = c nests: assignment(left=a, right=assignment(left=b, right=c)).
 		var targets []ir.Expr
 		cur := n
-		for cur != nil && cur.Type() == "assignment" {
+		for cur != nil && l.typ(cur) == "assignment" {
 			var left, right *sitter.Node
-			if cur.ChildCount() == 3 && cur.Child(1).Type() == "=" { // left "=" right
+			if cur.ChildCount() == 3 && l.typ(cur.Child(1)) == "=" { // left "=" right
 				left, right = cur.Child(0), cur.Child(2)
 			} else {
 				left, right = cur.ChildByFieldName("left"), cur.ChildByFieldName("right")
@@ -293,7 +294,7 @@ func (l *lowerer) exprStmt(n *sitter.Node) []ir.Stmt {
 				// an annotated declaration without a value: x: int
 				return nil
 			}
-			if right.Type() != "assignment" {
+			if l.typ(right) != "assignment" {
 				return []ir.Stmt{&ir.Assign{Pos: p, Targets: targets, Value: l.exprList(right)}}
 			}
 			cur = right
@@ -311,7 +312,7 @@ func (l *lowerer) exprStmt(n *sitter.Node) []ir.Stmt {
 
 // target lowers an assignment target (pattern_list → tuple of targets).
 func (l *lowerer) target(n *sitter.Node) ir.Expr {
-	switch n.Type() {
+	switch l.typ(n) {
 	case "pattern_list", "tuple_pattern", "list_pattern", "expression_list":
 		var elts []ir.Expr
 		for _, k := range named(n) {
@@ -331,7 +332,7 @@ func (l *lowerer) exprList(n *sitter.Node) ir.Expr {
 	if n == nil {
 		return nil
 	}
-	if n.Type() == "expression_list" {
+	if l.typ(n) == "expression_list" {
 		var elts []ir.Expr
 		for _, k := range named(n) {
 			elts = append(elts, l.expr(k))
@@ -359,7 +360,7 @@ func (l *lowerer) function(n *sitter.Node, decs []ir.Expr) *ir.Func {
 func (l *lowerer) params(n *sitter.Node) []ir.Param {
 	var out []ir.Param
 	for _, k := range named(n) {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "identifier":
 			out = append(out, ir.Param{Name: l.text(k)})
 		case "typed_parameter":
@@ -368,7 +369,7 @@ func (l *lowerer) params(n *sitter.Node) []ir.Param {
 				pr.Type = l.text(t)
 			}
 			for _, kk := range named(k) {
-				switch kk.Type() {
+				switch l.typ(kk) {
 				case "identifier":
 					if pr.Name == "" {
 						pr.Name = l.text(kk)
@@ -404,7 +405,7 @@ func (l *lowerer) class(n *sitter.Node) *ir.Class {
 	}
 	if sc := n.ChildByFieldName("superclasses"); sc != nil {
 		for _, k := range named(sc) {
-			if k.Type() != "keyword_argument" {
+			if l.typ(k) != "keyword_argument" {
 				c.Bases = append(c.Bases, l.expr(k))
 			}
 		}
@@ -427,7 +428,7 @@ func (l *lowerer) ifStmt(n *sitter.Node) ir.Stmt {
 	root := &ir.If{Pos: l.pos(n), Test: l.expr(n.ChildByFieldName("condition")), Then: l.block(n.ChildByFieldName("consequence"))}
 	cur := root
 	for _, k := range named(n) {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "elif_clause":
 			e := &ir.If{Pos: l.pos(k), Test: l.expr(k.ChildByFieldName("condition")), Then: l.block(k.ChildByFieldName("consequence"))}
 			cur.Else = []ir.Stmt{e}
@@ -449,13 +450,13 @@ func (l *lowerer) match(n *sitter.Node) ir.Stmt {
 		return s
 	}
 	for _, c := range named(body) {
-		if c.Type() != "case_clause" {
+		if l.typ(c) != "case_clause" {
 			continue
 		}
 		cs := ir.Case{}
 		wild := false
 		for _, k := range named(c) {
-			switch k.Type() {
+			switch l.typ(k) {
 			case "case_pattern":
 				vals, w := l.casePattern(k)
 				cs.Values = append(cs.Values, vals...)
@@ -491,7 +492,7 @@ func (l *lowerer) casePattern(n *sitter.Node) ([]ir.Expr, bool) {
 	}
 	var vals []ir.Expr
 	for _, k := range ks {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "union_pattern":
 			for _, kk := range named(k) {
 				v, w := l.casePattern(kk)
@@ -525,7 +526,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		return nil
 	}
 	p := l.pos(n)
-	switch n.Type() {
+	switch l.typ(n) {
 	case "identifier":
 		return &ir.Name{Pos: p, ID: l.text(n)}
 	case "dotted_name":
@@ -603,11 +604,11 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		}
 		c := &ir.Call{Pos: p, Fn: l.expr(fn)}
 		if args != nil {
-			if args.Type() == "generator_expression" {
+			if l.typ(args) == "generator_expression" {
 				c.Args = []ir.Expr{l.expr(args)}
 			} else {
 				for _, k := range named(args) {
-					switch k.Type() {
+					switch l.typ(k) {
 					case "keyword_argument":
 						if k.NamedChildCount() == 2 {
 							c.Kw = append(c.Kw, ir.Keyword{Name: l.text(k.NamedChild(0)), Value: l.expr(k.NamedChild(1))})
@@ -627,7 +628,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		return c
 	case "list_splat", "dictionary_splat":
 		if ks := named(n); len(ks) > 0 {
-			return &ir.Star{Pos: p, X: l.expr(ks[0]), Double: n.Type() == "dictionary_splat"}
+			return &ir.Star{Pos: p, X: l.expr(ks[0]), Double: l.typ(n) == "dictionary_splat"}
 		}
 		return &ir.Unknown{Pos: p}
 	case "binary_operator", "boolean_operator":
@@ -661,7 +662,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		}
 	case "list", "tuple", "set", "expression_list", "pattern_list", "tuple_pattern", "list_pattern":
 		kind := ir.List
-		switch n.Type() {
+		switch l.typ(n) {
 		case "tuple", "expression_list", "pattern_list", "tuple_pattern":
 			kind = ir.Tuple
 		case "set":
@@ -675,7 +676,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 	case "dictionary":
 		d := &ir.Dict{Pos: p}
 		for _, k := range named(n) {
-			switch k.Type() {
+			switch l.typ(k) {
 			case "pair":
 				if k.NamedChildCount() == 2 {
 					d.Keys = append(d.Keys, l.expr(k.NamedChild(0)))
@@ -751,7 +752,7 @@ func (l *lowerer) comparison(n *sitter.Node) ir.Expr {
 	for i := 0; i < int(n.ChildCount()); i++ {
 		k := n.Child(i)
 		if k.IsNamed() {
-			if k.Type() == "comment" {
+			if l.typ(k) == "comment" {
 				continue
 			}
 			if pending != "" {
@@ -785,7 +786,7 @@ func (l *lowerer) comparison(n *sitter.Node) ir.Expr {
 
 func (l *lowerer) comprehension(n *sitter.Node) ir.Expr {
 	c := &ir.Comp{Pos: l.pos(n)}
-	switch n.Type() {
+	switch l.typ(n) {
 	case "list_comprehension":
 		c.Kind = ir.List
 	case "set_comprehension":
@@ -797,7 +798,7 @@ func (l *lowerer) comprehension(n *sitter.Node) ir.Expr {
 	}
 	body := n.ChildByFieldName("body")
 	if body != nil {
-		if body.Type() == "pair" {
+		if l.typ(body) == "pair" {
 			c.Key = l.expr(body.ChildByFieldName("key"))
 			c.Elt = l.expr(body.ChildByFieldName("value"))
 		} else {
@@ -805,7 +806,7 @@ func (l *lowerer) comprehension(n *sitter.Node) ir.Expr {
 		}
 	}
 	for _, k := range named(n) {
-		switch k.Type() {
+		switch l.typ(k) {
 		case "for_in_clause":
 			c.Fors = append(c.Fors, ir.CompFor{Target: l.target(k.ChildByFieldName("left")), Iter: l.expr(k.ChildByFieldName("right"))})
 		case "if_clause":
@@ -823,7 +824,7 @@ func (l *lowerer) comprehension(n *sitter.Node) ir.Expr {
 // str lowers one string literal: a constant, or a Concat for an f-string.
 func (l *lowerer) str(n *sitter.Node) ir.Expr {
 	p := l.pos(n)
-	if n.Type() != "string" {
+	if l.typ(n) != "string" {
 		return l.expr(n)
 	}
 	text := l.text(n)
@@ -850,7 +851,7 @@ func (l *lowerer) str(n *sitter.Node) ir.Expr {
 	}
 	for i := 0; i < int(n.ChildCount()); i++ {
 		k := n.Child(i)
-		switch k.Type() {
+		switch l.typ(k) {
 		case "string_content":
 			// string_content may contain escape_sequence children
 			start := k.StartByte()
@@ -980,4 +981,25 @@ func literal(t string, raw bool) (string, bool) {
 		i += n - 1
 	}
 	return sb.String(), true
+}
+
+// symbolNames maps the grammar's symbols to their names once, so reading a
+// node's type costs no allocation.
+var symbolNames = sync.OnceValue(func() []string {
+	lang := tspython.GetLanguage()
+	n := lang.SymbolCount()
+	out := make([]string, n)
+	for i := uint32(0); i < n; i++ {
+		out[i] = lang.SymbolName(sitter.Symbol(i))
+	}
+	return out
+})
+
+// typ is n.Type() without the allocation.
+func (l *lowerer) typ(n *sitter.Node) string {
+	s := int(n.Symbol())
+	if names := symbolNames(); s < len(names) {
+		return names[s]
+	}
+	return n.Type()
 }
