@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithylog "github.com/aws/smithy-go/logging"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
@@ -121,6 +123,16 @@ func (f *embedFlags) awsConfig(cmd *cobra.Command, g *globals) (aws.Config, stri
 	}
 	if ac.Region == "" {
 		return aws.Config{}, "", errors.New("aws: no region: pass --aws-region, set AWS_REGION or aws.region")
+	}
+	// The SDK's own messages go to tend's log at debug, not to stderr.
+	if log, err := g.logger(cmd, cfg); err == nil {
+		ac.Logger = smithylog.LoggerFunc(func(c smithylog.Classification, format string, v ...any) {
+			level := slog.LevelDebug
+			if c == smithylog.Warn {
+				level = slog.LevelWarn
+			}
+			log.Log(cmd.Context(), level, "aws sdk: "+fmt.Sprintf(format, v...))
+		})
 	}
 	return ac, strings.TrimRight(endpoint, "/"), nil
 }

@@ -5,13 +5,19 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/tendhq/tend/internal/cloud/aws/awstest"
+	"github.com/tendhq/tend/internal/embed/dynamo/dynamotest"
 	"github.com/tendhq/tend/internal/embed/queue"
 )
 
@@ -128,4 +134,80 @@ func cleanupJetStream(t *testing.T, url, prefix string) {
 	_ = js.DeleteStream(ctx, n.Stream)
 	_ = js.DeleteStream(ctx, n.DeadStream)
 	_ = js.DeleteKeyValue(ctx, n.Bucket)
+}
+
+// TestEmbedS3ToDynamoDB runs tend embed run from an S3 prefix into a
+// DynamoDB table, both fakes speaking the real protocols to the real SDK
+// clients the command builds (--aws-endpoint).
+func TestEmbedS3ToDynamoDB(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+	s3f := awstest.NewFake()
+	t.Cleanup(s3f.Close)
+	n := 0
+	err := filepath.Walk(embedImages, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(embedImages, p)
+		s3f.PutObject("photos", "fashion/"+filepath.ToSlash(rel), data)
+		n++
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3f.PutObject("photos", "fashion/notes.txt", []byte("not an image"))
+	ddb := dynamotest.New()
+	t.Cleanup(ddb.Close)
+	ddb.CreateTable("embeddings", "ImageId")
+	// One endpoint for both services: route by protocol.
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		target := ddb.URL
+		if r.Header.Get("X-Amz-Target") == "" {
+			target = s3f.URL
+		}
+		proxy(w, r, target)
+	})
+	front := httptest.NewServer(mux)
+	t.Cleanup(front.Close)
+	code, out, errOut := runCLI(t, nil, "embed", "run", "--source", "s3://photos/fashion/", "--model", embedModel,
+		"--sink", "dynamodb://embeddings", "--aws-endpoint", front.URL, "--batch", "8")
+	if code != 0 || !strings.Contains(out, "s3://photos/fashion/: 20 images: 20 embedded") {
+		t.Fatalf("run: %d\n%s\n%s", code, out, errOut)
+	}
+	items := ddb.Items("embeddings")
+	if len(items) != n {
+		t.Fatalf("%d items, want %d", len(items), n)
+	}
+	if _, ok := items["fashion/coat/00006.png"]; !ok {
+		t.Fatalf("no item for fashion/coat/00006.png")
+	}
+}
+
+// proxy forwards a request to target and copies the answer back.
+func proxy(w http.ResponseWriter, r *http.Request, target string) {
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	req.Header = r.Header.Clone()
+	req.ContentLength = r.ContentLength
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
