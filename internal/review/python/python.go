@@ -486,6 +486,10 @@ func (l *lowerer) match(n *sitter.Node) ir.Stmt {
 // casePattern returns the literal values a case pattern matches, and
 // whether it is a wildcard (matches anything).
 func (l *lowerer) casePattern(n *sitter.Node) ([]ir.Expr, bool) {
+	switch l.typ(n) {
+	case "string", "integer", "float", "true", "false", "none", "concatenated_string":
+		return []ir.Expr{l.expr(n)}, false
+	}
 	ks := named(n)
 	if len(ks) == 0 {
 		return nil, true // "_"

@@ -246,6 +246,13 @@ func (f *frame) javaNew(c *ir.Call, e *env) *Value {
 		if constBytes(iv) {
 			f.flag(rule.JavaStaticIV, "new "+short+" with a constant IV", p)
 		}
+	case "SecretKeySpec":
+		if alg, ok := s.arg(len(s.args)-1, "").str(); ok {
+			u := strings.ToUpper(alg)
+			if strings.HasPrefix(u, "DES") || u == "RC4" || u == "RC2" || u == "BLOWFISH" || u == "ARCFOUR" {
+				f.flag(rule.JavaWeakCipher, "new SecretKeySpec(…, \""+alg+"\")", p)
+			}
+		}
 	case "PBEKeySpec":
 		if it, ok := s.arg(2, "").int(); ok && it < 100000 {
 			f.flag(rule.JavaWeakPBKDF2, "PBEKeySpec with few iterations", p)
@@ -414,7 +421,8 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 			}
 		}
 		return &Value{kind: kObject, typ: t}
-	case short == "DigestUtils" && (strings.HasPrefix(name, "md5") || strings.HasPrefix(name, "sha1") || name == "shaHex" || name == "sha" || strings.HasPrefix(name, "md2")):
+	case short == "DigestUtils" && (strings.HasPrefix(name, "md5") || strings.HasPrefix(name, "sha1") || name == "shaHex" || name == "sha" ||
+		strings.HasPrefix(name, "md2") || name == "getMd5Digest" || name == "getSha1Digest" || name == "getMd2Digest" || name == "getShaDigest"):
 		f.flag(rule.JavaWeakHash, "DigestUtils."+name, p)
 	case short == "Hashing" && (name == "md5" || name == "sha1"):
 		f.flag(rule.JavaWeakHash, "Hashing."+name, p)
