@@ -39,6 +39,9 @@ func Parse(ctx context.Context, path, name string, src []byte) (*ir.Module, erro
 	return m, nil
 }
 
+// YieldName is the function a yield expression is lowered to a call of.
+const YieldName = "<yield>"
+
 type lowerer struct {
 	src    []byte
 	errors int
@@ -710,6 +713,16 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		return &ir.Lambda{Pos: p, Fn: f}
 	case "named_expression":
 		return &ir.AssignExpr{Pos: p, Target: l.expr(n.ChildByFieldName("name")), Value: l.expr(n.ChildByFieldName("value"))}
+	case "yield":
+		// yield x / yield from xs: what the generator produces
+		c := &ir.Call{Pos: p, Fn: &ir.Name{Pos: p, ID: YieldName}}
+		for _, k := range named(n) {
+			c.Args = append(c.Args, l.exprList(k))
+		}
+		if strings.Contains(l.text(n)[:min(len(l.text(n)), 11)], "from") {
+			c.Kw = []ir.Keyword{{Name: "from", Value: &ir.Const{Pos: p, Value: true}}}
+		}
+		return c
 	case "await", "keyword_separator", "positional_separator":
 		if ks := named(n); len(ks) == 1 {
 			return l.expr(ks[0])

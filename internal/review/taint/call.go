@@ -100,6 +100,20 @@ func (f *frame) call(c *ir.Call, e *env) *Value {
 			return derived("", s.all()...)
 		}
 	}
+	if n, ok := c.Fn.(*ir.Name); ok && n.ID == "<yield>" {
+		// a generator: what it yields is what iterating its result gives
+		s := f.evalArgs(c, e)
+		out := &Value{kind: kList, typ: "generator", loose: true}
+		for _, a := range s.args {
+			if len(c.Kw) > 0 { // yield from
+				out.summary = join(out.summary, f.iterElem(a))
+			} else {
+				out.summary = join(out.summary, a)
+			}
+		}
+		f.yields = join(f.yields, out)
+		return unknown()
+	}
 	fn := f.eval(c.Fn, e)
 	s := f.evalArgs(c, e)
 	return f.callValue(s, fn)
@@ -286,6 +300,9 @@ func (f *frame) invoke(fr *fnRef, self *Value, args []*Value, kw map[string]*Val
 	nf.exec(fn.Body, e)
 	f.w.stack = f.w.stack[:len(f.w.stack)-1]
 	out := nf.ret
+	if nf.yields != nil {
+		out = nf.yields
+	}
 	if out == nil {
 		if nf.lang == ir.Java {
 			out = unknown()

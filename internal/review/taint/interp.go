@@ -147,6 +147,7 @@ type frame struct {
 	fn      *ir.Func
 	self    *Value
 	ret     *Value
+	yields  *Value // a generator's elements
 	loops   []*loopCtx
 	globals map[string]bool
 	depth   int

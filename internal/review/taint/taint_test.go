@@ -66,6 +66,8 @@ func TestPython(t *testing.T) {
 		{"dict tainted key", "d = {'a': 'x'}\n    d['b'] = p\n    os.system(d['b'])", "py/command-injection"},
 		{"configparser", "import configparser\n    c = configparser.ConfigParser()\n    c.set('s', 'a', 'v')\n    c.set('s', 'b', p)\n    os.system(c.get('s', 'a'))", ""},
 		{"helper", "def wrap(s):\n        return 'x' + s\n    os.system(wrap(p))", "py/command-injection"},
+		{"generator", "def gen(v):\n        yield 'a'\n        yield v\n    for x in gen(p):\n        os.system(x)", "py/command-injection"},
+		{"generator of constants", "def gen(v):\n        yield 'a'\n    for x in gen(p):\n        os.system(x)", ""},
 		{"helper drops input", "def wrap(s):\n        return 'x'\n    os.system(wrap(p))", ""},
 		{"int sanitizes", "os.system('kill ' + str(int(p)))", ""},
 		{"quote sanitizes", "import shlex\n    os.system('echo ' + shlex.quote(p))", ""},
