@@ -96,7 +96,9 @@ func TestEmbedWorkerKilled(t *testing.T) {
 	// Watch the job's records: a worker writes JOB.running.N as it starts
 	// batch N, so the victim is killed inside a batch.
 	q := openQueue(t, natsURL, prefix)
-	watch, err := q.WatchRunning(context.Background(), job)
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	watch, err := q.WatchRunning(watchCtx, job)
 	if err != nil {
 		t.Fatal(err)
 	}
