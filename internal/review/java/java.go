@@ -571,11 +571,21 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 			return l.expr(ks[0])
 		}
 	case "field_access":
-		return &ir.Attr{Pos: l.pos(n.ChildByFieldName("field")), X: l.expr(n.ChildByFieldName("object")), Name: l.text(n.ChildByFieldName("field"))}
+		field := n.ChildByFieldName("field")
+		return &ir.Attr{Pos: l.pos(field), X: l.expr(n.ChildByFieldName("object")), Name: l.text(field)}
 	case "method_invocation":
-		name := n.ChildByFieldName("name")
-		c := &ir.Call{Pos: l.pos(name), Args: l.args(n.ChildByFieldName("arguments"))}
-		if obj := n.ChildByFieldName("object"); obj != nil {
+		// [object "."] name arguments, read by position when that is all there is
+		var obj, name, args *sitter.Node
+		switch ks := named(n); {
+		case len(ks) == 2 && l.typ(ks[1]) == "argument_list":
+			name, args = ks[0], ks[1]
+		case len(ks) == 3 && l.typ(ks[2]) == "argument_list" && l.typ(ks[1]) == "identifier":
+			obj, name, args = ks[0], ks[1], ks[2]
+		default:
+			obj, name, args = n.ChildByFieldName("object"), n.ChildByFieldName("name"), n.ChildByFieldName("arguments")
+		}
+		c := &ir.Call{Pos: l.pos(name), Args: l.args(args)}
+		if obj != nil {
 			c.Fn = &ir.Attr{Pos: l.pos(name), X: l.expr(obj), Name: l.text(name)}
 		} else {
 			c.Fn = &ir.Name{Pos: l.pos(name), ID: l.text(name)}

@@ -574,16 +574,18 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		return concat(p, parts)
 	case "attribute":
 		// attribute: object "." attribute
-		obj, attr := n.ChildByFieldName("object"), n.ChildByFieldName("attribute")
+		var obj, attr *sitter.Node
 		if n.NamedChildCount() == 2 {
 			obj, attr = n.NamedChild(0), n.NamedChild(1)
+		} else {
+			obj, attr = n.ChildByFieldName("object"), n.ChildByFieldName("attribute")
 		}
 		if attr == nil {
 			return &ir.Unknown{Pos: p}
 		}
 		return &ir.Attr{Pos: l.pos(attr), X: l.expr(obj), Name: l.text(attr)}
 	case "subscript":
-		x := l.expr(n.ChildByFieldName("value"))
+		x := l.expr(n.NamedChild(0)) // the value comes first
 		subs := []*sitter.Node{}
 		for i := 0; i < int(n.ChildCount()); i++ {
 			if n.FieldNameForChild(i) == "subscript" {
@@ -605,9 +607,11 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		return &ir.Index{Pos: p, X: x, Index: &ir.Seq{Pos: p, Kind: ir.Tuple, Elts: elts}}
 	case "call":
 		// call: function arguments
-		fn, args := n.ChildByFieldName("function"), n.ChildByFieldName("arguments")
+		var fn, args *sitter.Node
 		if n.NamedChildCount() == 2 {
 			fn, args = n.NamedChild(0), n.NamedChild(1)
+		} else {
+			fn, args = n.ChildByFieldName("function"), n.ChildByFieldName("arguments")
 		}
 		c := &ir.Call{Pos: p, Fn: l.expr(fn)}
 		if args != nil {
