@@ -161,3 +161,47 @@ func TestOpenChecksSettings(t *testing.T) {
 		t.Fatal("zero settings accepted")
 	}
 }
+
+// TestBatchThatKeepsKillingWorkersIsDeadLettered: a batch delivered more
+// often than Attempts without an acknowledgement (here: pulled and
+// abandoned, as by a worker that dies) goes to the dead-letter subject
+// instead of circling forever.
+func TestBatchThatKeepsKillingWorkersIsDeadLettered(t *testing.T) {
+	q, _ := open(t, Settings{AckWait: time.Second, Attempts: 1})
+	m, err := embed.LoadModel("../../../models/fashion-mnist/fashion-cnn.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, opener := dirSource(t)
+	ctx := context.Background()
+	job, err := q.Submit(ctx, NewJobID(time.Now()), src, m.Digest(), 20, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := q.cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for range mb.Messages() {
+		got++ // abandoned: never acknowledged
+	}
+	if got != 1 {
+		t.Fatalf("fetched %d messages", got)
+	}
+	var sink embed.MemorySink
+	w := q.NewWorker(WorkerOptions{Name: "w", Model: m, Sink: &sink, Open: opener, IdleExit: 3 * time.Second})
+	if err := w.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := q.Status(ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Failed != 1 || st.Done != 0 || len(sink.Vectors()) != 0 {
+		t.Fatalf("status %+v, %d vectors", st, len(sink.Vectors()))
+	}
+	if n, err := q.DeadLetters(ctx, job.ID); err != nil || n != 1 {
+		t.Fatalf("dead letters: %d %v", n, err)
+	}
+}
