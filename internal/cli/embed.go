@@ -346,15 +346,43 @@ number of machines; each must be able to read the sources the jobs name.`,
 			}
 			defer closeQ()
 			open := f.opener(cmd, g)
-			w := q.NewWorker(queue.WorkerOptions{Name: name, Model: m, Sink: sink, Logger: log.With("component", "embed-worker"), IdleExit: f.idleExit,
-				Open: func(_ context.Context, uri string) (embed.Source, error) { return open(uri) },
-				OnBatch: func(b queue.Batch, res embed.BatchResult) {
-					log.Info("batch done", "job", b.Job, "batch", b.Seq, "embedded", res.Embedded, "skipped", res.Skipped, "failed", len(res.Failures))
-				}})
-			log.Info("embed worker running", "nats", f.natsURL, "model", m.Digest(), "sink", f.sink, "worker", name)
-			err = w.Run(cmd.Context())
-			log.Info("embed worker stopped", "batches", w.Batches())
-			return err
+			var mu sync.Mutex
+			sources := map[string]embed.Source{}
+			openOnce := func(_ context.Context, uri string) (embed.Source, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if src, ok := sources[uri]; ok {
+					return src, nil
+				}
+				src, err := open(uri)
+				if err == nil {
+					sources[uri] = src
+				}
+				return src, err
+			}
+			log.Info("embed worker running", "nats", f.natsURL, "model", m.Digest(), "sink", f.sink, "worker", name, "goroutines", f.workers)
+			var wg sync.WaitGroup
+			errs := make([]error, f.workers)
+			workers := make([]*queue.Worker, f.workers)
+			for i := range workers {
+				wname := name
+				if f.workers > 1 {
+					wname = fmt.Sprintf("%s/%d", name, i)
+				}
+				workers[i] = q.NewWorker(queue.WorkerOptions{Name: wname, Model: m, Sink: sink, Logger: log.With("component", "embed-worker", "worker", wname),
+					IdleExit: f.idleExit, Open: openOnce,
+					OnBatch: func(b queue.Batch, res embed.BatchResult) {
+						log.Info("batch done", "worker", wname, "job", b.Job, "batch", b.Seq, "embedded", res.Embedded, "skipped", res.Skipped, "failed", len(res.Failures))
+					}})
+				wg.Go(func() { errs[i] = workers[i].Run(cmd.Context()) })
+			}
+			wg.Wait()
+			total := 0
+			for _, w := range workers {
+				total += w.Batches()
+			}
+			log.Info("embed worker stopped", "batches", total)
+			return errors.Join(errs...)
 		},
 	}
 	f.bindModel(cmd)
@@ -362,6 +390,7 @@ number of machines; each must be able to read the sources the jobs name.`,
 	f.bindAWS(cmd)
 	f.bindNATS(cmd)
 	cmd.Flags().DurationVar(&f.idleExit, "exit-when-idle", 0, "stop after the queue has been empty this long (0: run until stopped)")
+	cmd.Flags().IntVar(&f.workers, "workers", 1, "batches worked on at once in this process, each on its own core")
 	return cmd
 }
 

@@ -97,7 +97,7 @@ func TestEmbedSubmitWorkerStatus(t *testing.T) {
 		t.Fatalf("status before: %d\n%s", code, out)
 	}
 	data := t.TempDir()
-	code, _, errOut = runCLI(t, nil, append([]string{"embed", "worker", "--model", embedModel, "--data-dir", data, "--exit-when-idle", "1s", "--log-level", "warn"}, common...)...)
+	code, _, errOut = runCLI(t, nil, append([]string{"embed", "worker", "--model", embedModel, "--data-dir", data, "--exit-when-idle", "1s", "--log-level", "warn", "--workers", "2"}, common...)...)
 	if code != 0 {
 		t.Fatalf("worker: %d %s", code, errOut)
 	}
