@@ -97,6 +97,9 @@ func (f *frame) javaParam(fn *ir.Func, p ir.Param, i int) *Value {
 	}
 	if i >= 0 && i < len(fn.ParamAnnotations) {
 		for _, a := range fn.ParamAnnotations[i] {
+			if a == "Nullable" || a == "CheckForNull" {
+				v.null = &trace{step: Step{File: f.mod.Path, Pos: fn.Pos, Note: "parameter " + p.Name + " is @" + a}}
+			}
 			switch a {
 			case "RequestParam", "PathVariable", "RequestHeader", "CookieValue", "RequestBody", "QueryParam", "PathParam",
 				"HeaderParam", "CookieParam", "FormParam", "ModelAttribute", "MatrixVariable":

@@ -173,6 +173,14 @@ func TestJava(t *testing.T) {
 	}
 }
 
+func TestJavaNullableParameter(t *testing.T) {
+	const src = "public class P {\n  int a(@Nullable String s) { return s.length(); }\n  int b(@Nullable String s) { return s == null ? 0 : s.length(); }\n}\n"
+	fs := analyse(t, ir.Java, map[string]string{"P.java": src})
+	if len(fs) != 1 || fs[0].Pos.Line != 2 || fs[0].Rule != "java/null-dereference" {
+		t.Fatalf("findings %+v, want one in a()", fs)
+	}
+}
+
 func TestJavaNull(t *testing.T) {
 	const tmpl = "import java.util.*;\npublic class N {\n  String f(Map<String, String> m, String k) {\n    %s\n  }\n}\n"
 	for _, tc := range []struct{ name, body, want string }{
