@@ -23,13 +23,15 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 				e = f.refine(t.X, e, true)
 				return f.refine(t.Y, e, true)
 			}
-			return e
+			// not (a and b): a failed, or a held and b failed
+			return mergeInto(e, f.refine(t.X, e.clone(), false), f.refine(t.Y, f.refine(t.X, e.clone(), true), false))
 		case "or", "||":
 			if !outcome {
 				e = f.refine(t.X, e, false)
 				return f.refine(t.Y, e, false)
 			}
-			return e
+			// a or b: a held, or a failed and b held
+			return mergeInto(e, f.refine(t.X, e.clone(), true), f.refine(t.Y, f.refine(t.X, e.clone(), false), true))
 		case "==", "!=", "is", "is not":
 			eq := t.Op == "==" || t.Op == "is"
 			if isNull(t.Y) || isNull(t.X) {
@@ -59,7 +61,11 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 			pos := (t.Op == "in") == outcome // on this branch "X in Y" holds
 			y := f.eval(t.Y, e)
 			if pos && isConstCollection(y) {
-				f.validate(t.X, e) // allow-list
+				if singleChars(y) {
+					f.validateFor(t.X, e, charChecked)
+				} else {
+					f.validate(t.X, e) // allow-list
+				}
 				return e
 			}
 			if !pos {
@@ -77,8 +83,11 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 	case *ir.Call:
 		name, recv := callName(t)
 		switch name {
-		case "startswith", "endswith", "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric", "isidentifier",
-			"startsWith", "endsWith", "matches", "equals", "equalsIgnoreCase":
+		case "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric", "isidentifier":
+			if outcome && recv != nil {
+				f.validateFor(recv, e, charChecked)
+			}
+		case "startswith", "endswith", "startsWith", "endsWith", "matches", "equals", "equalsIgnoreCase":
 			if outcome && recv != nil {
 				f.validate(recv, e)
 				if (name == "equals" || name == "equalsIgnoreCase") && len(t.Args) == 1 {
@@ -168,22 +177,32 @@ func callName(c *ir.Call) (string, ir.Expr) {
 // validate marks the variables that x reads from as checked: their taint is
 // neutralised for every sink kind except trust boundaries (checked data is
 // still the client's).
-func (f *frame) validate(x ir.Expr, e *env) {
+func (f *frame) validate(x ir.Expr, e *env) { f.validateFor(x, e, checked) }
+
+// checked is what a check of a value makes it safe for: every injection,
+// but not the session (checked data is still the client's).
+const checked = allKinds &^ (1 << Trust)
+
+// charChecked is what a check of characters (isalnum, membership in a set
+// of single characters) makes a value safe for: no metacharacter can be
+// left, but a URL made of such characters still goes where it says.
+const charChecked = checked &^ (1 << Redirect)
+
+func (f *frame) validateFor(x ir.Expr, e *env, m Mask) {
 	v := f.eval(x, e)
 	if v.taint == nil || isNumeric(v) || v.typ == "int" || v.typ == "bool" {
 		return
 	}
 	for _, n := range exprRoots(x) {
-		f.sanitizeVar(n, e, 0)
+		f.sanitizeVar(n, e, m, 0)
 	}
 }
 
-func (f *frame) sanitizeVar(name string, e *env, depth int) {
+func (f *frame) sanitizeVar(name string, e *env, m Mask, depth int) {
 	v, ok := e.lookup(name)
 	if !ok || v.taint == nil || depth > 3 {
 		return
 	}
-	m := allKinds &^ bit(Trust)
 	if v.san&m == m {
 		return
 	}
@@ -191,9 +210,23 @@ func (f *frame) sanitizeVar(name string, e *env, depth int) {
 	e.vars[name] = nv
 	for _, r := range v.roots {
 		if r != name {
-			f.sanitizeVar(r, e, depth+1)
+			f.sanitizeVar(r, e, m, depth+1)
 		}
 	}
+}
+
+// singleChars reports whether v is a constant collection of one-character strings.
+func singleChars(v *Value) bool {
+	if v.kind != kList || v.loose || len(v.elems) == 0 {
+		return false
+	}
+	for _, e := range v.elems {
+		s, ok := e.str()
+		if !ok || len([]rune(s)) != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // exprRoots are the variables an expression's value is made from, through
@@ -274,4 +307,16 @@ func withoutNull(v *Value) *Value {
 	c := *v
 	c.null = nil
 	return &c
+}
+
+// mergeInto sets e's variables to what they are on either of two refined
+// copies of it (a variable is safe only if it is safe on both).
+func mergeInto(e, a, b *env) *env {
+	m := merge(a, b)
+	for k, v := range m.vars {
+		if old, ok := e.vars[k]; !ok || old != v {
+			e.vars[k] = v
+		}
+	}
+	return e
 }
