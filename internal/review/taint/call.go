@@ -327,7 +327,7 @@ func (f *frame) paramValue(fn *ir.Func, p ir.Param, i int) *Value {
 	v := unknown()
 	src := ""
 	switch {
-	case p.Name == "request" || p.Name == "req":
+	case p.Name == "request":
 		// a Django, Pyramid or plain WSGI view's request
 		src = "request"
 		v.typ = "django.request"

@@ -52,18 +52,20 @@ func (w *world) module(m *ir.Module) *modState {
 	}
 	t, ok := w.a.templates[m]
 	if !ok {
-		// run the top level once, in a world of its own
-		tw := &world{a: w.a, mods: map[*ir.Module]*modState{}, budget: w.a.o.Budget, seen: map[*Value]*Value{}}
-		t = tw.initModule(m)
+		// run the top level once, in a world of its own; the template is
+		// registered first, so a circular import sees the module partly
+		// initialised, as Python does
+		t = &modState{m: m, env: newEnv(nil), running: true}
 		w.a.templates[m] = t
+		tw := &world{a: w.a, mods: map[*ir.Module]*modState{}, budget: w.a.o.Budget, seen: map[*Value]*Value{}}
+		tw.initModule(m, t)
 	}
 	ms := &modState{m: m, env: &env{vars: map[string]*Value{}, tmpl: t.env.vars, seen: w.seen}}
 	w.mods[m] = ms
 	return ms
 }
 
-func (w *world) initModule(m *ir.Module) *modState {
-	ms := &modState{m: m, env: newEnv(nil), running: true}
+func (w *world) initModule(m *ir.Module, ms *modState) {
 	w.mods[m] = ms
 	f := &frame{w: w, mod: m, modEnv: ms.env, lang: m.Lang}
 	if m.Lang == ir.Java {
@@ -80,7 +82,6 @@ func (w *world) initModule(m *ir.Module) *modState {
 		f.exec(m.Body, ms.env)
 	}
 	ms.running = false
-	return ms
 }
 
 // runRoot interprets one function with unknown (or, for request handlers,

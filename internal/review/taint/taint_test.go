@@ -126,6 +126,16 @@ func TestFlaskRoutes(t *testing.T) {
 	}
 }
 
+func TestCircularImports(t *testing.T) {
+	fs := analyse(t, ir.Python, map[string]string{
+		"a.py": "import b\nimport os\nX = 'x'\n\ndef f(v):\n    os.system(b.g(v))\n",
+		"b.py": "import a\nfrom flask import request\n\ndef g(v):\n    return v + a.X\n\ndef h():\n    a.f(request.args['q'])\n",
+	})
+	if len(fs) != 1 || fs[0].File != "a.py" {
+		t.Fatalf("findings %+v, want the command injection in a.py", fs)
+	}
+}
+
 func TestCrypto(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"md5", "import hashlib\nhashlib.md5(b'x')", "py/weak-hash"},
