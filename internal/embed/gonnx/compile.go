@@ -238,6 +238,10 @@ func (c *compiler) conv(n onnx.Node) (op, []string, error) {
 		}
 		o.bias = b.data
 	}
+	if r, ok := n.Attrs[residualAttr]; ok {
+		o.residual = true
+		return o, []string{n.Inputs[0], string(r.S)}, nil
+	}
 	return o, []string{n.Inputs[0]}, nil
 }
 

@@ -14,6 +14,7 @@ type convOp struct {
 	weights   *gemm.PackedA
 	bias      []float32
 	relu      bool // a fused Relu follows
+	residual  bool // a fused Add: the second input is added to the output
 }
 
 func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
@@ -40,6 +41,11 @@ func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
 		if m == 1 {
 			dst := out.data[i0*c.cout*hw : (i0+1)*c.cout*hw]
 			c.initBias(dst, hw, hw)
+			if c.residual {
+				if err := addResidual(dst, in[1], i0, 1, c.cout, hw, hw); err != nil {
+					return nil, err
+				}
+			}
 			src := x.data[i0*inPlane : (i0+1)*inPlane]
 			b := src
 			if !pointwise {
@@ -58,6 +64,11 @@ func (c *convOp) run(s *Session, in []*tensor) (*tensor, error) {
 		}
 		s.scr.tmp = grow(s.scr.tmp, c.cout*ldb)
 		c.initBias(s.scr.tmp, ldb, ldb)
+		if c.residual {
+			if err := addResidual(s.scr.tmp, in[1], i0, m, c.cout, hw, ldb); err != nil {
+				return nil, err
+			}
+		}
 		c.mul(s.scr.col, ldb, s.scr.tmp, &s.scr.g)
 		for j := 0; j < m; j++ {
 			dst := out.data[(i0+j)*c.cout*hw:]
@@ -195,4 +206,22 @@ func (g *gemmOp) run(s *Session, in []*tensor) (*tensor, error) {
 		relu(out.data)
 	}
 	return out, nil
+}
+
+// addResidual adds images i0..i0+m of r ([n, cout, hw]) to dst, laid out
+// [cout][m*hw] with row stride ld.
+func addResidual(dst []float32, r *tensor, i0, m, cout, hw, ld int) error {
+	if len(r.data) < (i0+m)*cout*hw || numel(r.shape) != len(r.data) || len(r.shape) != 4 || r.shape[1] != cout || r.shape[2]*r.shape[3] != hw {
+		return fmt.Errorf("residual %v does not match the output [n,%d,%d]", r.shape, cout, hw)
+	}
+	for j := 0; j < m; j++ {
+		for ch := 0; ch < cout; ch++ {
+			src := r.data[((i0+j)*cout+ch)*hw : ((i0+j)*cout+ch+1)*hw]
+			d := dst[ch*ld+j*hw : ch*ld+(j+1)*hw]
+			for i, v := range src {
+				d[i] += v
+			}
+		}
+	}
+	return nil
 }

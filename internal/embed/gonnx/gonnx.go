@@ -96,7 +96,7 @@ func Compile(m *onnx.Model) (*Program, error) {
 			c.ints[name] = t.Int
 		}
 	}
-	nodes, fused := fuseRelu(g.Nodes, out.Name)
+	nodes, fused := fuseRelu(fuseResidual(g.Nodes, out.Name), out.Name)
 	for i, n := range nodes {
 		if n.Domain != "" && n.Domain != "ai.onnx" {
 			return nil, fmt.Errorf("%w: node %q uses operator domain %q", ErrUnsupported, n.Name, n.Domain)
@@ -289,4 +289,58 @@ func fuseRelu(nodes []onnx.Node, graphOutput string) ([]onnx.Node, map[int]bool)
 		out = append(out, n)
 	}
 	return out, fused
+}
+
+// residualAttr marks a Conv that also adds a residual (fuseResidual).
+const residualAttr = "tend.residual"
+
+// fuseResidual folds Add(Conv(x), r) into the Conv when the Add is the
+// Conv's only consumer: the Conv's output starts from bias + r instead of
+// bias, saving a pass. The fused Conv takes the Add's place in the order,
+// after whatever computes r.
+func fuseResidual(nodes []onnx.Node, graphOutput string) []onnx.Node {
+	uses := map[string]int{}
+	for _, n := range nodes {
+		for _, in := range n.Inputs {
+			uses[in]++
+		}
+	}
+	producer := map[string]int{}
+	out := make([]onnx.Node, 0, len(nodes))
+	removed := map[int]bool{}
+	for _, n := range nodes {
+		if n.OpType == "Add" && len(n.Inputs) == 2 && len(n.Outputs) == 1 {
+			for side := 0; side < 2; side++ {
+				ci, ok := producer[n.Inputs[side]]
+				if !ok || removed[ci] || uses[n.Inputs[side]] != 1 || n.Inputs[side] == graphOutput {
+					continue
+				}
+				conv := out[ci]
+				if _, has := conv.Attrs[residualAttr]; has {
+					continue
+				}
+				attrs := make(map[string]onnx.Attribute, len(conv.Attrs)+1)
+				for k, v := range conv.Attrs {
+					attrs[k] = v
+				}
+				attrs[residualAttr] = onnx.Attribute{Name: residualAttr, Type: 3, S: []byte(n.Inputs[1-side])}
+				conv.Attrs = attrs
+				conv.Outputs = []string{n.Outputs[0]}
+				removed[ci] = true
+				n = conv
+				break
+			}
+		}
+		if n.OpType == "Conv" && len(n.Outputs) == 1 {
+			producer[n.Outputs[0]] = len(out)
+		}
+		out = append(out, n)
+	}
+	kept := out[:0]
+	for i, n := range out {
+		if !removed[i] {
+			kept = append(kept, n)
+		}
+	}
+	return kept
 }
