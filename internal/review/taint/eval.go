@@ -334,13 +334,22 @@ func (f *frame) attr(v *Value, name string, p ir.Pos) *Value {
 }
 
 func (f *frame) classAttr(c *classRef, name string) *Value {
+	return f.classAttrIn(c, name, 0)
+}
+
+// classAttrIn looks name up in c and its bases, at most 8 classes deep (a
+// class may name itself as a base: class Error(Error)).
+func (f *frame) classAttrIn(c *classRef, name string, depth int) *Value {
 	if x, ok := c.attrs[name]; ok {
 		return x
 	}
+	if depth >= 8 {
+		return nil
+	}
 	for _, b := range c.class.Bases {
 		bv := f.eval(b, f.modEnv)
-		if bv.kind == kClass && bv.class != nil && bv.class != c {
-			if x := f.classAttr(bv.class, name); x != nil {
+		if bv.kind == kClass && bv.class != nil && bv.class != c && bv.class.class != c.class {
+			if x := f.classAttrIn(bv.class, name, depth+1); x != nil {
 				return x
 			}
 		}

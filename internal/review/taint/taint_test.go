@@ -136,6 +136,11 @@ func TestCircularImports(t *testing.T) {
 	}
 }
 
+func TestSelfNamedBase(t *testing.T) {
+	src := "import json\nclass A(B):\n    pass\nclass B(A):\n    def m(self):\n        return 1\nclass JSONDecodeError(json.JSONDecodeError):\n    pass\nclass C(C):\n    pass\nA().m()\nC().x()\nA().nothing()\n"
+	analyse(t, ir.Python, map[string]string{"s.py": src})
+}
+
 func TestCrypto(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"md5", "import hashlib\nhashlib.md5(b'x')", "py/weak-hash"},
