@@ -121,10 +121,7 @@ func (s *Scratch) packB(b []float32, ldb, pc, kc, jc, nc int) []float32 {
 		cols := min(nr, jc+nc-col)
 		dst := bp[pj*kc*nr : (pj+1)*kc*nr]
 		if cols == nr {
-			for kk := 0; kk < kc; kk++ {
-				off := (pc+kk)*ldb + col
-				*(*[nr]float32)(dst[kk*nr:]) = [nr]float32(b[off : off+nr])
-			}
+			copyRows16(dst, b[pc*ldb+col:], ldb, kc)
 			continue
 		}
 		for kk := 0; kk < kc; kk++ {
@@ -181,4 +178,19 @@ func dotGo(a, b []float32) float32 {
 		s0 += a[i] * b[i]
 	}
 	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+}
+
+func copyRows16Go(dst, src []float32, ldb, kc int) {
+	for kk := 0; kk < kc; kk++ {
+		*(*[nr]float32)(dst[kk*nr:]) = [nr]float32(src[kk*ldb : kk*ldb+nr])
+	}
+}
+
+// maxGo is the portable Max: a NaN in src is kept, as VMAXPS does.
+func maxGo(dst, src []float32) {
+	for i, v := range src[:len(dst)] {
+		if !(dst[i] > v) {
+			dst[i] = v
+		}
+	}
 }

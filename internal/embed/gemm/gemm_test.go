@@ -123,3 +123,29 @@ func TestMulAddReLU(t *testing.T) {
 	}
 	_ = s
 }
+
+func TestMaxAndCopy(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{1, 7, 8, 9, 33, 100} {
+		a, b := random(r, n), random(r, n)
+		want := make([]float32, n)
+		for i := range want {
+			want[i] = max(a[i], b[i])
+		}
+		Max(a, b)
+		for i := range a {
+			if a[i] != want[i] {
+				t.Fatalf("Max n=%d [%d] = %v, want %v", n, i, a[i], want[i])
+			}
+		}
+	}
+	src, dst := random(r, 40*5), make([]float32, 16*5)
+	copyRows16(dst, src[3:], 40, 5)
+	for k := 0; k < 5; k++ {
+		for j := 0; j < 16; j++ {
+			if dst[k*16+j] != src[3+k*40+j] {
+				t.Fatalf("copyRows16 [%d][%d]", k, j)
+			}
+		}
+	}
+}

@@ -35,3 +35,34 @@ func Dot(a, b []float32) float32 {
 	}
 	return s + dotGo(a[m:n], b[m:n])
 }
+
+//go:noescape
+func copyPanel(dst, src *float32, ldb, kc int)
+
+//go:noescape
+func maxAVX(dst, src *float32, n int)
+
+// copyRows16 copies 16 floats from each of kc rows of src (stride ldb)
+// into dst, 16 apart.
+func copyRows16(dst, src []float32, ldb, kc int) {
+	if hasAVX2 && kc > 0 {
+		_ = dst[(kc-1)*nr+nr-1]
+		_ = src[(kc-1)*ldb+nr-1]
+		copyPanel(&dst[0], &src[0], ldb, kc)
+		return
+	}
+	copyRows16Go(dst, src, ldb, kc)
+}
+
+// Max sets dst[i] = max(dst[i], src[i]) (src at least as long as dst).
+func Max(dst, src []float32) {
+	n := len(dst)
+	m := n &^ 7
+	if hasAVX2 && m > 0 {
+		_ = src[n-1]
+		maxAVX(&dst[0], &src[0], m)
+	} else {
+		m = 0
+	}
+	maxGo(dst[m:], src[m:n])
+}

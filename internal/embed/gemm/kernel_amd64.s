@@ -159,3 +159,41 @@ done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// func copyPanel(dst, src *float32, ldb, kc int)
+// dst[k*16 : k*16+16] = src[k*ldb : k*ldb+16] for k < kc (kc > 0).
+TEXT ·copyPanel(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), R8
+	SHLQ $2, R8
+	MOVQ kc+24(FP), CX
+cploop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ R8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ cploop
+	VZEROUPPER
+	RET
+
+// func maxAVX(dst, src *float32, n int)
+// dst[i] = max(dst[i], src[i]) for i < n, n a multiple of 8 (> 0).
+TEXT ·maxAVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+mxloop:
+	VMOVUPS (DI), Y0
+	VMAXPS (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ mxloop
+	VZEROUPPER
+	RET

@@ -11,3 +11,8 @@ func Dot(a, b []float32) float32 {
 	}
 	return dotGo(a, b[:len(a)])
 }
+
+func copyRows16(dst, src []float32, ldb, kc int) { copyRows16Go(dst, src, ldb, kc) }
+
+// Max sets dst[i] = max(dst[i], src[i]) (src at least as long as dst).
+func Max(dst, src []float32) { maxGo(dst, src[:len(dst)]) }

@@ -356,9 +356,12 @@ func maxPoolInside(src, dst []float32, planes, h, wd, oh, ow int, w window) {
 	}
 }
 
-// maxPoolClipped is MaxPool without dilation: each window is clipped to
-// the input once, so padding costs no check per element.
+// maxPoolClipped is MaxPool without dilation: per output row, the window's
+// input rows are reduced with a vector max into one row, then each output
+// takes the max of its clipped columns, so padding costs no check per
+// element.
 func maxPoolClipped(src, dst []float32, planes, h, wd, oh, ow int, w window) {
+	row := make([]float32, wd)
 	for p := 0; p < planes; p++ {
 		in := src[p*h*wd : (p+1)*h*wd]
 		o := dst[p*oh*ow : (p+1)*oh*ow]
@@ -366,19 +369,28 @@ func maxPoolClipped(src, dst []float32, planes, h, wd, oh, ow int, w window) {
 			y0 := oy*w.sh - w.pt
 			y1 := min(y0+w.kh, h)
 			y0 = max(y0, 0)
-			for ox := 0; ox < ow; ox++ {
+			line := o[oy*ow : (oy+1)*ow]
+			if y1 <= y0 {
+				for i := range line {
+					line[i] = float32(math.Inf(-1))
+				}
+				continue
+			}
+			copy(row, in[y0*wd:(y0+1)*wd])
+			for y := y0 + 1; y < y1; y++ {
+				gemm.Max(row, in[y*wd:(y+1)*wd])
+			}
+			for ox := range line {
 				x0 := ox*w.sw - w.pl
 				x1 := min(x0+w.kw, wd)
 				x0 = max(x0, 0)
 				m := float32(math.Inf(-1))
-				for y := y0; y < y1; y++ {
-					for _, v := range in[y*wd+x0 : y*wd+x1] {
-						if v > m {
-							m = v
-						}
+				for _, v := range row[x0:x1] {
+					if v > m {
+						m = v
 					}
 				}
-				o[oy*ow+ox] = m
+				line[ox] = m
 			}
 		}
 	}
