@@ -119,10 +119,16 @@ above it.`,
 
 // tuneGC lets a review's garbage collector run less often (GOGC=400) unless
 // the user set GOGC: the parser's trees are short-lived garbage, and a
-// batch command trades some memory for a third more speed.
+// batch command trades some memory for a third more speed. A soft memory
+// limit (GOMEMLIMIT, default 1 GiB here) keeps the trade bounded.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// past 1 GiB the collector works as hard as it must, so GOGC=400
+		// does not multiply a large repository's memory
+		debug.SetMemoryLimit(1 << 30)
 	}
 }
 

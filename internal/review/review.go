@@ -318,6 +318,11 @@ func toFindings(found []taint.Finding, srcs []source) []Finding {
 		if f.Detail != "" {
 			fd.Message = r.Message + " (" + f.Detail + ")"
 		}
+		if localSource(f.Source) && fd.Severity > rule.Low {
+			// the command line, the environment and stdin belong to whoever
+			// runs the program: a finding from them weighs one level less
+			fd.Severity--
+		}
 		if len(f.Path) > 1 {
 			fd.Message = fmt.Sprintf("%s Data flows from %s to %s.", r.Message, describe(f.Path[0]), f.Sink)
 			for _, st := range f.Path {
@@ -437,4 +442,15 @@ func resources(paths []string, exclude []string) func(string) ([]byte, bool) {
 		}
 		return data, true
 	}
+}
+
+// localSource reports whether a source is local to the machine running the
+// code (command line, environment, standard input) rather than remote.
+func localSource(src string) bool {
+	switch src {
+	case "sys.argv", "os.environ", "os.environ.get()", "os.getenv()", "sys.stdin", "sys.stdin.read()",
+		"sys.stdin.readline()", "sys.stdin.readlines()", "input()", "raw_input()", "command-line arguments", "System.getenv":
+		return true
+	}
+	return false
 }
