@@ -130,6 +130,8 @@ type analyzer struct {
 	templates map[*ir.Module]*modState
 	// fieldWrites caches, per Java class, the fields its methods assign
 	fieldWrites map[*ir.Class]map[string]bool
+	// web caches which modules import a web framework
+	web map[*ir.Module]bool
 }
 
 func (a *analyzer) report(f Finding) {

@@ -327,8 +327,8 @@ func (f *frame) paramValue(fn *ir.Func, p ir.Param, i int) *Value {
 	v := unknown()
 	src := ""
 	switch {
-	case p.Name == "request":
-		// a Django, Pyramid or plain WSGI view's request
+	case p.Name == "request" && f.w.a.webModule(f.mod):
+		// a Django, Pyramid or aiohttp view's request
 		src = "request"
 		v.typ = "django.request"
 	case isRouteHandler(fn) && p.Name != "self":
@@ -361,4 +361,37 @@ func isRouteHandler(fn *ir.Func) bool {
 // source makes a tainted value for data read from note at p.
 func (f *frame) source(typ, note string, p ir.Pos) *Value {
 	return &Value{typ: typ, taint: &trace{step: Step{File: f.mod.Path, Pos: p, Note: note}}}
+}
+
+// webFrameworks are the packages whose views take the request as a parameter.
+var webFrameworks = map[string]bool{
+	"django": true, "flask": true, "pyramid": true, "aiohttp": true, "starlette": true, "fastapi": true,
+	"bottle": true, "tornado": true, "falcon": true, "sanic": true, "quart": true, "werkzeug": true, "rest_framework": true,
+}
+
+// webModule reports whether m imports a web framework (so a parameter named
+// request is an HTTP request).
+func (a *analyzer) webModule(m *ir.Module) bool {
+	if a.web == nil {
+		a.web = map[*ir.Module]bool{}
+	}
+	if v, ok := a.web[m]; ok {
+		return v
+	}
+	found := false
+	for _, s := range m.Body {
+		forEachNested(s, func(s ir.Stmt) {
+			if im, ok := s.(*ir.Import); ok {
+				root := im.Module
+				if i := indexDot(root); i >= 0 {
+					root = root[:i]
+				}
+				if webFrameworks[root] {
+					found = true
+				}
+			}
+		})
+	}
+	a.web[m] = found
+	return found
 }

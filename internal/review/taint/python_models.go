@@ -428,6 +428,9 @@ func (f *frame) pyMethod(s *callSite, recv *Value, name string) *Value {
 			f.sinkHit(LDAP, rule.PyLDAPInjection, name, p, s.arg(i, "search_filter"), s.arg(i, "filterstr"))
 		}
 	case "set_cookie":
+		if len(s.args) < 2 && s.arg(-1, "value") == nil {
+			break // a cookie jar's set_cookie(cookie), not a response's
+		}
 		sec := s.arg(-1, "secure")
 		if sec == nil {
 			f.flag(rule.PyInsecureCookie, "set_cookie without secure=True", p)
