@@ -181,6 +181,12 @@ func TestEmbedS3ToDynamoDB(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "s3://photos/fashion/: 20 images: 20 embedded") {
 		t.Fatalf("run: %d\n%s\n%s", code, out, errOut)
 	}
+	// A rerun reads the items back (BatchGetItem) and skips them all.
+	code, out, errOut = runCLI(t, nil, "embed", "run", "--source", "s3://photos/fashion/", "--model", embedModel,
+		"--sink", "dynamodb://embeddings", "--aws-endpoint", front.URL, "--batch", "8")
+	if code != 0 || !strings.Contains(out, "20 images: 0 embedded, 20 already embedded") {
+		t.Fatalf("rerun: %d\n%s\n%s", code, out, errOut)
+	}
 	items := ddb.Items("embeddings")
 	if len(items) != n {
 		t.Fatalf("%d items, want %d", len(items), n)

@@ -9,7 +9,8 @@
 //
 // plus Model (S, the model digest), Checksum (S, SHA-256 of the image),
 // Source (S) and CreatedAt (S, RFC 3339). A put replaces the item with the
-// same ImageId, so a batch written twice leaves one item per image.
+// same ImageId, so a batch written twice leaves one item per image; Known
+// (BatchGetItem) lets a rerun skip what the same model already wrote.
 package dynamo
 
 import (
@@ -30,6 +31,7 @@ import (
 // API is the part of the DynamoDB client the sink uses.
 type API interface {
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 }
 
 // Sink writes vectors to a DynamoDB table.
@@ -44,7 +46,10 @@ type Sink struct {
 	sleep    func(context.Context, time.Duration) error
 }
 
-var _ embed.Sink = (*Sink)(nil)
+var (
+	_ embed.Sink    = (*Sink)(nil)
+	_ embed.Resumer = (*Sink)(nil)
+)
 
 // New returns the sink writing to table.
 func New(client API, table string) *Sink {
@@ -110,6 +115,48 @@ func (s *Sink) Put(ctx context.Context, vs []embed.Vector) error {
 		}
 	}
 	return nil
+}
+
+// Known reads the Model and Checksum of the items with the ids
+// (BatchGetItem, 100 keys a request), so that a rerun skips images already
+// written by the same model. An item written by another model is not known
+// (the table holds one vector per ImageId: the rerun replaces it).
+func (s *Sink) Known(ctx context.Context, model string, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for i := 0; i < len(ids); i += 100 {
+		var keys []map[string]types.AttributeValue
+		for _, id := range ids[i:min(i+100, len(ids))] {
+			keys = append(keys, map[string]types.AttributeValue{"ImageId": &types.AttributeValueMemberS{Value: id}})
+		}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ProjectionExpression: aws.String("ImageId, Model, Checksum")}}
+		wait := s.Backoff
+		for attempt := 1; len(req) > 0; attempt++ {
+			res, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fmt.Errorf("dynamodb BatchGetItem from %s: %w", s.table, err)
+			}
+			for _, it := range res.Responses[s.table] {
+				id, _ := it["ImageId"].(*types.AttributeValueMemberS)
+				m, _ := it["Model"].(*types.AttributeValueMemberS)
+				sum, _ := it["Checksum"].(*types.AttributeValueMemberS)
+				if id != nil && m != nil && sum != nil && m.Value == model {
+					out[id.Value] = sum.Value
+				}
+			}
+			req = res.UnprocessedKeys
+			if len(req) == 0 {
+				break
+			}
+			if attempt >= s.Attempts {
+				return nil, fmt.Errorf("dynamodb BatchGetItem from %s: keys %w after %d attempts", s.table, ErrUnprocessed, attempt)
+			}
+			if err := s.sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			wait *= 2
+		}
+	}
+	return out, nil
 }
 
 // Table returns the table name.

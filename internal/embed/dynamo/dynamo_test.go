@@ -112,3 +112,29 @@ func TestBoto3ReadsBack(t *testing.T) {
 		t.Fatalf("boto3 read %q", got)
 	}
 }
+
+func TestKnown(t *testing.T) {
+	f := dynamotest.New()
+	t.Cleanup(f.Close)
+	f.CreateTable("embeddings", "ImageId")
+	s := New(client(f), "embeddings")
+	vs := sample(150, 4) // two BatchGetItem requests
+	vs[3].Model = "other"
+	if err := s.Put(context.Background(), vs); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"nope"}
+	for _, v := range vs {
+		ids = append(ids, v.ImageID)
+	}
+	known, err := s.Known(context.Background(), "sha", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(known) != 149 || known["images/000.jpg"] != "c" {
+		t.Fatalf("%d known (want 149: one is another model's, one absent)", len(known))
+	}
+	if _, ok := known["images/003.jpg"]; ok {
+		t.Fatal("another model's item counted as known")
+	}
+}

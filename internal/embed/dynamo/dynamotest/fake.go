@@ -2,8 +2,8 @@
 // speaks the awsJson1.0 protocol (POST /, X-Amz-Target
 // "DynamoDB_20120810.<Operation>", application/x-amz-json-1.0, errors as
 // {"__type": "com.amazonaws.dynamodb.v20120810#…", "message": …}, an
-// X-Amz-Crc32 on every response) for BatchWriteItem, PutItem, GetItem and
-// Scan, so the real aws-sdk-go-v2 client and boto3 can both be pointed at
+// X-Amz-Crc32 on every response) for BatchWriteItem, BatchGetItem,
+// PutItem, GetItem and Scan, so the real aws-sdk-go-v2 client and boto3 can both be pointed at
 // it. Tables are created by the test (CreateTable) with a string hash key.
 package dynamotest
 
@@ -127,6 +127,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		out, aerr = f.putItem(body)
 	case "GetItem":
 		out, aerr = f.getItem(body)
+	case "BatchGetItem":
+		out, aerr = f.batchGet(body)
 	case "Scan":
 		out, aerr = f.scan(body)
 	default:
@@ -323,3 +325,61 @@ func (f *Fake) scan(body []byte) (any, *apiError) {
 }
 
 func mustJSON(raw json.RawMessage) json.RawMessage { return raw }
+
+// batchGet answers BatchGetItem (up to 100 keys; ProjectionExpression of
+// plain attribute names, comma-separated).
+func (f *Fake) batchGet(body []byte) (any, *apiError) {
+	var in struct {
+		RequestItems map[string]struct {
+			Keys                 []Item
+			ProjectionExpression string
+		}
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return nil, &apiError{http.StatusBadRequest, "SerializationException", err.Error()}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	total := 0
+	for _, r := range in.RequestItems {
+		total += len(r.Keys)
+	}
+	if total == 0 || total > 100 {
+		return nil, validation("Too many items requested for the BatchGetItem call (got %d)", total)
+	}
+	responses := map[string][]Item{}
+	for name, r := range in.RequestItems {
+		t, aerr := f.table(name)
+		if aerr != nil {
+			return nil, aerr
+		}
+		var attrs []string
+		for _, a := range strings.Split(r.ProjectionExpression, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				attrs = append(attrs, a)
+			}
+		}
+		responses[name] = []Item{}
+		for _, key := range r.Keys {
+			k, aerr := t.keyOf(key)
+			if aerr != nil {
+				return nil, aerr
+			}
+			it, ok := t.items[k]
+			if !ok {
+				continue
+			}
+			if len(attrs) > 0 {
+				p := Item{}
+				for _, a := range attrs {
+					if v, ok := it[a]; ok {
+						p[a] = v
+					}
+				}
+				it = p
+			}
+			responses[name] = append(responses[name], it)
+		}
+	}
+	return map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}, nil
+}
