@@ -189,6 +189,9 @@ func (f *frame) method(s *callSite, recv *Value, name string) *Value {
 		return out
 	}
 	if f.lang == ir.Java {
+		if out, ok := f.typedDispatch(s, recv, name); ok {
+			return out
+		}
 		return f.javaMethod(s, recv, name)
 	}
 	return f.pyMethod(s, recv, name)
@@ -394,4 +397,35 @@ func (a *analyzer) webModule(m *ir.Module) bool {
 	}
 	a.web[m] = found
 	return found
+}
+
+// typedDispatch calls a project class's method on a value known only by its
+// declared type (an injected field, a parameter): the method's body runs
+// with a fresh instance of the class.
+func (f *frame) typedDispatch(s *callSite, recv *Value, name string) (*Value, bool) {
+	if recv.kind != kUnknown || recv.typ == "" {
+		return nil, false
+	}
+	short := recv.typ
+	if i := lastDot(short); i >= 0 {
+		short = short[i+1:]
+	}
+	cs := f.w.a.p.classes[short]
+	if len(cs) != 1 {
+		return nil, false
+	}
+	m := javaMethodIn(cs[0].class, name, len(s.args))
+	if m == nil || len(m.Body) == 0 {
+		return nil, false
+	}
+	cv := f.javaName(short)
+	if cv.kind != kClass || cv.class == nil {
+		return nil, false
+	}
+	var self *Value
+	if !m.Static {
+		self = f.newObject(cv)
+		f.initFields(cv, self)
+	}
+	return f.invoke(&fnRef{fn: m, mod: cv.class.mod}, self, s.args, s.kw, s.c.Pos), true
 }

@@ -191,6 +191,16 @@ func TestJava(t *testing.T) {
 	}
 }
 
+func TestJavaInjectedService(t *testing.T) {
+	fs := analyse(t, ir.Java, map[string]string{
+		"Repo.java": "public class Repo {\n  public Item find(String id) {\n    if (id.isEmpty()) { return null; }\n    return new Item(id);\n  }\n}\n",
+		"Svc.java":  "public class Svc {\n  private Repo repo;\n  public String name(String id) {\n    Item it = repo.find(id);\n    return it.getName();\n  }\n}\n",
+	})
+	if len(fs) != 1 || fs[0].File != "Svc.java" || fs[0].Pos.Line != 5 {
+		t.Fatalf("findings %+v, want the dereference in Svc.java:5", fs)
+	}
+}
+
 func TestJavaNullableParameter(t *testing.T) {
 	const src = "public class P {\n  int a(@Nullable String s) { return s.length(); }\n  int b(@Nullable String s) { return s == null ? 0 : s.length(); }\n}\n"
 	fs := analyse(t, ir.Java, map[string]string{"P.java": src})
