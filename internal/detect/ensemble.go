@@ -19,8 +19,10 @@ type Resolution struct{ Bins, Order int }
 // Config holds the Ensemble detector's parameters. Start from DefaultConfig;
 // docs/detection.md explains each one.
 type Config struct {
-	// Warmup is the number of points learned from before any score is
-	// non-zero (the baselining period).
+	// Warmup is the settling scale, in points: the experts' calibration
+	// learns from point Warmup/4 on, and scores are 0 until then (fewer
+	// points cannot say what is unusual); the level-novelty experts speak
+	// from point Warmup/2.
 	Warmup int
 	// BaselineRate is the EWMA rate of the level baseline and its mean
 	// absolute deviation (1/512: a memory of about 512 points).
@@ -28,8 +30,18 @@ type Config struct {
 	// Clip bounds, in deviations, how far one point can move the baseline,
 	// so outliers do not drag it.
 	Clip float64
+	// LocalRate and LocalDevRate are the EWMA rates of the local level
+	// (the last few points) and of the typical distance from it: the local
+	// expert judges a point against its neighbours, the level expert
+	// against the long-term baseline, and the stronger of the two counts.
+	LocalRate, LocalDevRate float64
 	// Novelty lists the level-novelty views.
 	Novelty [MaxResolutions]Resolution
+	// NoveltyAfter is how much of the series' time must have passed before
+	// a value beyond the range, at a new level or of a new shape counts as
+	// evidence: until a day's rhythm has been seen twice, "never seen
+	// before" is what every new hour of the day is.
+	NoveltyAfter time.Duration
 	// ShapeLen is the window (points) of the shape memory and ShapeRadius
 	// the distance (mean absolute difference, in units of the range seen so
 	// far) within which a window matches a learned shape.
@@ -51,10 +63,14 @@ type Config struct {
 	// previous point's. A lone blip is discounted, a sustained change is not.
 	Confirm float64
 	// Refractory is the number of points after an alert during which the
-	// score stays 0 (one alert per incident); it is at least
-	// RefractoryFrac × the points seen so far.
+	// score stays 0 (one alert per incident). The quiet lasts up to
+	// RefractoryFrac × the points seen so far, but ends once the evidence
+	// has been below zero for Refractory points in a row: the incident is
+	// over. Within it, an alert Escalate decades stronger than the last
+	// one breaks through (a new, larger incident).
 	Refractory     int
 	RefractoryFrac float64
+	Escalate       float64
 	// Relearn speeds the baseline towards the new level after an alert:
 	// its rate is at least Relearn/(k+2) k points after the alert.
 	Relearn float64
@@ -67,7 +83,7 @@ type Config struct {
 }
 
 // MaxResolutions is the number of level-novelty views.
-const MaxResolutions = 2
+const MaxResolutions = 1
 
 // DefaultConfig returns the parameters tend ships with.
 func DefaultConfig() Config {
@@ -75,16 +91,20 @@ func DefaultConfig() Config {
 		Warmup:         150,
 		BaselineRate:   1.0 / 512,
 		Clip:           4,
-		Novelty:        [MaxResolutions]Resolution{{Bins: 8, Order: 1}, {Bins: 12, Order: 1}},
+		LocalRate:      1.0 / 5,
+		LocalDevRate:   1.0 / 8,
+		Novelty:        [MaxResolutions]Resolution{{Bins: 12, Order: 1}},
+		NoveltyAfter:   48 * time.Hour,
 		ShapeLen:       12,
 		ShapeRadius:    0.1,
 		ExcessScale:    10,
 		HistoryPenalty: 0.8,
-		AlertEvidence:  0.5,
+		AlertEvidence:  1,
 		Span:           5,
-		Confirm:        0.5,
-		Refractory:     100,
-		RefractoryFrac: 0.02,
+		Confirm:        0.2,
+		Refractory:     10,
+		RefractoryFrac: 0.03,
+		Escalate:       3,
 		Relearn:        0.25,
 		SeasonWeek:     0.3,
 		SeasonSmooth:   1.0 / 8,
@@ -98,15 +118,21 @@ const (
 	expExcess        // distance beyond the range seen so far
 	expShape         // distance to the nearest learned shape
 	expSeason        // sustained distance from the weekly profile, where it fits
+	expLocal         // distance from the local level, in local deviations
 	expNovel         // first of MaxResolutions pattern-novelty experts
 	nExperts  = expNovel + MaxResolutions
 )
 
 type ensembleState struct {
 	N          int64
+	First      int64 // Unix seconds of the first point
+	Last       int64 // Unix seconds of the latest point
 	Lo, Hi     float64
 	Base       baseline
+	Local      baseline
 	SinceAlert int64
+	Quiet      int64   // points in a row with evidence below zero
+	AlertLP    float64 // evidence of the last alert
 	PrevLP     float64
 	Nov        [MaxResolutions]novelty
 	Calib      [nExperts]calib
@@ -131,8 +157,9 @@ type Ensemble struct {
 	// logP is each expert's log10 tail probability for the latest point.
 	logP [nExperts]float64
 	// shift is the sustained deviation from the weekly profile when the
-	// seasonal expert spoke for the latest point, else 0.
-	shift float64
+	// seasonal expert spoke for the latest point, else 0; local is the
+	// latest point's signed distance from the local level.
+	shift, local float64
 }
 
 var _ Detector = (*Ensemble)(nil)
@@ -159,6 +186,12 @@ func (c Config) Validate() error {
 		return bad("BaselineRate", "must be in (0, 1]")
 	case !pos(c.Clip):
 		return bad("Clip", "must be > 0")
+	case !pos(c.LocalRate) || c.LocalRate > 1:
+		return bad("LocalRate", "must be in (0, 1]")
+	case !pos(c.LocalDevRate) || c.LocalDevRate > 1:
+		return bad("LocalDevRate", "must be in (0, 1]")
+	case c.NoveltyAfter < 0:
+		return bad("NoveltyAfter", "must be ≥ 0")
 	case c.ShapeLen < 2 || c.ShapeLen > maxShapeLen:
 		return bad("ShapeLen", fmt.Sprintf("must be in [2, %d]", maxShapeLen))
 	case !pos(c.ShapeRadius):
@@ -177,6 +210,8 @@ func (c Config) Validate() error {
 		return bad("Refractory", "must be ≥ 0")
 	case math.IsNaN(c.RefractoryFrac) || c.RefractoryFrac < 0 || c.RefractoryFrac > 1:
 		return bad("RefractoryFrac", "must be in [0, 1]")
+	case math.IsNaN(c.Escalate) || c.Escalate < 0:
+		return bad("Escalate", "must be ≥ 0 (0: no alert inside the refractory period)")
 	case math.IsNaN(c.Relearn) || c.Relearn < 0 || c.Relearn > 2:
 		return bad("Relearn", "must be in [0, 2]")
 	case math.IsNaN(c.SeasonWeek) || c.SeasonWeek < 0 || c.SeasonWeek > 1:
@@ -203,7 +238,9 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	s.N++
 	if s.N == 1 {
 		s.Lo, s.Hi = v, v
+		s.First, s.Last = t.Unix(), t.Unix()
 		s.Base.init(v)
+		s.Local.init(v)
 		return Result{}
 	}
 	rng := s.Hi - s.Lo
@@ -235,6 +272,12 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 		e.sur[expNovel+i] = s.Nov[i].observe(v, s.Lo, s.Hi, r.Bins, r.Order, c.Warmup, s.N)
 	}
 	e.sur[expShape] = s.Shape.observe(v, s.Lo, s.Hi, c.ShapeLen, c.ShapeRadius)
+	// the local view: the distance from the last few points, in units of
+	// their typical distance (a spike within the day's range stands out
+	// here, not against the long-term baseline)
+	e.local = (v - s.Local.Mean) / math.Max(s.Local.Dev, eps)
+	e.sur[expLocal] = math.Abs(e.local)
+	s.Local.updateRates(v, c.LocalRate, c.LocalDevRate, c.Clip, eps, s.N)
 	s.Base.update(v, c.BaselineRate, c.Clip, eps, s.N)
 	if s.SinceAlert < int64(c.Refractory) {
 		a := math.Min(1, c.Relearn/float64(s.SinceAlert+2))
@@ -246,27 +289,60 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	learn := s.N > int64(c.Warmup)/4
 	for i := range e.sur {
 		b := s.Calib[i].bin(e.sur[i])
-		e.logP[i] = s.Calib[i].log10Tail(b)
+		if i == expLevel {
+			// how far beyond its past deviations a value lies matters,
+			// not only that it lies beyond them
+			e.logP[i] = s.Calib[i].log10TailBeyond(e.sur[i], b)
+		} else {
+			e.logP[i] = s.Calib[i].log10Tail(b)
+		}
 		logP += e.logP[i]
 		if learn {
 			s.Calib[i].add(b)
 		}
 	}
+	// One deviation, counted once: of the long-term and the local view
+	// the stronger speaks.
+	if a, b := e.logP[expLevel], e.logP[expLocal]; a < b {
+		logP -= b
+		e.logP[expLocal] = 0
+	} else {
+		logP -= a
+		e.logP[expLevel] = 0
+	}
+	s.Last = max(s.Last, t.Unix())
+	if s.Last-s.First < int64(c.NoveltyAfter/time.Second) {
+		// beyond the range, a new level, a new shape: not yet evidence
+		for i := range e.logP {
+			if i == expExcess || i == expShape || i >= expNovel {
+				logP -= e.logP[i]
+				e.logP[i] = 0
+			}
+		}
+	}
 	lp := -logP - c.HistoryPenalty*math.Log10(float64(s.Calib[expLevel].Tail[0])+1)
 	lp, s.PrevLP = math.Max(math.Min(lp, s.PrevLP), lp-c.Confirm), lp
 
-	if s.N <= int64(c.Warmup) {
+	if !learn {
 		return Result{}
 	}
 	s.SinceAlert++
-	if s.SinceAlert <= int64(c.Refractory) || float64(s.SinceAlert) <= c.RefractoryFrac*float64(s.N) {
-		return Result{}
+	if lp < 0 {
+		s.Quiet++
+	} else {
+		s.Quiet = 0
+	}
+	if s.SinceAlert <= int64(c.Refractory) ||
+		float64(s.SinceAlert) <= c.RefractoryFrac*float64(s.N) && s.Quiet < int64(c.Refractory) {
+		if c.Escalate == 0 || lp < s.AlertLP+c.Escalate {
+			return Result{}
+		}
 	}
 	score := math.Max(0, math.Min(1, DefaultThreshold+(lp-c.AlertEvidence)/c.Span))
 	if score < DefaultThreshold {
 		return Result{Score: score}
 	}
-	s.SinceAlert = 0
+	s.SinceAlert, s.AlertLP = 0, lp
 	return Result{Score: score, Reason: e.reason(v, z)}
 }
 
@@ -303,6 +379,14 @@ func (e *Ensemble) reason(v, z float64) string {
 		b = append(b, "value below the lowest seen before"...)
 	case best == expShape:
 		b = append(b, "shape never seen before"...)
+	case best == expLocal:
+		b = append(b, "value "...)
+		b = strconv.AppendFloat(b, math.Abs(e.local), 'f', 1, 64)
+		if e.local >= 0 {
+			b = append(b, "σ above the last few points"...)
+		} else {
+			b = append(b, "σ below the last few points"...)
+		}
 	case e.cfg.Novelty[best-expNovel].Order == 1:
 		b = append(b, "value at a level never seen before"...)
 	default:
@@ -315,8 +399,9 @@ func (e *Ensemble) reason(v, z float64) string {
 }
 
 // stateVersion is the layout version of ensembleState in snapshots (2: the
-// weekly profile was added).
-const stateVersion = 2
+// weekly profile was added; 3: the local view, one novelty view, the
+// incident and escalation state).
+const stateVersion = 3
 
 // MarshalBinary implements encoding.BinaryMarshaler: a snapshot of the
 // learned state (not the configuration), 3,970 bytes.
@@ -339,7 +424,7 @@ func (e *Ensemble) UnmarshalBinary(data []byte) error {
 }
 
 func (s *ensembleState) validate() error {
-	fs := []float64{s.Lo, s.Hi, s.Base.Mean, s.Base.Dev, s.PrevLP}
+	fs := []float64{s.Lo, s.Hi, s.Base.Mean, s.Base.Dev, s.Local.Mean, s.Local.Dev, s.PrevLP, s.AlertLP}
 	for _, nv := range s.Nov {
 		fs = append(fs, nv.QLo, nv.QW, nv.Rate)
 		if nv.QW < 0 || nv.Rate < 0 || nv.Rate > 1 {
@@ -358,7 +443,7 @@ func (s *ensembleState) validate() error {
 	if !s.Season.valid() {
 		return fmt.Errorf("%w: weekly profile out of range", ErrSnapshot)
 	}
-	if s.N < 0 || s.Lo > s.Hi || s.Base.Dev < 0 {
+	if s.N < 0 || s.Quiet < 0 || s.Lo > s.Hi || s.Base.Dev < 0 || s.Local.Dev < 0 {
 		return fmt.Errorf("%w: inconsistent state", ErrSnapshot)
 	}
 	return nil

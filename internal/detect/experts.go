@@ -21,6 +21,19 @@ func (b *baseline) update(v, a, clip, eps float64, n int64) {
 	}
 }
 
+// updateRates moves the baseline towards v with separate rates for the
+// mean and the deviation (each at least 1/n), limiting the step to clip
+// deviations.
+func (b *baseline) updateRates(v, meanRate, devRate, clip, eps float64, n int64) {
+	d := v - b.Mean
+	lim := clip * math.Max(b.Dev, eps)
+	b.Dev += math.Max(devRate, 1/float64(n)) * (math.Min(math.Abs(d), lim) - b.Dev)
+	b.Mean += math.Max(meanRate, 1/float64(n)) * math.Max(-lim, math.Min(lim, d))
+	if math.IsNaN(b.Mean+b.Dev) || math.IsInf(b.Mean+b.Dev, 0) {
+		b.init(v)
+	}
+}
+
 const (
 	novBits  = 1 << 10 // bits in a novelty filter
 	histBins = 48      // bins of a calibration histogram
@@ -111,4 +124,46 @@ func (h *calib) add(b int) {
 	for i := 0; i <= b; i++ {
 		h.Tail[i]++
 	}
+}
+
+// tailPoints is how many past surprises the extrapolated tail is fitted on.
+const tailPoints = 20
+
+// log10TailBeyond is log10Tail with the far tail extrapolated (peaks over
+// threshold): a surprise that fewer than tailPoints past surprises reached
+// gets the probability of u, the lowest bin edge that tailPoints of them
+// reached, times (sur/u)^−α, a Pareto tail whose index α is the Hill
+// estimate from the past surprises beyond u. A value ten times beyond every
+// deviation the series has shown is then far less likely than one just
+// beyond them, even in a short history, where the empirical tail alone
+// cannot go below 1/(n+1). Heavy-tailed series (bursty counts) get a small
+// α and so little extra evidence.
+func (h *calib) log10TailBeyond(sur float64, b int) float64 {
+	lt := h.log10Tail(b)
+	if b == 0 || h.Tail[b] >= tailPoints || h.Tail[0] < 2*tailPoints {
+		return lt
+	}
+	bu := b
+	for bu > 0 && h.Tail[bu] < tailPoints {
+		bu--
+	}
+	if bu == 0 {
+		return lt
+	}
+	// bins are 1/8 wide in log1p(surprise): the mean log-excess over u
+	var ex float64
+	for j := bu; j < histBins; j++ {
+		c := h.Tail[j]
+		if j+1 < histBins {
+			c -= h.Tail[j+1]
+		}
+		ex += float64(c) * (float64(j-bu) + 0.5) / 8
+	}
+	m := ex / float64(h.Tail[bu])
+	x := math.Log1p(sur) - float64(bu)/8
+	if !(m > 0) || x <= 0 {
+		return lt
+	}
+	pu := math.Log10(float64(h.Tail[bu])+1) - math.Log10(float64(h.Tail[0])+1)
+	return math.Max(math.Min(lt, pu-x/m/math.Ln10), -30)
 }

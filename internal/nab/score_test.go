@@ -2,6 +2,7 @@ package nab
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -27,6 +28,27 @@ func testCorpus(t testing.TB) *Corpus {
 		t.Fatal(corpusErr)
 	}
 	return corpus
+}
+
+var (
+	kpiOnce sync.Once
+	kpi     *Corpus
+	kpiErr  error
+)
+
+// kpiCorpus loads ../shared/kpi beside the repository, or returns nil when
+// it is absent.
+func kpiCorpus(t testing.TB) *Corpus {
+	t.Helper()
+	dir := FindDir(filepath.Join("..", "..", "..", "shared", "kpi"), "/work/shared/kpi")
+	if dir == "" || os.Getenv("TEND_NAB_DIR") != "" {
+		return nil
+	}
+	kpiOnce.Do(func() { kpi, kpiErr = LoadCorpus(dir) })
+	if kpiErr != nil {
+		t.Fatal(kpiErr)
+	}
+	return kpi
 }
 
 var testProfiles = []Profile{
