@@ -43,10 +43,45 @@ type Anomaly struct {
 	Reason string `json:"reason"`
 	// Excerpt is a bounded window of the series around the anomaly.
 	Excerpt []Point `json:"excerpt"`
+	// Forecast is, for a proactive anomaly, the trend and when it reaches
+	// the limit.
+	Forecast *Forecast `json:"forecast,omitempty"`
 
 	// Owner is the tend process that tracks the anomaly (insight.instance).
 	Owner     string    `json:"owner"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Forecast is where a series is heading: a robust linear trend fitted at
+// FitAt and when it reaches Limit, with a confidence band.
+type Forecast struct {
+	// Limit is the value at which the resource is exhausted (DevOps Guru's
+	// ProactiveAnomaly Limit); Direction is "up" (the series rises to it)
+	// or "down" (it falls to it, as free bytes do).
+	Limit     float64 `json:"limit"`
+	Direction string  `json:"direction"`
+	// LimitSource says where the limit came from ("100 %", the series
+	// container_spec_memory_limit_bytes{…}).
+	LimitSource string `json:"limit_source,omitempty"`
+	// Level is the trend's value at FitAt; Slope its change per hour, with
+	// SlopeLow and SlopeHigh the 95 % confidence bounds.
+	FitAt     time.Time `json:"fit_time"`
+	Level     float64   `json:"level"`
+	Slope     float64   `json:"slope_per_hour"`
+	SlopeLow  float64   `json:"slope_low_per_hour"`
+	SlopeHigh float64   `json:"slope_high_per_hour"`
+	// Spread is the robust spread of the values around the trend.
+	Spread float64 `json:"spread"`
+	// ExhaustAt is when the trend reaches the limit; Earliest and Latest
+	// bound it (the steeper slope and the upper edge of the values; the
+	// shallower slope).
+	ExhaustAt time.Time `json:"exhaust_time"`
+	Earliest  time.Time `json:"earliest_time"`
+	Latest    time.Time `json:"latest_time,omitzero"`
+	// Window is how much history the trend was fitted on; Horizon how far
+	// ahead tend warns for this kind of resource.
+	WindowSeconds  float64 `json:"window_seconds"`
+	HorizonSeconds float64 `json:"horizon_seconds"`
 }
 
 // Point is one sample of a series excerpt with its anomaly score.

@@ -48,12 +48,27 @@ type Insight struct {
 	Resources       []InsightResource `json:"resources"`
 	Recommendations []Recommendation  `json:"recommendations"`
 
+	// Subject is what a PROACTIVE insight is about (the series heading to
+	// its limit); at most one ONGOING proactive insight exists per
+	// boundary and subject. Empty for reactive insights.
+	Subject string `json:"subject,omitempty"`
+	// PredictionTimeRange is, for a PROACTIVE insight, when the limit is
+	// expected to be reached: from the earliest to the latest time of the
+	// forecast's band (DevOps Guru's PredictionTimeRange).
+	PredictionTimeRange *TimeRange `json:"prediction_time_range,omitempty"`
+
 	StartedAt time.Time `json:"start_time"`
 	EndedAt   time.Time `json:"end_time,omitzero"` // zero while ongoing
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	// Version increases with every update; Update refuses a stale one.
 	Version int64 `json:"version"`
+}
+
+// TimeRange is a span of time; End is zero while it is open.
+type TimeRange struct {
+	Start time.Time `json:"start_time"`
+	End   time.Time `json:"end_time,omitzero"`
 }
 
 // InsightResource is one resource an insight involves.
@@ -65,11 +80,22 @@ type InsightResource struct {
 	InstanceType string `json:"instance_type,omitempty"`
 }
 
-// Recommendation is what to do about an insight, and why.
+// Recommendation is what to do about an insight, and why (DevOps Guru's
+// Recommendation: Name, Description, Reason, Link, RelatedAnomalies,
+// RelatedEvents).
 type Recommendation struct {
-	Title  string `json:"title"`
+	// Title is the recommendation's name.
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	// Reason says which anomaly and which event made tend suggest it.
 	Reason string `json:"reason"`
 	Link   string `json:"link,omitempty"`
+	// Rule names the rule of the recommendation table that produced it.
+	Rule             string   `json:"rule,omitempty"`
+	RelatedAnomalies []string `json:"related_anomalies,omitempty"`
+	RelatedEvents    []string `json:"related_events,omitempty"`
+	// Policy is a ready-to-paste remediation policy, when one fits.
+	Policy string `json:"policy,omitempty"`
 }
 
 // InsightFilter selects insights for List. Empty fields match everything.
@@ -99,8 +125,9 @@ type InsightPage struct {
 // Insights stores insights.
 type Insights interface {
 	// Create stores a new insight with Version 1. ErrConflict if the ID
-	// exists or, for an ONGOING insight, if another ONGOING insight
-	// already exists for the same BoundaryKey (another tend process won
+	// exists or, for an ONGOING insight, if another ONGOING insight of its
+	// type already exists for the same BoundaryKey (and, for a PROACTIVE
+	// one, Subject) (another tend process won
 	// the race: adopt that one with Ongoing).
 	Create(ctx context.Context, in Insight) error
 	// Get returns the insight; ErrNotFound if none.
@@ -110,9 +137,10 @@ type Insights interface {
 	// with Version+1. ErrConflict when another writer updated it first,
 	// ErrNotFound when it does not exist.
 	Update(ctx context.Context, in Insight) (Insight, error)
-	// Ongoing returns the ONGOING insight of a boundary; ErrNotFound if none.
+	// Ongoing returns the ONGOING REACTIVE insight of a boundary;
+	// ErrNotFound if none.
 	Ongoing(ctx context.Context, boundaryKey string) (Insight, error)
-	// ListOngoing returns every ONGOING insight, oldest first.
+	// ListOngoing returns every ONGOING insight (both types), oldest first.
 	ListOngoing(ctx context.Context) ([]Insight, error)
 	// List returns one page of insights matching f, newest first.
 	List(ctx context.Context, f InsightFilter) (InsightPage, error)

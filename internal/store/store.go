@@ -33,6 +33,7 @@ type Store interface {
 	Params() Params
 	Catalog() Catalog
 	Reviews() Reviews
+	Events() Events
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

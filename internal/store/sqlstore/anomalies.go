@@ -16,7 +16,7 @@ var _ store.Anomalies = anomalies{}
 
 const anomalyCols = `id, insight_id, status, series_id, metric, labels, statistic, period_ms, unit,
 	family, problem_type, resource_id, resource_type, resource_name, instance_id, instance_type,
-	boundary_key, started_at, ended_at, peak_score, peak_value, peak_at, reason, excerpt, owner, updated_at`
+	boundary_key, started_at, ended_at, peak_score, peak_value, peak_at, reason, excerpt, owner, updated_at, forecast`
 
 func (x anomalies) Create(ctx context.Context, a store.Anomaly) error {
 	labels, err := marshalJSON(a.Labels, "{}")
@@ -28,11 +28,11 @@ func (x anomalies) Create(ctx context.Context, a store.Anomaly) error {
 		return fmt.Errorf("create anomaly %q: encode excerpt: %w", a.ID, err)
 	}
 	_, err = x.s.wdb.ExecContext(ctx, x.s.Q(`INSERT INTO anomalies (`+anomalyCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		a.ID, a.InsightID, a.Status, a.SeriesID, a.Metric, labels, a.Statistic, a.Period.Milliseconds(), a.Unit,
 		a.Family, a.ProblemType, a.Resource.ID, a.Resource.Type, a.Resource.Name, a.Resource.InstanceID, a.Resource.InstanceType,
 		a.BoundaryKey, Micros(a.StartedAt), Micros(a.EndedAt), a.PeakScore, a.PeakValue, Micros(a.PeakAt), a.Reason, excerpt,
-		a.Owner, Micros(a.UpdatedAt))
+		a.Owner, Micros(a.UpdatedAt), forecastJSON(a))
 	if err != nil {
 		if x.s.dialect.IsUniqueViolation(err) {
 			return fmt.Errorf("create anomaly %q: %w", a.ID, store.ErrConflict)
@@ -42,14 +42,32 @@ func (x anomalies) Create(ctx context.Context, a store.Anomaly) error {
 	return nil
 }
 
+// forecastJSON is a proactive anomaly's forecast as JSON ("" for none).
+func forecastJSON(a store.Anomaly) string {
+	if a.Forecast == nil {
+		return ""
+	}
+	b, err := json.Marshal(a.Forecast)
+	if err != nil {
+		return "" // a Forecast holds only numbers, strings and times
+	}
+	return string(b)
+}
+
 func scanAnomaly(r scanner) (store.Anomaly, error) {
 	var a store.Anomaly
-	var labels, excerpt string
+	var labels, excerpt, forecast string
 	var periodMS, started, ended, peakAt, updated int64
 	if err := r.Scan(&a.ID, &a.InsightID, &a.Status, &a.SeriesID, &a.Metric, &labels, &a.Statistic, &periodMS, &a.Unit,
 		&a.Family, &a.ProblemType, &a.Resource.ID, &a.Resource.Type, &a.Resource.Name, &a.Resource.InstanceID, &a.Resource.InstanceType,
-		&a.BoundaryKey, &started, &ended, &a.PeakScore, &a.PeakValue, &peakAt, &a.Reason, &excerpt, &a.Owner, &updated); err != nil {
+		&a.BoundaryKey, &started, &ended, &a.PeakScore, &a.PeakValue, &peakAt, &a.Reason, &excerpt, &a.Owner, &updated, &forecast); err != nil {
 		return a, err
+	}
+	if forecast != "" {
+		a.Forecast = new(store.Forecast)
+		if err := json.Unmarshal([]byte(forecast), a.Forecast); err != nil {
+			return a, fmt.Errorf("decode forecast of anomaly %q: %w", a.ID, err)
+		}
 	}
 	if err := json.Unmarshal([]byte(labels), &a.Labels); err != nil {
 		return a, fmt.Errorf("decode labels of anomaly %q: %w", a.ID, err)
@@ -71,9 +89,9 @@ func (x anomalies) Update(ctx context.Context, a store.Anomaly) error {
 		return fmt.Errorf("update anomaly %q: encode excerpt: %w", a.ID, err)
 	}
 	r, err := x.s.wdb.ExecContext(ctx, x.s.Q(`UPDATE anomalies SET insight_id = ?, status = ?, ended_at = ?, peak_score = ?,
-		peak_value = ?, peak_at = ?, reason = ?, excerpt = ?, owner = ?, updated_at = ? WHERE id = ?`),
+		peak_value = ?, peak_at = ?, reason = ?, excerpt = ?, owner = ?, updated_at = ?, forecast = ? WHERE id = ?`),
 		a.InsightID, a.Status, Micros(a.EndedAt), a.PeakScore, a.PeakValue, Micros(a.PeakAt), a.Reason, excerpt,
-		a.Owner, Micros(a.UpdatedAt), a.ID)
+		a.Owner, Micros(a.UpdatedAt), forecastJSON(a), a.ID)
 	if err != nil {
 		return fmt.Errorf("update anomaly %q: %w", a.ID, err)
 	}
@@ -89,11 +107,11 @@ func (x anomalies) Upsert(ctx context.Context, list []store.Anomaly) error {
 	}
 	return x.s.Tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, x.s.Q(`INSERT INTO anomalies (`+anomalyCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET insight_id = excluded.insight_id, status = excluded.status,
 			ended_at = excluded.ended_at, peak_score = excluded.peak_score, peak_value = excluded.peak_value,
 			peak_at = excluded.peak_at, reason = excluded.reason, excerpt = excluded.excerpt,
-			owner = excluded.owner, updated_at = excluded.updated_at`))
+			owner = excluded.owner, updated_at = excluded.updated_at, forecast = excluded.forecast`))
 		if err != nil {
 			return fmt.Errorf("upsert anomalies: %w", err)
 		}
@@ -111,7 +129,7 @@ func (x anomalies) Upsert(ctx context.Context, list []store.Anomaly) error {
 				a.ID, a.InsightID, a.Status, a.SeriesID, a.Metric, labels, a.Statistic, a.Period.Milliseconds(), a.Unit,
 				a.Family, a.ProblemType, a.Resource.ID, a.Resource.Type, a.Resource.Name, a.Resource.InstanceID, a.Resource.InstanceType,
 				a.BoundaryKey, Micros(a.StartedAt), Micros(a.EndedAt), a.PeakScore, a.PeakValue, Micros(a.PeakAt), a.Reason, excerpt,
-				a.Owner, Micros(a.UpdatedAt)); err != nil {
+				a.Owner, Micros(a.UpdatedAt), forecastJSON(a)); err != nil {
 				return fmt.Errorf("upsert anomaly %q: %w", a.ID, err)
 			}
 		}

@@ -17,7 +17,8 @@ var _ store.Insights = insights{}
 
 const insightCols = `id, type, status, severity, problem_type, name, description,
 	boundary_key, boundary_kind, boundary_name, boundary_tag_key, account, region,
-	resources, recommendations, started_at, ended_at, created_at, updated_at, version`
+	resources, recommendations, started_at, ended_at, created_at, updated_at, version,
+	subject, prediction_start, prediction_end`
 
 func marshalJSON(v any, empty string) (string, error) {
 	b, err := json.Marshal(v)
@@ -40,10 +41,11 @@ func (i insights) Create(ctx context.Context, in store.Insight) error {
 		return fmt.Errorf("create insight %q: encode recommendations: %w", in.ID, err)
 	}
 	_, err = i.s.wdb.ExecContext(ctx, i.s.Q(`INSERT INTO insights (`+insightCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`),
 		in.ID, in.Type, in.Status, in.Severity, in.ProblemType, in.Name, in.Description,
 		in.BoundaryKey, in.BoundaryKind, in.BoundaryName, in.BoundaryTagKey, in.Account, in.Region,
-		res, recs, Micros(in.StartedAt), Micros(in.EndedAt), Micros(in.CreatedAt), Micros(in.UpdatedAt))
+		res, recs, Micros(in.StartedAt), Micros(in.EndedAt), Micros(in.CreatedAt), Micros(in.UpdatedAt),
+		in.Subject, predStart(in), predEnd(in))
 	if err != nil {
 		if i.s.dialect.IsUniqueViolation(err) {
 			return fmt.Errorf("create insight %q for boundary %q: %w", in.ID, in.BoundaryKey, store.ErrConflict)
@@ -53,14 +55,31 @@ func (i insights) Create(ctx context.Context, in store.Insight) error {
 	return nil
 }
 
+func predStart(in store.Insight) int64 {
+	if in.PredictionTimeRange == nil {
+		return 0
+	}
+	return Micros(in.PredictionTimeRange.Start)
+}
+
+func predEnd(in store.Insight) int64 {
+	if in.PredictionTimeRange == nil {
+		return 0
+	}
+	return Micros(in.PredictionTimeRange.End)
+}
+
 func scanInsight(r scanner) (store.Insight, error) {
 	var in store.Insight
 	var res, recs string
-	var started, ended, created, updated int64
+	var started, ended, created, updated, pstart, pend int64
 	if err := r.Scan(&in.ID, &in.Type, &in.Status, &in.Severity, &in.ProblemType, &in.Name, &in.Description,
 		&in.BoundaryKey, &in.BoundaryKind, &in.BoundaryName, &in.BoundaryTagKey, &in.Account, &in.Region,
-		&res, &recs, &started, &ended, &created, &updated, &in.Version); err != nil {
+		&res, &recs, &started, &ended, &created, &updated, &in.Version, &in.Subject, &pstart, &pend); err != nil {
 		return in, err
+	}
+	if pstart != 0 || pend != 0 {
+		in.PredictionTimeRange = &store.TimeRange{Start: Time(pstart), End: Time(pend)}
 	}
 	if err := json.Unmarshal([]byte(res), &in.Resources); err != nil {
 		return in, fmt.Errorf("decode resources of insight %q: %w", in.ID, err)
@@ -91,11 +110,13 @@ func (i insights) Update(ctx context.Context, in store.Insight) (store.Insight, 
 	}
 	r, err := i.s.wdb.ExecContext(ctx, i.s.Q(`UPDATE insights SET type = ?, status = ?, severity = ?, problem_type = ?,
 		name = ?, description = ?, boundary_kind = ?, boundary_name = ?, boundary_tag_key = ?, account = ?, region = ?,
-		resources = ?, recommendations = ?, started_at = ?, ended_at = ?, updated_at = ?, version = version + 1
+		resources = ?, recommendations = ?, started_at = ?, ended_at = ?, updated_at = ?, version = version + 1,
+		subject = ?, prediction_start = ?, prediction_end = ?
 		WHERE id = ? AND version = ?`),
 		in.Type, in.Status, in.Severity, in.ProblemType, in.Name, in.Description,
 		in.BoundaryKind, in.BoundaryName, in.BoundaryTagKey, in.Account, in.Region,
-		res, recs, Micros(in.StartedAt), Micros(in.EndedAt), Micros(in.UpdatedAt), in.ID, in.Version)
+		res, recs, Micros(in.StartedAt), Micros(in.EndedAt), Micros(in.UpdatedAt),
+		in.Subject, predStart(in), predEnd(in), in.ID, in.Version)
 	if err != nil {
 		if i.s.dialect.IsUniqueViolation(err) {
 			return in, fmt.Errorf("update insight %q: %w", in.ID, store.ErrConflict)
@@ -116,8 +137,8 @@ func (i insights) Update(ctx context.Context, in store.Insight) (store.Insight, 
 }
 
 func (i insights) Ongoing(ctx context.Context, boundaryKey string) (store.Insight, error) {
-	in, err := scanInsight(i.s.db.QueryRowContext(ctx, i.s.Q(`SELECT `+insightCols+` FROM insights WHERE boundary_key = ? AND status = ?`),
-		boundaryKey, store.InsightOngoing))
+	in, err := scanInsight(i.s.db.QueryRowContext(ctx, i.s.Q(`SELECT `+insightCols+` FROM insights WHERE boundary_key = ? AND status = ? AND type = ?`),
+		boundaryKey, store.InsightOngoing, store.InsightReactive))
 	if err != nil {
 		return in, notFound(err, fmt.Sprintf("ongoing insight of boundary %q", boundaryKey))
 	}

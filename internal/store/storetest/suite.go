@@ -30,6 +30,8 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("Anomalies", func(t *testing.T) { testAnomalies(t, open(t)) })
 	t.Run("Stacks", func(t *testing.T) { testStacks(t, open(t)) })
 	t.Run("Reviews", func(t *testing.T) { testReviews(t, open(t)) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
+	t.Run("ProactiveInsights", func(t *testing.T) { testProactiveInsights(t, open(t)) })
 	runRemediation(t, open)
 }
 
