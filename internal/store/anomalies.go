@@ -50,6 +50,10 @@ type Anomaly struct {
 	// Owner is the tend process that tracks the anomaly (insight.instance).
 	Owner     string    `json:"owner"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// Notify are messages Create, Update or Upsert puts in the outbox in
+	// the same transaction (not stored with the anomaly).
+	Notify []Notification `json:"-"`
 }
 
 // Forecast is where a series is heading: a robust linear trend fitted at

@@ -63,6 +63,10 @@ type Insight struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// Version increases with every update; Update refuses a stale one.
 	Version int64 `json:"version"`
+
+	// Notify are messages Create or Update puts in the outbox in the same
+	// transaction (not stored with the insight, never read back).
+	Notify []Notification `json:"-"`
 }
 
 // TimeRange is a span of time; End is zero while it is open.

@@ -36,6 +36,10 @@ type Run struct {
 	ApprovedBy   string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+
+	// Notify are messages recording the run (Advance, or a RunRecord)
+	// puts in the outbox in the same transaction (not stored with it).
+	Notify []Notification
 }
 
 // Step is one recorded step of a run.
