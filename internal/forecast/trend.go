@@ -35,11 +35,11 @@ type Trend struct {
 	head  int // next write position
 	n     int // buckets held
 	// The bucket being filled.
-	curStart        float64 // its start, seconds since epoch
-	curN            int
+	curStart             float64 // its start, seconds since epoch
+	curN                 int
 	curT, curV, max, min float64
-	started         bool
-	last            float64 // last sample time, seconds since epoch
+	started              bool
+	last                 float64 // last sample time, seconds since epoch
 }
 
 // New returns a trend over window, in buckets slices (2–MaxBuckets).
