@@ -51,8 +51,8 @@ type Anomaly struct {
 	Owner     string    `json:"owner"`
 	UpdatedAt time.Time `json:"updated_at"`
 
-	// Notify are messages Create, Update or Upsert puts in the outbox in
-	// the same transaction (not stored with the anomaly).
+	// Notify are messages Upsert puts in the outbox in the same
+	// transaction (not stored with the anomaly).
 	Notify []Notification `json:"-"`
 }
 

@@ -33,6 +33,8 @@ type Store interface {
 	Params() Params
 	Catalog() Catalog
 	Reviews() Reviews
+	Outbox() Outbox
+	Channels() Channels
 	Events() Events
 
 	// Ping checks that the database answers; /readyz uses it.

@@ -133,7 +133,7 @@ func (x anomalies) Upsert(ctx context.Context, list []store.Anomaly) error {
 				return fmt.Errorf("upsert anomaly %q: %w", a.ID, err)
 			}
 		}
-		return nil
+		return x.s.anomalyNotes(ctx, tx, list)
 	})
 }
 

@@ -40,7 +40,7 @@ func (i insights) Create(ctx context.Context, in store.Insight) error {
 	if err != nil {
 		return fmt.Errorf("create insight %q: encode recommendations: %w", in.ID, err)
 	}
-	_, err = i.s.wdb.ExecContext(ctx, i.s.Q(`INSERT INTO insights (`+insightCols+`)
+	_, err = i.s.execIn(ctx, i.s.Q(`INSERT INTO insights (`+insightCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`),
 		in.ID, in.Type, in.Status, in.Severity, in.ProblemType, in.Name, in.Description,
 		in.BoundaryKey, in.BoundaryKind, in.BoundaryName, in.BoundaryTagKey, in.Account, in.Region,
@@ -92,7 +92,7 @@ func scanInsight(r scanner) (store.Insight, error) {
 }
 
 func (i insights) Get(ctx context.Context, id string) (store.Insight, error) {
-	in, err := scanInsight(i.s.db.QueryRowContext(ctx, i.s.Q(`SELECT `+insightCols+` FROM insights WHERE id = ?`), id))
+	in, err := scanInsight(i.s.queryRowIn(ctx, i.s.Q(`SELECT `+insightCols+` FROM insights WHERE id = ?`), id))
 	if err != nil {
 		return in, notFound(err, fmt.Sprintf("get insight %q", id))
 	}
@@ -108,7 +108,7 @@ func (i insights) Update(ctx context.Context, in store.Insight) (store.Insight, 
 	if err != nil {
 		return in, fmt.Errorf("update insight %q: encode recommendations: %w", in.ID, err)
 	}
-	r, err := i.s.wdb.ExecContext(ctx, i.s.Q(`UPDATE insights SET type = ?, status = ?, severity = ?, problem_type = ?,
+	r, err := i.s.execIn(ctx, i.s.Q(`UPDATE insights SET type = ?, status = ?, severity = ?, problem_type = ?,
 		name = ?, description = ?, boundary_kind = ?, boundary_name = ?, boundary_tag_key = ?, account = ?, region = ?,
 		resources = ?, recommendations = ?, started_at = ?, ended_at = ?, updated_at = ?, version = version + 1,
 		subject = ?, prediction_start = ?, prediction_end = ?

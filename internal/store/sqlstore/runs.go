@@ -178,6 +178,11 @@ func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.R
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("run %s is no longer leased to %s or was cancelled: %w", x.ID, owner, store.ErrConflict)
 	}
+	if len(x.Notify) > 0 {
+		if err := r.s.enqueueTx(ctx, tx, x.Notify); err != nil {
+			return err
+		}
+	}
 	if len(steps) == 0 {
 		return nil
 	}

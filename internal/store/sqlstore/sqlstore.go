@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tendhq/tend/internal/store"
@@ -58,6 +59,10 @@ type DB struct {
 	runs      runs
 	params    params
 	catalog   catalogStore
+	// outboxWritten is set by a transaction that wrote messages, and
+	// outboxWake signalled once it commits (OutboxWake).
+	outboxWritten atomic.Bool
+	outboxWake    chan struct{}
 	batch     writeBatcher
 	stmts     stmtCache // prepared on db
 	wstmts    stmtCache // prepared on wdb
@@ -74,7 +79,7 @@ func New(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 // NewSplit is New with separate pools for reads (readers) and for writes
 // and transactions (writer); see DB.
 func NewSplit(ctx context.Context, readers, writer *sql.DB, d Dialect) (*DB, error) {
-	s := &DB{db: readers, wdb: writer, dialect: d}
+	s := &DB{db: readers, wdb: writer, dialect: d, outboxWake: make(chan struct{}, 1)}
 	if _, err := s.Migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -97,7 +102,7 @@ func (s *DB) Dialect() Dialect { return s.dialect }
 
 func (s *DB) APIKeys() store.APIKeys { return s.apiKeys }
 
-func (s *DB) Insights() store.Insights { return s.insights }
+func (s *DB) Insights() store.Insights { return notifyingInsights{s.insights} }
 
 func (s *DB) Anomalies() store.Anomalies { return s.anomalies }
 
@@ -108,6 +113,10 @@ func (s *DB) Runs() store.Runs { return s.runs }
 func (s *DB) Params() store.Params { return s.params }
 
 func (s *DB) Catalog() store.Catalog { return s.catalog }
+
+func (s *DB) Outbox() store.Outbox { return outbox{s} }
+
+func (s *DB) Channels() store.Channels { return channels{s} }
 
 func (s *DB) Backend() string { return s.dialect.Name() }
 
@@ -198,6 +207,7 @@ func (s *DB) tx(ctx context.Context, unsynced bool, fn func(tx *sql.Tx) error) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.afterCommit()
 	return nil
 }
 

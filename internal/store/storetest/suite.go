@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
 	t.Run("ProactiveInsights", func(t *testing.T) { testProactiveInsights(t, open(t)) })
 	runRemediation(t, open)
+	runNotify(t, open)
 }
 
 func testAPIKeys(t *testing.T, s store.Store) {
