@@ -63,9 +63,9 @@ type DB struct {
 	// outboxWake signalled once it commits (OutboxWake).
 	outboxWritten atomic.Bool
 	outboxWake    chan struct{}
-	batch     writeBatcher
-	stmts     stmtCache // prepared on db
-	wstmts    stmtCache // prepared on wdb
+	batch         writeBatcher
+	stmts         stmtCache // prepared on db
+	wstmts        stmtCache // prepared on wdb
 }
 
 var _ store.Store = (*DB)(nil)
