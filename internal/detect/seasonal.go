@@ -26,7 +26,6 @@ type seasonal struct {
 	Dev   float64           // mean absolute deviation from the profile
 	Shift float64           // EWMA of the clipped deviation in Devs
 	Step  float64           // EWMA of the spacing of points, seconds
-	T0    int64             // unix seconds of the first point
 	Last  int64             // unix seconds of the latest point
 }
 
@@ -45,7 +44,10 @@ func seasonPhase(t int64) int {
 
 // observe learns v at time t and returns the sustained deviation of the
 // latest points from the profile, in deviations (positive: above), and
-// whether the profile can judge yet (a week learnt and this hour seen).
+// whether the profile can judge it: once its hour has been seen. During an
+// hour's first visit its level is the running mean of the points of that
+// visit so far, so in a series' first week the profile is a short-term,
+// local baseline, and from the second week on the same hour of past weeks.
 //
 // week is the weight of one week's visit of an hour in its level; smooth is
 // the EWMA rate of the sustained deviation; clip bounds one point's
@@ -55,9 +57,6 @@ func seasonPhase(t int64) int {
 // the neighbouring hours'.
 func (s *seasonal) observe(t time.Time, v, week, smooth, clip, shiftClip, eps float64, n int64) (float64, bool) {
 	ts := t.Unix()
-	if n == 1 {
-		s.T0, s.Last = ts, ts
-	}
 	if dt := ts - s.Last; dt > 0 && dt <= seasonBinSec {
 		s.Step += math.Max(1/float64(n), 1.0/64) * (float64(dt) - s.Step)
 	}
@@ -70,7 +69,7 @@ func (s *seasonal) observe(t time.Time, v, week, smooth, clip, shiftClip, eps fl
 			r = d
 		}
 	}
-	ready := s.Cnt[b] > 0 && ts-s.T0 >= seasonPeriod
+	ready := s.Cnt[b] > 0
 	if ready {
 		dev := math.Max(s.Dev, eps)
 		s.Shift += smooth * (math.Max(-shiftClip, math.Min(shiftClip, r/dev)) - s.Shift)
