@@ -33,6 +33,9 @@ type insightState struct {
 	// shared is set once another tend process is known to write to the
 	// insight; only then are its anomalies re-read from the store.
 	shared bool
+	// announced maps anomalies to the insight a message announced them in
+	// (outbox.go).
+	announced map[string]string
 }
 
 // grouper turns anomaly transitions into insights. Only the engine's Run
@@ -218,7 +221,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 	ins, ans := g.e.st.Insights(), g.e.st.Anomalies()
 	if !is.created {
 		is.rec = g.apply(is, g.list(is), now)
-		err := ins.Create(ctx, is.rec)
+		err := ins.Create(ctx, g.withNewInsight(is))
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			// Another tend process opened an insight for this boundary
@@ -249,7 +252,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 			a := is.anoms[id]
 			a.InsightID = is.rec.ID
 			is.anoms[id] = a
-			batch = append(batch, a)
+			batch = append(batch, g.withAssociation(ctx, is, a))
 		}
 		if err := ans.Upsert(ctx, batch); err != nil {
 			return err
@@ -271,7 +274,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 		if sameSummary(next, is.rec) {
 			break
 		}
-		stored, err := ins.Update(ctx, next)
+		stored, err := ins.Update(ctx, g.withChanges(is, next, all))
 		if errors.Is(err, store.ErrConflict) && attempt == 0 {
 			// Another process updated it: start again from its version.
 			fresh, gerr := ins.Get(ctx, is.rec.ID)

@@ -1,0 +1,68 @@
+package insight
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tendhq/tend/internal/notify/message"
+	"github.com/tendhq/tend/internal/store"
+)
+
+// The hand-off to notifications: every insight event becomes a message
+// (package notify/message) written into the outbox by the same store
+// write as the change — NEW_INSIGHT with the insight's Create, an
+// anomaly's NEW_ASSOCIATION with its Upsert, CLOSED_INSIGHT,
+// SEVERITY_UPGRADED and NEW_RECOMMENDATION with the Update — so a message
+// exists exactly when its change committed.
+
+func (g *grouper) insightURL(id string) string {
+	if g.e.url == nil {
+		return ""
+	}
+	return g.e.url(id)
+}
+
+// withNewInsight is the insight record to Create, carrying its NEW_INSIGHT
+// message; the anomalies it lists need no NEW_ASSOCIATION.
+func (g *grouper) withNewInsight(is *insightState) store.Insight {
+	anoms := g.list(is)
+	rec := is.rec
+	rec.Notify = []store.Notification{message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, g.insightURL(rec.ID), g.e.now())}
+	if is.announced == nil {
+		is.announced = map[string]string{}
+	}
+	for _, a := range anoms {
+		is.announced[a.ID] = rec.ID
+	}
+	return rec
+}
+
+// withAssociation is the anomaly to store, carrying a NEW_ASSOCIATION
+// message when it has not been announced in this insight before: neither
+// by its NEW_INSIGHT nor stored in it (by an earlier write, or before a
+// restart).
+func (g *grouper) withAssociation(ctx context.Context, is *insightState, a store.Anomaly) store.Anomaly {
+	if is.announced == nil {
+		is.announced = map[string]string{}
+	}
+	if is.announced[a.ID] == is.rec.ID {
+		return a
+	}
+	stored, err := g.e.st.Anomalies().Get(ctx, a.ID)
+	if err == nil && stored.InsightID == is.rec.ID {
+		is.announced[a.ID] = is.rec.ID
+		return a
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		g.e.log.Warn("check whether an anomaly is new to its insight (announcing it)", "anomaly", a.ID, "err", err)
+	}
+	a.Notify = []store.Notification{message.ForInsight(message.NewAssociation, is.rec, is.rec, []store.Anomaly{a}, g.insightURL(is.rec.ID), g.e.now())}
+	return a
+}
+
+// withChanges is the insight update to store, carrying the messages the
+// change from the stored record causes.
+func (g *grouper) withChanges(is *insightState, next store.Insight, anoms []store.Anomaly) store.Insight {
+	next.Notify = message.InsightChanges(is.rec, next, anoms, g.insightURL(next.ID), g.e.now())
+	return next
+}
