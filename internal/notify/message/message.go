@@ -49,17 +49,17 @@ func IsInsight(typ string) bool { return !strings.HasPrefix(typ, "RUN_") }
 type Message struct {
 	// MessageId is stable: a redelivery carries the same id, and
 	// receivers dedupe on it.
-	MessageId          string `json:"MessageId"`
-	MessageType        string `json:"MessageType"`
-	AccountId          string `json:"AccountId"`
-	Region             string `json:"Region"`
-	InsightId          string `json:"InsightId,omitempty"`
-	InsightUrl         string `json:"InsightUrl,omitempty"`
-	InsightType        string `json:"InsightType,omitempty"`
-	InsightDescription string `json:"InsightDescription,omitempty"`
-	InsightSeverity    string `json:"InsightSeverity,omitempty"` // low, medium, high
-	StartTime          int64  `json:"StartTime,omitempty"`
-	EndTime            int64  `json:"EndTime,omitempty"`
+	MessageId          string    `json:"MessageId"`
+	MessageType        string    `json:"MessageType"`
+	AccountId          string    `json:"AccountId"`
+	Region             string    `json:"Region"`
+	InsightId          string    `json:"InsightId,omitempty"`
+	InsightUrl         string    `json:"InsightUrl,omitempty"`
+	InsightType        string    `json:"InsightType,omitempty"`
+	InsightDescription string    `json:"InsightDescription,omitempty"`
+	InsightSeverity    string    `json:"InsightSeverity,omitempty"` // low, medium, high
+	StartTime          int64     `json:"StartTime,omitempty"`
+	EndTime            int64     `json:"EndTime,omitempty"`
 	Anomalies          []Anomaly `json:"Anomalies,omitempty"`
 	// Recommendations are the insight's (NEW_RECOMMENDATION: the new ones).
 	Recommendations []Recommendation `json:"Recommendations,omitempty"`
