@@ -55,6 +55,9 @@ type Options struct {
 	// RateLimit caps actions across all policies per RateWindow (0: none).
 	RateLimit  int
 	RateWindow time.Duration
+	// BaseURL, when set, is tend's address (http://host:port) for the
+	// links in run messages (notify).
+	BaseURL func() string
 }
 
 // Engine accepts problems and executes remediation runs.

@@ -114,6 +114,7 @@ func (f *fixture) engine(t *testing.T, owner string) *remediate.Engine {
 			return remediate.StoreMonitor{Store: f.st.Problems(), Source: source, Now: f.clock.Now}
 		},
 		Now: f.clock.Now, Owner: owner, Lease: 10 * time.Second,
+		BaseURL: func() string { return "http://tend.test" },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -221,6 +221,7 @@ func (e *Engine) record(x *exec, res stepResult) (store.Run, store.Step) {
 		r.LeaseOwner, r.LeaseUntil = "", time.Time{}
 	}
 	r.Data = mustJSON(w)
+	r.Notify = e.runNotes(x, w, r, x.cur.name)
 	return r, st
 }
 
@@ -247,6 +248,7 @@ func (e *Engine) retry(ctx context.Context, x *exec, name string, start time.Tim
 		r.State, r.NextAt = store.RunPending, now.Add(backoff)
 	}
 	r.Data = mustJSON(x.d)
+	r.Notify = e.runNotes(x, x.d, r, name)
 	if err := e.o.Store.Runs().Advance(store.Unsynced(ctx), e.o.Owner, r, x.withPending(st)...); err != nil {
 		e.log.Warn("could not record a failed step", "run", r.ID, "step", name, "err", err)
 		return
@@ -265,6 +267,7 @@ func (e *Engine) finish(ctx context.Context, r store.Run, d *runData, outcome, s
 	if summary == "" {
 		r.Summary = errText
 	}
+	r.Notify = e.runNotes(nil, d, r, "")
 	if err := e.o.Store.Runs().Advance(ctx, e.o.Owner, r); err != nil {
 		e.log.Warn("could not fail run", "run", r.ID, "err", err)
 		return
