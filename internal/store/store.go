@@ -36,6 +36,8 @@ type Store interface {
 	Outbox() Outbox
 	Channels() Channels
 	Events() Events
+	Deployments() Deployments
+	Rollouts() Rollouts
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
