@@ -28,12 +28,13 @@ type bucket struct {
 // Trend follows one series. It keeps the means of the last Buckets slices
 // of Window; the zero value is not usable: call New.
 type Trend struct {
-	width float64 // bucket width, seconds
-	epoch int64   // Unix microseconds of the first sample
-	ring  [MaxBuckets]bucket
-	size  int // buckets kept (≤ MaxBuckets)
-	head  int // next write position
-	n     int // buckets held
+	width  float64 // bucket width, seconds
+	season float64 // the season (a day), seconds; 0 for none
+	epoch  int64   // Unix microseconds of the first sample
+	ring   [MaxBuckets]bucket
+	size   int // buckets kept (≤ MaxBuckets)
+	head   int // next write position
+	n      int // buckets held
 	// The bucket being filled.
 	curStart             float64 // its start, seconds since epoch
 	curN                 int
@@ -51,6 +52,22 @@ func New(window time.Duration, buckets int) (*Trend, error) {
 		return nil, errors.New("forecast: buckets must be from 4 to 48")
 	}
 	return &Trend{width: window.Seconds() / float64(buckets), size: buckets}, nil
+}
+
+// NewSeasonal returns a trend over window that compares like with like:
+// its slope is the seasonal Kendall–Sen slope (Hirsch, Slack and Smith
+// 1982) from pairs of buckets a whole number of seasons apart, so a daily
+// cycle adds nothing to it. The window should hold at least two seasons.
+func NewSeasonal(window time.Duration, buckets int, season time.Duration) (*Trend, error) {
+	tr, err := New(window, buckets)
+	if err != nil {
+		return nil, err
+	}
+	if season <= 0 || season > window {
+		return nil, errors.New("forecast: the season must be positive and within the window")
+	}
+	tr.season = season.Seconds()
+	return tr, nil
 }
 
 // Add records a sample. It reports whether a bucket completed (then Fit
@@ -99,6 +116,11 @@ func (tr *Trend) push(b bucket) {
 	}
 }
 
+// Age is the time from the first sample to the last.
+func (tr *Trend) Age() time.Duration {
+	return time.Duration(tr.last * float64(time.Second))
+}
+
 // Buckets reports how many completed buckets the trend holds.
 func (tr *Trend) Buckets() int { return tr.n }
 
@@ -142,10 +164,16 @@ type Fit struct {
 	// Slope is Sen's slope per second, with the 95 % confidence bounds.
 	Slope, SlopeLow, SlopeHigh float64
 	// Spread is the robust standard deviation (1.4826 × MAD) of the bucket
-	// means around the trend; Peak the median excess of a bucket's largest
-	// value over the trend (how far above it the series reaches), Trough
-	// the median shortfall of a bucket's smallest value below it.
+	// means around the trend (for a seasonal trend, of the differences one
+	// season apart: the noise without the cycle); Peak the 90th percentile
+	// of the excess of a bucket's largest value over the trend (how far
+	// above it the series reaches, its cycle included), Trough that of the
+	// shortfall of a bucket's smallest value below it.
 	Spread, Peak, Trough float64
+	// Fall is the largest drop from one bucket's mean to the next, Rise
+	// the largest climb: a sawtooth (log rotation, restarts) has one as
+	// large as the trend's whole rise.
+	Fall, Rise float64
 	// Points and Span are how many buckets, over how long, were fitted.
 	Points int
 	Span   time.Duration
@@ -163,14 +191,49 @@ func (tr *Trend) Fit(k int, s *Scratch) (Fit, bool) {
 	}
 	off := tr.n - k
 	sl := s.slopes[:0]
+	seasonal := tr.season > 0
+	// varS is the variance of Kendall's S: n(n−1)(2n+5)/18 over all
+	// buckets, or summed over the seasons (buckets at the same time of
+	// day) for the seasonal slope.
+	varS := 0.0
 	for i := 0; i < k; i++ {
 		bi := tr.at(off + i)
+		m := 0
 		for j := i + 1; j < k; j++ {
 			bj := tr.at(off + j)
-			if dt := bj.t - bi.t; dt > 0 {
-				sl = append(sl, (bj.v-bi.v)/dt)
+			dt := bj.t - bi.t
+			if dt <= 0 {
+				continue
+			}
+			if seasonal {
+				cycles := math.Round(dt / tr.season)
+				if cycles < 1 || math.Abs(dt-cycles*tr.season) > tr.width/2 {
+					continue
+				}
+			}
+			sl = append(sl, (bj.v-bi.v)/dt)
+			m++
+		}
+		if seasonal && m > 0 {
+			// bi starts a chain of m+1 buckets of its season; count each
+			// season once, from its first bucket.
+			first := true
+			for j := 0; j < i; j++ {
+				dt := bi.t - tr.at(off+j).t
+				if c := math.Round(dt / tr.season); c >= 1 && math.Abs(dt-c*tr.season) <= tr.width/2 {
+					first = false
+					break
+				}
+			}
+			if first {
+				n := float64(m + 1)
+				varS += n * (n - 1) * (2*n + 5) / 18
 			}
 		}
+	}
+	if !seasonal {
+		n := float64(k)
+		varS = n * (n - 1) * (2*n + 5) / 18
 	}
 	if len(sl) < 3 {
 		return Fit{}, false
@@ -180,9 +243,8 @@ func (tr *Trend) Fit(k int, s *Scratch) (Fit, bool) {
 	N := float64(len(sl))
 	slope := median(sl)
 	// Sen (1968): the confidence interval of the slope from the variance
-	// of Kendall's S (no ties): C = z·sqrt(n(n−1)(2n+5)/18).
-	n := float64(k)
-	c := 1.96 * math.Sqrt(n*(n-1)*(2*n+5)/18)
+	// of Kendall's S (no ties): C = z·sqrt(var S).
+	c := 1.96 * math.Sqrt(varS)
 	lo := int(math.Floor((N - c) / 2))
 	hi := int(math.Ceil((N+c)/2)) - 1
 	lo = max(0, min(lo, len(sl)-1))
@@ -201,7 +263,19 @@ func (tr *Trend) Fit(k int, s *Scratch) (Fit, bool) {
 	res = res[:0]
 	for i := 0; i < k; i++ {
 		b := tr.at(off + i)
-		res = append(res, math.Abs(b.v-(level+slope*(b.t-last.t))))
+		if !seasonal {
+			res = append(res, math.Abs(b.v-(level+slope*(b.t-last.t))))
+			continue
+		}
+		// The noise, without the cycle: differences one season apart,
+		// less the trend, scaled to one bucket (÷√2).
+		for j := i + 1; j < k; j++ {
+			bj := tr.at(off + j)
+			if dt := bj.t - b.t; math.Abs(dt-tr.season) <= tr.width/2 {
+				res = append(res, math.Abs(bj.v-b.v-slope*dt)/math.Sqrt2)
+				break
+			}
+		}
 	}
 	slices.Sort(res)
 	spread := 1.4826 * median(res)
@@ -211,22 +285,39 @@ func (tr *Trend) Fit(k int, s *Scratch) (Fit, bool) {
 		res = append(res, b.max-(level+slope*(b.t-last.t)))
 	}
 	slices.Sort(res)
-	peak := math.Max(0, median(res))
+	peak := math.Max(0, quantile(res, peakQuantile))
 	res = res[:0]
 	for i := 0; i < k; i++ {
 		b := tr.at(off + i)
 		res = append(res, (level+slope*(b.t-last.t))-b.min)
 	}
 	slices.Sort(res)
-	trough := math.Max(0, median(res))
+	trough := math.Max(0, quantile(res, peakQuantile))
 	s.res = res
+	var fall, rise float64
+	for i := 1; i < k; i++ {
+		d := tr.at(off+i).v - tr.at(off+i-1).v
+		fall, rise = math.Max(fall, -d), math.Max(rise, d)
+	}
 	first := tr.at(off)
-	return Fit{
+	return Fit{Fall: fall, Rise: rise,
 		At:    time.UnixMicro(tr.epoch + int64(last.t*1e6)).UTC(),
 		Level: level, Slope: slope, SlopeLow: sl[lo], SlopeHigh: sl[hi],
 		Spread: spread, Peak: peak, Trough: trough,
 		Points: k, Span: time.Duration((last.t - first.t) * float64(time.Second)),
 	}, true
+}
+
+// peakQuantile is the share of buckets whose largest value the series'
+// upper edge is above.
+const peakQuantile = 0.9
+
+// quantile is the q-quantile of sorted values (nearest rank).
+func quantile(sorted []float64, q float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
 }
 
 func median(sorted []float64) float64 {
@@ -243,4 +334,19 @@ func median(sorted []float64) float64 {
 // Value returns the trend's value at t.
 func (f Fit) Value(t time.Time) float64 {
 	return f.Level + f.Slope*t.Sub(f.At).Seconds()
+}
+
+// Point is one bucket: its mean sample time and mean value.
+type Point struct {
+	T time.Time
+	V float64
+}
+
+// Points appends the completed buckets, oldest first, to dst.
+func (tr *Trend) Points(dst []Point) []Point {
+	for i := 0; i < tr.n; i++ {
+		b := tr.at(i)
+		dst = append(dst, Point{T: time.UnixMicro(tr.epoch + int64(b.t*1e6)).UTC(), V: b.v})
+	}
+	return dst
 }

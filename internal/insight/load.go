@@ -22,6 +22,9 @@ func (e *Engine) Load(ctx context.Context) error {
 		return fmt.Errorf("load insights: %w", err)
 	}
 	for _, in := range ongoing {
+		if in.Type == store.InsightProactive {
+			continue // the proactive engine's (proactive_run.go)
+		}
 		anoms, err := e.st.Anomalies().ListByInsight(ctx, in.ID)
 		if err != nil {
 			return fmt.Errorf("load insights: %w", err)
