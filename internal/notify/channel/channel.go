@@ -10,7 +10,14 @@ import (
 	"net/http"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/tendhq/tend/internal/notify"
+	"github.com/tendhq/tend/internal/notify/alertmanager"
+	"github.com/tendhq/tend/internal/notify/email"
+	"github.com/tendhq/tend/internal/notify/pagerduty"
+	"github.com/tendhq/tend/internal/notify/slack"
+	"github.com/tendhq/tend/internal/notify/sns"
 	"github.com/tendhq/tend/internal/notify/webhook"
 )
 
@@ -21,6 +28,9 @@ type Env struct {
 	HTTP   *http.Client
 	Logger *slog.Logger
 	Now    func() time.Time
+	// AWS returns the AWS configuration SNS channels use (the default
+	// credential chain); the spec's region and endpoint_url apply on top.
+	AWS func(ctx context.Context) (awssdk.Config, error)
 }
 
 // Builder returns a notify.Builder for every channel type.
@@ -38,6 +48,23 @@ func Builder(env Env) notify.Builder {
 		switch s.Type {
 		case notify.TypeWebhook:
 			return webhook.New(s, env.HTTP), nil
+		case notify.TypeSlack:
+			return slack.New(s, env.HTTP), nil
+		case notify.TypeAlertmanager:
+			return alertmanager.New(s, env.HTTP, env.Now), nil
+		case notify.TypePagerDuty:
+			return pagerduty.New(s, env.HTTP, env.Now), nil
+		case notify.TypeEmail:
+			return email.New(s, env.Now)
+		case notify.TypeSNS:
+			if env.AWS == nil {
+				return nil, fmt.Errorf("channel %s: no AWS configuration for SNS", s.Name)
+			}
+			cfg, err := env.AWS(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("channel %s: AWS configuration: %w", s.Name, err)
+			}
+			return sns.New(s, cfg), nil
 		}
 		return nil, fmt.Errorf("channel %s: unknown type %q", s.Name, s.Type)
 	}

@@ -92,6 +92,7 @@ type Fake struct {
 	seq       int
 	now       func() time.Time
 	unsigned  int
+	topics    map[string][]SNSMessage // SNS topic ARN → published messages
 }
 
 // NewFake starts a fake AWS endpoint with an empty TemplateBucket; Close it
@@ -261,6 +262,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
 		if !signed {
 			writeEC2Error(w, http.StatusUnauthorized, "AuthFailure", "AWS was not able to validate the provided access credentials")
+			return
+		}
+		if isSNS(r) {
+			f.serveSNS(w, r)
 			return
 		}
 		f.serveEC2(w, r)
