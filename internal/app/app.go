@@ -71,6 +71,8 @@ type App struct {
 	// the detection stage hands scored samples to (set to insights).
 	insights *insight.Engine
 	observer insight.Observer
+	// proactive raises proactive insights (wire_insight.go); nil when off.
+	proactive *insight.Proactive
 	// problems receives the problems tend's own insights raise; the
 	// remediation wiring sets it. Nil: insights are not handed on.
 	problems problem.Sink

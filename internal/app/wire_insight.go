@@ -56,12 +56,35 @@ func buildInsight(ctx context.Context, a *App) error {
 	}
 	a.insights, a.observer = e, e
 	a.runners["insight"] = e
+	if pc := c.Proactive; pc.Enabled {
+		p, err := insight.NewProactive(insight.ProactiveOptions{
+			Store: a.store,
+			Config: insight.ProactiveConfig{
+				HorizonMemory: pc.HorizonMemory, HorizonDisk: pc.HorizonDisk, HorizonOther: pc.HorizonOther,
+				WindowMemory: pc.WindowMemory, WindowDisk: pc.WindowDisk, WindowOther: pc.WindowOther,
+				MinRise: pc.MinRise, Confirm: pc.Confirm, StaleAfter: pc.StaleAfter, Instance: c.Instance,
+			},
+			Logger: log.With("engine", "proactive"), Registerer: a.reg, Now: a.now,
+			InsightURL: func(id string) string { return "http://" + a.cfg.Server.Listen + "/v1/insights/" + id },
+		})
+		if err != nil {
+			return fmt.Errorf("build proactive insights: %w", err)
+		}
+		if err := p.Load(ctx); err != nil {
+			return fmt.Errorf("restore proactive insights: %w", err)
+		}
+		a.proactive, a.observer = p, insight.Observers{e, p}
+		a.runners["proactive"] = p
+	}
 	api.RegisterInsights(a.api, a.store, a.now)
 	return nil
 }
 
 // Observer returns what scored samples are handed to: the insight engine.
 func (a *App) Observer() insight.Observer { return a.observer }
+
+// Proactive returns the proactive insight engine (nil when disabled).
+func (a *App) Proactive() *insight.Proactive { return a.proactive }
 
 // Insights returns the insight engine.
 func (a *App) Insights() *insight.Engine { return a.insights }

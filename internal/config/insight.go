@@ -38,6 +38,33 @@ type Insight struct {
 	// Name of this tend process; it owns the anomalies it opens. Empty
 	// means the hostname. Give each process sharing a PostgreSQL its own.
 	Instance string `yaml:"instance"`
+	// Proactive insights: predictions that a resource reaches its limit.
+	Proactive Proactive `yaml:"proactive"`
+}
+
+// Proactive tunes proactive insights (docs/insights.md, "Proactive
+// insights").
+type Proactive struct {
+	// Raise proactive insights at all.
+	Enabled bool `yaml:"enabled"`
+	// How far ahead to warn: a proactive insight opens when the predicted
+	// time to the limit is within this, per kind of resource.
+	HorizonMemory time.Duration `yaml:"horizon_memory"`
+	HorizonDisk   time.Duration `yaml:"horizon_disk"`
+	HorizonOther  time.Duration `yaml:"horizon_other"`
+	// History the trend is fitted on, per kind; from 2 days on, each hour
+	// of the day is compared with the same hour on other days.
+	WindowMemory time.Duration `yaml:"window_memory"`
+	WindowDisk   time.Duration `yaml:"window_disk"`
+	WindowOther  time.Duration `yaml:"window_other"`
+	// The trend's rise over the window must be at least this many times
+	// the spread of the values around it.
+	MinRise float64 `yaml:"min_rise"`
+	// Evaluations in a row (one per 48th of the window) that must agree
+	// before a proactive insight opens or closes.
+	Confirm int `yaml:"confirm"`
+	// A proactive insight whose series stopped reporting closes after this.
+	StaleAfter time.Duration `yaml:"stale_after"`
 }
 
 func defaultInsight() Insight {
@@ -45,6 +72,8 @@ func defaultInsight() Insight {
 		Threshold: detect.DefaultThreshold, CloseAfterSamples: 5, CloseAfter: 5 * time.Minute, SettleAfter: 30 * time.Minute, ConfirmSamples: 2,
 		GroupGap: 5 * time.Minute, Cooldown: 10 * time.Minute, StaleAfter: 10 * time.Minute,
 		ExcerptBefore: 30, ExcerptMax: 240,
+		Proactive: Proactive{Enabled: true, HorizonMemory: 24 * time.Hour, HorizonDisk: 7 * 24 * time.Hour, HorizonOther: 24 * time.Hour,
+			WindowMemory: 48 * time.Hour, WindowDisk: 96 * time.Hour, WindowOther: 48 * time.Hour, MinRise: 4, Confirm: 2, StaleAfter: time.Hour},
 	}
 }
 
@@ -75,6 +104,19 @@ func (c Insight) validate() []FieldError {
 	}
 	if c.ExcerptMax < 2 || c.ExcerptMax > 10000 {
 		bad("excerpt_max", "must be from 2 to 10000 (got %d)", c.ExcerptMax)
+	}
+	p := c.Proactive
+	for key, d := range map[string]time.Duration{"horizon_memory": p.HorizonMemory, "horizon_disk": p.HorizonDisk, "horizon_other": p.HorizonOther,
+		"window_memory": p.WindowMemory, "window_disk": p.WindowDisk, "window_other": p.WindowOther, "stale_after": p.StaleAfter} {
+		if d < time.Second {
+			bad("proactive."+key, "must be a duration of at least 1s such as 24h (got %s)", d)
+		}
+	}
+	if !(p.MinRise > 0 && p.MinRise <= 1000) {
+		bad("proactive.min_rise", "must be a number above 0 and at most 1000 (got %v)", p.MinRise)
+	}
+	if p.Confirm < 1 || p.Confirm > 48 {
+		bad("proactive.confirm", "must be from 1 to 48 (got %d)", p.Confirm)
 	}
 	return errs
 }

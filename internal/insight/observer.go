@@ -6,6 +6,7 @@ package insight
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/tendhq/tend/internal/series"
@@ -30,4 +31,21 @@ type Observation struct {
 // concurrent use and must not block for long: the ingest path calls it.
 type Observer interface {
 	Observe(ctx context.Context, obs Observation) error
+}
+
+// Observers hands each observation to every observer in turn (the
+// reactive engine and the proactive one); the errors are joined.
+type Observers []Observer
+
+var _ Observer = Observers(nil)
+
+// Observe calls every observer.
+func (os Observers) Observe(ctx context.Context, obs Observation) error {
+	var errs []error
+	for _, o := range os {
+		if err := o.Observe(ctx, obs); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
