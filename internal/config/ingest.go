@@ -13,9 +13,19 @@ import (
 type Ingest struct {
 	// Detection workers; series are sharded over them. 0 means one per CPU.
 	Workers int `yaml:"workers"`
-	// Most samples admitted and waiting for detection; when full, ingest
-	// endpoints answer 429 with Retry-After instead of buffering more.
-	QueueSamples int `yaml:"queue_samples"`
+	// Most memory that what was admitted and waits for detection may hold
+	// (a sample takes 16 bytes, a series in a request 24 bytes and its
+	// labels). A request that finds no room waits up to queue_wait for the
+	// workers to make some, then gets 429 with Retry-After.
+	QueueBytes ByteSize `yaml:"queue_bytes"`
+	// Longest time a request waits for room in the queue before 429; keep
+	// it shorter than the senders' timeout (Prometheus' remote_timeout is
+	// 30s). 0s refuses at once.
+	QueueWait time.Duration `yaml:"queue_wait"`
+	// Soft memory limit of the process (Go's GOMEMLIMIT, which wins when
+	// set): the garbage collector works harder as the heap nears it. 0 sets
+	// none.
+	MemoryLimit ByteSize `yaml:"memory_limit"`
 	// Most series tracked; at the limit a request with new series is
 	// refused whole (400), known series still get in.
 	MaxSeries int `yaml:"max_series"`
@@ -81,7 +91,7 @@ type Series struct {
 
 func defaultIngest() Ingest {
 	return Ingest{
-		QueueSamples: 1_000_000, MaxSeries: 1_000_000, SeriesTTL: 24 * time.Hour, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
+		QueueBytes: 64 << 20, QueueWait: 5 * time.Second, MemoryLimit: 1 << 30, MaxSeries: 1_000_000, SeriesTTL: 24 * time.Hour, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
 		Host: HostAgent{Enabled: true, Interval: 10 * time.Second, ProcRoot: "/proc"},
 	}
 }
@@ -98,8 +108,14 @@ func (in Ingest) validate() []FieldError {
 	if in.Workers < 0 || in.Workers > 256 {
 		bad("ingest.workers", "must be 0 (one per CPU) to 256 (got %d)", in.Workers)
 	}
-	if in.QueueSamples < 1000 || in.QueueSamples > 100_000_000 {
-		bad("ingest.queue_samples", "must be between 1000 and 100000000 (got %d)", in.QueueSamples)
+	if in.QueueBytes < 64<<10 || in.QueueBytes > 64<<30 {
+		bad("ingest.queue_bytes", "must be between 64KiB and 64GiB (got %s)", in.QueueBytes)
+	}
+	if in.QueueWait < 0 || in.QueueWait > 10*time.Minute {
+		bad("ingest.queue_wait", "must be between 0s and 10m (got %s)", in.QueueWait)
+	}
+	if in.MemoryLimit != 0 && in.MemoryLimit < 64<<20 {
+		bad("ingest.memory_limit", "must be 0 (none) or at least 64MiB (got %s)", in.MemoryLimit)
 	}
 	if in.MaxSeries < 1 || in.MaxSeries > 100_000_000 {
 		bad("ingest.max_series", "must be between 1 and 100000000 (got %d)", in.MaxSeries)

@@ -11,7 +11,10 @@ func TestIngestAndSeriesValidation(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"queue", "ingest:\n  queue_samples: 10\n", "ingest.queue_samples: must be between 1000"},
+		{"queue", "ingest:\n  queue_bytes: 10\n", "ingest.queue_bytes: must be between 64KiB"},
+		{"queue unit", "ingest:\n  queue_bytes: 64 apples\n", `"64 apples" is not a size`},
+		{"memory limit", "ingest:\n  memory_limit: 1MiB\n", "ingest.memory_limit: must be 0 (none) or at least 64MiB (got 1MiB)"},
+		{"queue wait", "ingest:\n  queue_wait: -1s\n", "ingest.queue_wait"},
 		{"retry", "ingest:\n  retry_after: 0s\n", "ingest.retry_after"},
 		{"interval", "ingest:\n  host:\n    interval: 100ms\n", "ingest.host.interval: must be at least 1s"},
 		{"reserved host label", "ingest:\n  host:\n    labels: {host: x}\n", "ingest.host.labels: label \"host\" is reserved"},

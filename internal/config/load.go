@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"io"
@@ -208,6 +209,10 @@ func setRaw(f reflect.Value, raw string) error {
 			return fmt.Errorf("%q is not a duration (use e.g. 10s, 5m, 1h)", raw)
 		}
 		f.SetInt(int64(d))
+	case f.CanAddr() && f.Addr().Type().Implements(reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()):
+		if err := f.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(raw)); err != nil {
+			return err
+		}
 	case f.Kind() == reflect.String:
 		f.SetString(raw)
 	case f.Kind() == reflect.Bool:
