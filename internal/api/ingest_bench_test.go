@@ -40,7 +40,7 @@ func BenchmarkRemoteWriteHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	obs := &countObs{}
-	w, _ := watch.New(watch.Options{Observer: obs, QueueSamples: 200_000})
+	w, _ := watch.New(watch.Options{Observer: obs, QueueBytes: 16 << 20})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()

@@ -18,6 +18,7 @@ func newBenchCmd(_ *globals) *cobra.Command {
 		Short: "Measure what tend sustains on this machine",
 	}
 	cmd.AddCommand(newBenchRemediationCmd())
+	cmd.AddCommand(newBenchIngestCmd())
 	cmd.AddCommand(newBenchReviewCmd())
 	return cmd
 }

@@ -77,7 +77,7 @@ func scorers(b *testing.B, name string) watch.NewScorer {
 func benchIngest(b *testing.B, ns watch.NewScorer) {
 	const nSeries, perReq = 20_000, 2000
 	obs := &counter{}
-	w, err := watch.New(watch.Options{Observer: obs, QueueSamples: 200_000, NewScorer: ns})
+	w, err := watch.New(watch.Options{Observer: obs, QueueBytes: 16 << 20, NewScorer: ns})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func benchSeries(b *testing.B, ns watch.NewScorer) {
 		runtime.ReadMemStats(&m0)
 		b.StartTimer()
 		obs := &counter{}
-		w, _ := watch.New(watch.Options{Observer: obs, QueueSamples: 500_000, NewScorer: ns})
+		w, _ := watch.New(watch.Options{Observer: obs, QueueBytes: 64 << 20, NewScorer: ns})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { _ = w.Run(ctx); close(done) }()
@@ -222,7 +222,7 @@ func TestActiveSeriesMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, _ := watch.New(watch.Options{Observer: &counter{}, QueueSamples: 500_000, NewScorer: ns})
+	w, _ := watch.New(watch.Options{Observer: &counter{}, QueueBytes: 64 << 20, NewScorer: ns})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = w.Run(ctx); close(done) }()

@@ -154,8 +154,7 @@ func (w *Watcher) ReadSnapshot(in io.Reader) (int, error) {
 		if w.nSeries.Load() >= int64(w.o.MaxSeries) {
 			break
 		}
-		it := item{h: h, s: ingest.Sample{Metric: metric, Labels: labels, TimeMs: first, Counter: flags&1 != 0}}
-		st := w.newState(&it)
+		st := w.newState(h, metric, labels, flags&1 != 0, first)
 		st.lastMs, st.prevMs, st.n, st.last = last, prev, count, lastV
 		st.seen = w.o.Now().UnixMilli() // a restored series gets a full TTL to send again
 		if u, ok := st.scorer.(encoding.BinaryUnmarshaler); ok && len(state) > 0 {

@@ -3,9 +3,10 @@
 // observations to an insight.Observer.
 //
 // Samples reach it through Append (it is an ingest.Sink). Append admits a
-// batch whole or not at all against a bounded budget of queued samples, so
-// memory stays bounded and a sender is told to retry (429) instead of its
-// samples being dropped later. Series are sharded by their hash over N
+// batch whole or not at all against a budget of queued bytes, so memory
+// stays bounded: a batch that does not fit waits briefly for room (the
+// backpressure a sender feels), and only when none comes in time is the
+// sender told to retry (429) — never are its samples dropped later. Series are sharded by their hash over N
 // workers: one series always lands on one worker, whose state it alone
 // touches while processing, so the hot path takes no per-sample locks.
 package watch
@@ -42,9 +43,15 @@ type Options struct {
 	NewScorer NewScorer
 	// Workers is the number of detection workers; GOMAXPROCS when 0.
 	Workers int
-	// QueueSamples bounds the samples admitted but not yet processed
-	// (default 1,000,000). Beyond it Append refuses with *OverloadedError.
-	QueueSamples int
+	// QueueBytes bounds the memory of what was admitted and not yet
+	// processed (default 64 MiB): a sample costs 16 bytes, a series in a
+	// batch 24 bytes and its metric name and labels.
+	QueueBytes int64
+	// QueueWait is the longest a batch waits for room in the queue before
+	// Append refuses it with *OverloadedError (default 5s; 0 takes the
+	// default, a negative value refuses at once). Keep it shorter than the
+	// senders' timeout (Prometheus' remote_timeout is 30s).
+	QueueWait time.Duration
 	// MaxSeries bounds the series tracked (default 1,000,000).
 	MaxSeries int
 	// Baseline is how long after its first sample a series only learns
@@ -68,17 +75,22 @@ var ErrStopped = errors.New("the detection stage has stopped")
 
 // BatchTooLargeError is returned for a batch larger than the whole queue:
 // it can never be admitted, so retrying does not help.
-type BatchTooLargeError struct{ Samples, Limit int }
+type BatchTooLargeError struct {
+	Samples      int
+	Bytes, Limit int64
+}
 
 func (e *BatchTooLargeError) Error() string {
-	return fmt.Sprintf("a batch of %d samples is larger than the detection queue (%d samples); send smaller batches", e.Samples, e.Limit)
+	return fmt.Sprintf("a batch of %d samples needs %d bytes of the detection queue, more than all of it (%d bytes, ingest.queue_bytes); send smaller batches", e.Samples, e.Bytes, e.Limit)
 }
 
 // Watcher is the detection stage.
 type Watcher struct {
 	o       Options
 	shards  []*shard
-	pending atomic.Int64
+	budget  *budget
+	strs    *interner
+	pending atomic.Int64 // samples admitted and not yet processed
 	nSeries atomic.Int64
 	// admit is held shared by Append while it admits a batch and exclusively
 	// by Run to stop admission, so no batch is queued after the workers'
@@ -89,14 +101,9 @@ type Watcher struct {
 	m       metrics
 }
 
-type item struct {
-	h uint64
-	s ingest.Sample
-}
-
 type shard struct {
 	qmu   sync.Mutex
-	queue [][]item
+	queue []*part
 	wake  chan struct{}
 
 	smu    sync.Mutex // held by the worker per batch, and by List
@@ -119,6 +126,7 @@ type state struct {
 
 type metrics struct {
 	samples       *prometheus.CounterVec
+	waited        prometheus.Counter
 	observeErrors prometheus.Counter
 	seriesDropped prometheus.Counter
 	expired       prometheus.Counter
@@ -141,8 +149,11 @@ func New(o Options) (*Watcher, error) {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	if o.QueueSamples <= 0 {
-		o.QueueSamples = 1_000_000
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = 64 << 20
+	}
+	if o.QueueWait == 0 {
+		o.QueueWait = 5 * time.Second
 	}
 	if o.MaxSeries <= 0 {
 		o.MaxSeries = 1_000_000
@@ -162,7 +173,7 @@ func New(o Options) (*Watcher, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	w := &Watcher{o: o}
+	w := &Watcher{o: o, budget: newBudget(o.QueueBytes), strs: newInterner()}
 	for range o.Workers {
 		w.shards = append(w.shards, &shard{wake: make(chan struct{}, 1), series: map[uint64]*state{}})
 	}
@@ -170,6 +181,9 @@ func New(o Options) (*Watcher, error) {
 		samples: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tend_ingest_samples_total", Help: "Samples offered to the detection stage, by result: accepted, overloaded (refused with 429), too_large, series_limit.",
 		}, []string{"result"}),
+		waited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tend_ingest_queue_waits_total", Help: "Batches that waited for room in the detection queue before they were admitted or refused.",
+		}),
 		observeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tend_watch_observer_errors_total", Help: "Scored observations the insight stage returned an error for.",
 		}),
@@ -181,11 +195,13 @@ func New(o Options) (*Watcher, error) {
 		}),
 	}
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(w.m.samples, w.m.observeErrors, w.m.seriesDropped, w.m.expired,
+		o.Registerer.MustRegister(w.m.samples, w.m.waited, w.m.observeErrors, w.m.seriesDropped, w.m.expired,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_samples", Help: "Samples admitted and waiting for detection."},
 				func() float64 { return float64(w.pending.Load()) }),
-			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_capacity_samples", Help: "Most samples that may wait for detection (ingest.queue_samples)."},
-				func() float64 { return float64(o.QueueSamples) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_bytes", Help: "Memory held by what was admitted and waits for detection."},
+				func() float64 { return float64(w.budget.inUse()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_queue_capacity_bytes", Help: "Most memory what waits for detection may hold (ingest.queue_bytes)."},
+				func() float64 { return float64(o.QueueBytes) }),
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tend_watch_series", Help: "Series tracked by the detection stage."},
 				func() float64 { return float64(w.nSeries.Load()) }),
 		)
@@ -195,52 +211,52 @@ func New(o Options) (*Watcher, error) {
 
 var _ ingest.Sink = (*Watcher)(nil)
 
-// Append admits the whole batch for detection or none of it. It returns
-// *ingest.OverloadedError when the queue is full, *BatchTooLargeError when
-// the batch can never fit, *SeriesLimitError when it has new series and
-// MaxSeries are tracked, ErrStopped after shutdown. Samples must carry
-// sorted labels; Append copies what it keeps, not the label slices.
-func (w *Watcher) Append(_ context.Context, batch []ingest.Sample) error {
+// Append admits the whole batch for detection or none of it. When the
+// queue has no room it waits up to QueueWait for the workers to make some,
+// then returns *ingest.OverloadedError. It returns *BatchTooLargeError
+// when the batch can never fit, *SeriesLimitError when it has new series
+// and MaxSeries are tracked, ErrStopped after shutdown, ctx's error when
+// the sender went away while waiting. Samples must carry sorted labels;
+// Append copies what it keeps.
+func (w *Watcher) Append(ctx context.Context, batch []ingest.Sample) error {
 	n := len(batch)
 	if n == 0 {
 		return nil
 	}
-	w.admit.RLock()
-	defer w.admit.RUnlock()
-	if w.stopped {
-		return ErrStopped
+	parts, cost, err := w.split(batch)
+	if err == nil && cost > w.o.QueueBytes {
+		err = &BatchTooLargeError{Samples: n, Bytes: cost, Limit: w.o.QueueBytes}
 	}
-	if n > w.o.QueueSamples {
+	if err != nil {
 		w.m.samples.WithLabelValues("too_large").Add(float64(n))
-		return &BatchTooLargeError{Samples: n, Limit: w.o.QueueSamples}
-	}
-	if w.pending.Add(int64(n)) > int64(w.o.QueueSamples) {
-		w.pending.Add(-int64(n))
-		w.m.samples.WithLabelValues("overloaded").Add(float64(n))
-		return &ingest.OverloadedError{RetryAfter: w.o.RetryAfter, Reason: fmt.Sprintf("the detection queue holds %d samples", w.o.QueueSamples)}
-	}
-	ns := len(w.shards)
-	parts := make([][]item, ns)
-	if ns == 1 {
-		parts[0] = make([]item, 0, n)
-	}
-	for _, s := range batch {
-		h := series.Hash(s.Metric, s.Labels)
-		k := int(h % uint64(ns))
-		if parts[k] == nil {
-			parts[k] = make([]item, 0, n/ns+n/(4*ns)+1)
-		}
-		parts[k] = append(parts[k], item{h: h, s: s})
+		return err
 	}
 	if w.nSeries.Load() >= int64(w.o.MaxSeries) {
 		if err := w.checkKnown(parts); err != nil {
-			w.pending.Add(-int64(n))
 			w.m.samples.WithLabelValues("series_limit").Add(float64(n))
 			return err
 		}
 	}
+	waited, err := w.budget.acquire(ctx, cost, w.o.QueueWait)
+	if waited {
+		w.m.waited.Inc()
+	}
+	switch {
+	case errors.Is(err, errQueueFull):
+		w.m.samples.WithLabelValues("overloaded").Add(float64(n))
+		return &ingest.OverloadedError{RetryAfter: w.o.RetryAfter, Reason: fmt.Sprintf("the detection queue (%d bytes) had no room for this batch within %s", w.o.QueueBytes, max(w.o.QueueWait, 0))}
+	case err != nil:
+		return err
+	}
+	w.admit.RLock()
+	defer w.admit.RUnlock()
+	if w.stopped {
+		w.budget.release(cost)
+		return ErrStopped
+	}
+	w.pending.Add(int64(n))
 	for k, p := range parts {
-		if len(p) == 0 {
+		if p == nil {
 			continue
 		}
 		sh := w.shards[k]
@@ -270,17 +286,18 @@ func (e *SeriesLimitError) Error() string {
 // checkKnown refuses the batch if it has a series not tracked yet. It runs
 // only at the series limit, so the shard locks it takes are off the usual
 // path.
-func (w *Watcher) checkKnown(parts [][]item) error {
+func (w *Watcher) checkKnown(parts []*part) error {
 	for k, p := range parts {
-		if len(p) == 0 {
+		if p == nil {
 			continue
 		}
 		sh := w.shards[k]
 		sh.smu.Lock()
-		for i := range p {
-			if sh.series[p[i].h] == nil {
+		for i := range p.series {
+			if sh.series[p.series[i].h] == nil {
 				sh.smu.Unlock()
-				return &SeriesLimitError{Limit: w.o.MaxSeries, Metric: p[i].s.Metric}
+				metric, _ := readIdentity(p.ids[p.series[i].off:p.series[i].end])
+				return &SeriesLimitError{Limit: w.o.MaxSeries, Metric: strings.Clone(metric)}
 			}
 		}
 		sh.smu.Unlock()
@@ -326,7 +343,9 @@ loop:
 			w.expire()
 		}
 	}
-	// Stop admitting, then let the workers drain what was admitted.
+	// Stop admitting (and waiting), then let the workers drain what was
+	// admitted.
+	w.budget.close()
 	w.admit.Lock()
 	w.stopped = true
 	w.admit.Unlock()
@@ -369,14 +388,18 @@ func (w *Watcher) drain(ctx context.Context, sh *shard) {
 		if len(q) == 0 {
 			return
 		}
-		for _, batch := range q {
+		for _, p := range q {
 			now := w.o.Now().UnixMilli()
 			sh.smu.Lock()
-			for i := range batch {
-				w.process(ctx, sh, &batch[i], now)
+			rest := p.samples
+			for i := range p.series {
+				qs := &p.series[i]
+				w.processSeries(ctx, sh, p, qs, rest[:qs.n], now)
+				rest = rest[qs.n:]
 			}
 			sh.smu.Unlock()
-			w.pending.Add(-int64(len(batch)))
+			w.pending.Add(-int64(len(p.samples)))
+			w.budget.release(p.cost)
 		}
 	}
 }
@@ -398,59 +421,89 @@ func (w *Watcher) expire() {
 	}
 	if removed > 0 {
 		w.nSeries.Add(-int64(removed))
+		w.rebuildStrings()
 		w.m.expired.Add(float64(removed))
 		w.o.Logger.Debug("forgot series that stopped sending", "series", removed, "ttl", w.o.SeriesTTL.String())
 	}
 }
 
-func (w *Watcher) process(ctx context.Context, sh *shard, it *item, now int64) {
-	st := sh.series[it.h]
+// processSeries scores one run of samples of one series.
+// rebuildStrings drops the interned strings no series uses any more.
+func (w *Watcher) rebuildStrings() {
+	w.strs.rebuild(func(add func(string)) {
+		for _, sh := range w.shards {
+			sh.smu.Lock()
+			for _, st := range sh.series {
+				i := &st.info
+				add(i.Metric)
+				for k, v := range i.Labels {
+					add(k)
+					add(v)
+				}
+				for _, s := range [...]string{i.Resource.Type, i.Resource.ID, i.Resource.Name, i.Resource.InstanceID, i.Resource.InstanceType,
+					i.Boundary.Kind, i.Boundary.Name, i.Boundary.TagKey, i.Boundary.Account, i.Boundary.Region, i.Statistic, i.Unit} {
+					add(s)
+				}
+			}
+			sh.smu.Unlock()
+		}
+	})
+}
+
+func (w *Watcher) processSeries(ctx context.Context, sh *shard, p *part, qs *qseries, samples []qsample, now int64) {
+	st := sh.series[qs.h]
 	if st == nil {
 		if w.nSeries.Load() >= int64(w.o.MaxSeries) {
-			w.m.seriesDropped.Inc()
+			w.m.seriesDropped.Add(float64(len(samples)))
 			return
 		}
-		st = w.newState(it)
-		sh.series[it.h] = st
+		metric, labels := readIdentity(p.ids[qs.off:qs.end])
+		st = w.newState(qs.h, metric, labels, qs.counter, samples[0].t)
+		sh.series[qs.h] = st
 		w.nSeries.Add(1)
 	}
 	st.seen = now
-	s := &it.s
-	if s.TimeMs < st.firstMs {
-		st.firstMs = s.TimeMs
+	for _, s := range samples {
+		w.process(ctx, st, s.t, s.v)
 	}
-	if s.TimeMs > st.lastMs {
-		st.lastMs = s.TimeMs
+}
+
+func (w *Watcher) process(ctx context.Context, st *state, timeMs int64, value float64) {
+	if timeMs < st.firstMs {
+		st.firstMs = timeMs
+	}
+	if timeMs > st.lastMs {
+		st.lastMs = timeMs
 	}
 	st.n++
-	if math.IsNaN(s.Value) || math.IsInf(s.Value, 0) {
+	if math.IsNaN(value) || math.IsInf(value, 0) {
 		return // Prometheus staleness markers and other non-values are counted, not scored
 	}
-	v, prev, prevMs := s.Value, st.last, st.prevMs
-	st.last, st.prevMs = s.Value, s.TimeMs
-	if st.info.Period == 0 && st.n > 1 && s.TimeMs > prevMs {
+	v, prev, prevMs := value, st.last, st.prevMs
+	st.last, st.prevMs = value, timeMs
+	if st.info.Period == 0 && st.n > 1 && timeMs > prevMs {
 		// The sampling period, from the first two samples.
-		st.info.Period = time.Duration(s.TimeMs-prevMs) * time.Millisecond
+		st.info.Period = time.Duration(timeMs-prevMs) * time.Millisecond
 	}
 	if st.counter {
 		// Score the per-second rate; a drop is a counter reset.
-		if st.n == 1 || s.TimeMs <= prevMs {
+		if st.n == 1 || timeMs <= prevMs {
 			return
 		}
 		if v >= prev {
 			v -= prev
 		}
-		v /= float64(s.TimeMs-prevMs) / 1000
+		v /= float64(timeMs-prevMs) / 1000
 	}
 	if !st.covered {
 		return
 	}
-	t := time.UnixMilli(s.TimeMs)
+	t := time.UnixMilli(timeMs)
 	score, reason := st.scorer.Observe(t, v)
 	st.score = score
 	obs := insight.Observation{
 		Series: st.info, Time: t, Value: v, Score: score, Reason: reason,
-		Baselining: s.TimeMs-st.firstMs < w.o.Baseline.Milliseconds(),
+		Baselining: timeMs-st.firstMs < w.o.Baseline.Milliseconds(),
 	}
 	if err := w.o.Observer.Observe(ctx, obs); err != nil {
 		w.m.observeErrors.Inc()
@@ -458,11 +511,14 @@ func (w *Watcher) process(ctx context.Context, sh *shard, it *item, now int64) {
 	}
 }
 
-func (w *Watcher) newState(it *item) *state {
-	// Copy the strings: a decoder's may point into its request buffer.
-	info := w.o.Mapper.Describe(strings.Clone(it.s.Metric), series.LabelsOf(it.s.Labels))
-	info.ID = series.FormatID(it.h)
-	st := &state{info: info, firstMs: it.s.TimeMs, lastMs: it.s.TimeMs, covered: w.o.Mapper.Covered(info), counter: it.s.Counter}
+// newState describes a new series. metric and labels may point into a
+// queued part: what the state keeps is copied (and shared with the other
+// series through the interner).
+func (w *Watcher) newState(h uint64, metric string, labels []ingest.Label, counter bool, firstMs int64) *state {
+	metric, ls := w.strs.labels(metric, labels)
+	info := w.o.Mapper.Describe(metric, ls)
+	info.ID = series.FormatID(h)
+	st := &state{info: info, firstMs: firstMs, lastMs: firstMs, covered: w.o.Mapper.Covered(info), counter: counter}
 	if st.counter {
 		// Counters are analysed as their per-second rate.
 		st.info.Statistic = "rate"
@@ -472,6 +528,7 @@ func (w *Watcher) newState(it *item) *state {
 			st.info.Unit += "/s"
 		}
 	}
+	w.strs.info(&st.info)
 	if st.covered {
 		st.scorer = w.o.NewScorer()
 	}

@@ -143,12 +143,6 @@ func (b *blocker) Observe(context.Context, insight.Observation) error {
 }
 
 func TestOverloadRefusesWholeBatchAndLosesNothing(t *testing.T) {
-	b := &blocker{release: make(chan struct{})}
-	w, err := watch.New(watch.Options{Observer: b, Workers: 1, QueueSamples: 10, RetryAfter: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := start(t, w)
 	mk := func(n int) []ingest.Sample {
 		var s []ingest.Sample
 		for i := range n {
@@ -156,6 +150,15 @@ func TestOverloadRefusesWholeBatchAndLosesNothing(t *testing.T) {
 		}
 		return s
 	}
+	probe, _ := watch.New(watch.Options{Observer: &counter{}, Workers: 1})
+	six, four := probe.Cost(mk(6)), probe.Cost(mk(4))
+	b := &blocker{release: make(chan struct{})}
+	// room for a batch of 6 and one of 4, not two of 6; no waiting
+	w, err := watch.New(watch.Options{Observer: b, Workers: 1, QueueBytes: six + four, QueueWait: -1, RetryAfter: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
 	if err := w.Append(context.Background(), mk(6)); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +168,7 @@ func TestOverloadRefusesWholeBatchAndLosesNothing(t *testing.T) {
 		t.Fatalf("second batch: %v, want OverloadedError with RetryAfter 3s", err)
 	}
 	var tl *watch.BatchTooLargeError
-	if err := w.Append(context.Background(), mk(11)); !errors.As(err, &tl) {
+	if err := w.Append(context.Background(), mk(40)); !errors.As(err, &tl) {
 		t.Fatalf("batch larger than the queue: %v", err)
 	}
 	if err := w.Append(context.Background(), mk(4)); err != nil {
@@ -177,6 +180,69 @@ func TestOverloadRefusesWholeBatchAndLosesNothing(t *testing.T) {
 	if b.n != 10 {
 		t.Fatalf("observed %d samples, want the 10 accepted", b.n)
 	}
+}
+
+// TestOverloadWaitsBeforeRefusing: a batch that finds the queue full waits
+// for the workers to make room and is admitted; one that waits longer than
+// QueueWait is refused; the wait ends with the sender's context.
+func TestOverloadWaitsBeforeRefusing(t *testing.T) {
+	mk := func(n int, at int64) []ingest.Sample {
+		var s []ingest.Sample
+		for i := range n {
+			s = append(s, ingest.Sample{Metric: "m", Labels: host(fmt.Sprint(i)), TimeMs: at, Value: 1})
+		}
+		return s
+	}
+	probe, _ := watch.New(watch.Options{Observer: &counter{}, Workers: 1})
+	b := &blocker{release: make(chan struct{})}
+	w, err := watch.New(watch.Options{Observer: b, Workers: 1, QueueBytes: probe.Cost(mk(5, 1)), QueueWait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, w)
+	defer stop()
+	if err := w.Append(context.Background(), mk(5, 1)); err != nil {
+		t.Fatal(err)
+	}
+	// The queue is full. A sender that gives up stops waiting, and nothing
+	// of its batch is taken.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := w.Append(ctx, mk(5, 3)); !errors.Is(err, context.DeadlineExceeded) {
+		close(b.release)
+		t.Fatalf("cancelled wait: %v", err)
+	}
+	// The next batch waits until the worker is let go.
+	got := make(chan error, 1)
+	go func() { got <- w.Append(context.Background(), mk(5, 2)) }()
+	select {
+	case err := <-got:
+		close(b.release)
+		t.Fatalf("admitted without room: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(b.release)
+	if err := <-got; err != nil {
+		t.Fatalf("the waiting batch: %v", err)
+	}
+	waitProcessed(t, w)
+	if b.n != 10 {
+		t.Fatalf("observed %d samples, want the 10 admitted", b.n)
+	}
+	// With a short wait and no room, the answer is 429's error.
+	b2 := &blocker{release: make(chan struct{})}
+	w2, _ := watch.New(watch.Options{Observer: b2, Workers: 1, QueueBytes: probe.Cost(mk(5, 1)), QueueWait: 30 * time.Millisecond})
+	stop2 := start(t, w2)
+	defer stop2()
+	if err := w2.Append(context.Background(), mk(5, 1)); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	var oe *ingest.OverloadedError
+	if err := w2.Append(context.Background(), mk(5, 2)); !errors.As(err, &oe) || time.Since(t0) < 30*time.Millisecond {
+		t.Fatalf("after %s: %v, want OverloadedError after the 30ms wait", time.Since(t0), err)
+	}
+	close(b2.release)
 }
 
 func TestCoverageAndSeriesLimit(t *testing.T) {
@@ -254,7 +320,7 @@ func mustSelector(t *testing.T, s string) series.Selector {
 // listing and stopping: every accepted sample is observed, none after stop.
 func TestConcurrentAppendListStop(t *testing.T) {
 	obs := &counter{}
-	w, _ := watch.New(watch.Options{Observer: obs, Workers: 3, QueueSamples: 5000})
+	w, _ := watch.New(watch.Options{Observer: obs, Workers: 3, QueueBytes: 64 << 10})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
