@@ -170,17 +170,18 @@ func HTTPError(what string, resp *http.Response, body []byte, now time.Time) err
 	return e
 }
 
-// RetryAfter parses a Retry-After header: seconds or an HTTP date.
+// RetryAfter parses a Retry-After header: seconds or an HTTP date; a day
+// at most.
 func RetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
+		return time.Duration(min(n, 24*3600)) * time.Second // a day at most (and no overflow)
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), 24*time.Hour)
 	}
 	return 0
 }
