@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/recommend"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -47,7 +48,7 @@ func summarize(in store.Insight, anoms []store.Anomaly) summary {
 	}
 	s.Name = insightName(in, sorted, s.Resources)
 	s.Description = insightDescription(in, sorted, s)
-	s.Recommendations = recommendations(s.ProblemType, sorted)
+	s.Recommendations = recommendations(in, s.ProblemType, sorted)
 	return s
 }
 
@@ -206,55 +207,13 @@ func insightDescription(in store.Insight, anoms []store.Anomaly, s summary) stri
 	return b.String()
 }
 
-// recommendationTexts are, per problem type, what to do and why; %s is
-// the list of anomalous metrics and resources.
-var recommendationTexts = map[string][]store.Recommendation{
-	CPUSaturation: {
-		{Title: "Find what is using the CPU", Reason: "CPU utilisation or load is far above its baseline (%s). Look at the top processes or containers on the resource, and at deployments or traffic changes just before the start time."},
-		{Title: "Scale up or out", Reason: "If the load is legitimate, the resource is too small for it (%s): move to the next larger approved instance type (a tend remediation policy for CPU_SATURATION can do this), or add instances behind the load balancer."},
-	},
-	MemorySaturation: {
-		{Title: "Look for a memory leak", Reason: "Memory or swap use is anomalous (%s). Memory that climbs steadily without falling back after load drops points to a leak: compare heap profiles over time."},
-		{Title: "Raise the memory limit or instance size", Reason: "If the working set really grew (%s), raise the container's memory limit or move to a larger instance type before the kernel starts killing processes."},
-	},
-	DiskFull: {
-		{Title: "Free or grow the filesystem", Reason: "Disk use is anomalous (%s). Find large or fast-growing files (logs, temporary files, dumps), set up rotation, or grow the volume before writes start failing."},
-	},
-	LatencyDegraded: {
-		{Title: "Check what changed before the slowdown", Reason: "Latency is above its baseline (%s). Compare with deployments and configuration changes just before the start; slow dependencies (databases, downstream calls) are the usual cause."},
-		{Title: "Move initialisation out of the request path", Reason: "For functions and services whose latency rose after a code change (%s), initialise clients and caches once at start-up, not per request, and consider provisioned concurrency for cold starts."},
-	},
-	ErrorRateIncrease: {
-		{Title: "Inspect the failing requests", Reason: "The error rate is above its baseline (%s). Read the application's logs for the start time; if a deployment preceded it, roll it back."},
-	},
-	ContainerRestarts: {
-		{Title: "Find why containers restart", Reason: "Containers restart more than usual (%s). Check the last termination reason (OOMKilled, failed liveness probe, crash) with kubectl describe pod, and the container's logs before the restart."},
-	},
-	NetworkAnomaly: {
-		{Title: "Check the traffic's source", Reason: "Network traffic is unusual (%s). A sudden rise can be a retry storm, a backup, or abuse; a drop can mean the resource is no longer receiving traffic."},
-	},
-	ResourceAnomaly: {
-		{Title: "Review the anomalous metrics", Reason: "These metrics deviate from their baseline (%s). Compare with recent deployments and configuration changes on the resources."},
-	},
-}
-
-func recommendations(problemType string, anoms []store.Anomaly) []store.Recommendation {
-	var parts []string
-	seen := map[string]bool{}
-	for _, a := range anoms {
-		p := a.Metric + " on " + resourcesPhrase([]store.InsightResource{a.Resource})
-		if !seen[p] {
-			seen[p] = true
-			parts = append(parts, p)
-		}
+// recommendations are the recommendation table's (internal/recommend)
+// for the anomalies alone; the API adds the related events' when it
+// serves an insight.
+func recommendations(in store.Insight, problemType string, anoms []store.Anomaly) []store.Recommendation {
+	in.ProblemType = problemType
+	if in.Type == "" {
+		in.Type = store.InsightReactive
 	}
-	if len(parts) > 3 {
-		parts = append(parts[:3], fmt.Sprintf("%d more", len(parts)-3))
-	}
-	what := joinAnd(parts)
-	var out []store.Recommendation
-	for _, r := range recommendationTexts[problemType] {
-		out = append(out, store.Recommendation{Title: r.Title, Reason: fmt.Sprintf(r.Reason, what), Link: r.Link})
-	}
-	return out
+	return recommend.For(recommend.Input{Insight: in, Anomalies: anoms})
 }

@@ -204,7 +204,7 @@ func (p *Proactive) apply(o *proOpen, ev proEvent, now time.Time) bool {
 	o.in.Name = proName(ev.info, ev.sat, o.in)
 	o.in.Description = o.an.Reason
 	o.in.PredictionTimeRange = &store.TimeRange{Start: fc.Earliest, End: fc.Latest}
-	o.in.Recommendations = recommendations(o.in.ProblemType, []store.Anomaly{o.an})
+	o.in.Recommendations = recommendations(o.in, o.in.ProblemType, []store.Anomaly{o.an})
 	o.in.UpdatedAt = now.UTC()
 	o.lastWall = now
 	return material
