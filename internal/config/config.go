@@ -29,6 +29,7 @@ type Config struct {
 	Dynatrace   Dynatrace   `yaml:"dynatrace"`
 	AWS         AWS         `yaml:"aws"`
 	Review      Review      `yaml:"review"`
+	Notify      Notify      `yaml:"notify"`
 }
 
 // Server configures the HTTP server.
@@ -89,6 +90,7 @@ func Default() Config {
 		Dynatrace:   defaultDynatrace(),
 		AWS:         defaultAWS(),
 		Review:      defaultReview(),
+		Notify:      defaultNotify(),
 	}
 }
 
@@ -166,5 +168,6 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.Dynatrace.validate()...)
 	errs = append(errs, c.AWS.validate()...)
 	errs = append(errs, c.Review.validate()...)
+	errs = append(errs, c.Notify.validate()...)
 	return errs
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -98,6 +99,9 @@ func Load(src Sources) (*Config, error) {
 	}
 	for _, fe := range cfg.Validate() {
 		where := origin[fe.Key]
+		if line := lineOf(nodes, fe.Key); where == "" && line > 0 {
+			where = fmt.Sprintf("%s:%d", src.File, line) // a key inside a list (notify.channels[2].url)
+		}
 		if where == "" {
 			where = "default"
 		}
@@ -152,7 +156,7 @@ func decodeFile(path string, cfg *Config) (*yaml.Node, []string) {
 
 var (
 	yamlLine    = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type config\.(\w+)$`)
+	yamlUnknown = regexp.MustCompile(`^field (\S+) not found in type (?:config|notify)\.(\w+)$`)
 	yamlType    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (.+)$")
 )
 
@@ -233,6 +237,11 @@ func setRaw(f reflect.Value, raw string) error {
 			return fmt.Errorf("%q is not a number", raw)
 		}
 		f.SetFloat(x)
+	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct:
+		// A list of records (notify.channels) is JSON in the environment.
+		if err := json.Unmarshal([]byte(raw), f.Addr().Interface()); err != nil {
+			return fmt.Errorf("must be a JSON list: %v", err)
+		}
 	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
 		var items []string
 		for _, s := range strings.Split(raw, ",") {
@@ -290,13 +299,23 @@ func lineOf(root *yaml.Node, key string) int {
 	n := root.Content[0]
 	parts := strings.Split(key, ".")
 	for i, p := range parts {
+		// A part may index a list: channels[2] (the item's line when it
+		// is the last part).
+		idx := -1
+		if open := strings.IndexByte(p, '['); open > 0 && strings.HasSuffix(p, "]") {
+			k, err := strconv.Atoi(p[open+1 : len(p)-1])
+			if err != nil {
+				return 0
+			}
+			p, idx = p[:open], k
+		}
 		if n.Kind != yaml.MappingNode {
 			return 0
 		}
 		found := false
 		for j := 0; j+1 < len(n.Content); j += 2 {
 			if n.Content[j].Value == p {
-				if i == len(parts)-1 {
+				if i == len(parts)-1 && idx < 0 {
 					return n.Content[j].Line
 				}
 				n, found = n.Content[j+1], true
@@ -305,6 +324,15 @@ func lineOf(root *yaml.Node, key string) int {
 		}
 		if !found {
 			return 0
+		}
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return 0
+			}
+			n = n.Content[idx]
+			if i == len(parts)-1 {
+				return n.Line
+			}
 		}
 	}
 	return 0
