@@ -111,7 +111,7 @@ func buildRemediation(ctx context.Context, a *App) error {
 	}
 	st := a.store
 	eng, err := remediate.New(remediate.Options{
-		Store: st, Policies: pols, Catalog: cat, Params: params, Inventory: inv, Editors: remediationEditors,
+		Store: st, Policies: pols, Catalog: recordingCatalog{cat, a}, Params: params, Inventory: inv, Editors: remediationEditors,
 		Monitors: func(source string) remediate.Monitor {
 			if m, ok := monitors[source]; ok {
 				return m
@@ -121,6 +121,7 @@ func buildRemediation(ctx context.Context, a *App) error {
 		Logger: a.log.With("component", "remediation"), Registerer: a.reg, Now: a.now,
 		Workers: rc.Workers, Lease: rc.Lease, Poll: rc.PollInterval, MaxAttempts: rc.MaxAttempts,
 		RateLimit: rc.RateLimit, RateWindow: rc.RateWindow,
+		BaseURL: a.baseURL,
 	})
 	if err != nil {
 		return err
@@ -130,6 +131,7 @@ func buildRemediation(ctx context.Context, a *App) error {
 	api.RegisterProblems(a.api, eng, st.Problems())
 	api.RegisterRuns(a.api, st.Runs(), a.now, eng.Wake)
 	api.RegisterCatalog(a.api, cat)
+	api.RegisterCatalogDiff(a.api, cat)
 	var reload func() (*policy.Set, error)
 	if rc.Enabled && rc.PolicyDir != "" {
 		rl := newPolicyReloader(rc.PolicyDir, eng, a.log.With("component", "policies"), a.now, a.reg)

@@ -276,6 +276,10 @@ func (d *Dispatcher) refresh(ctx context.Context, now time.Time, force bool) {
 			continue
 		}
 		st := &channelState{rec: c}
+		// Every channel's counters exist from the start, at 0.
+		d.m.sent.WithLabelValues(c.Name)
+		d.m.failed.WithLabelValues(c.Name, "retry")
+		d.m.failed.WithLabelValues(c.Name, "dead")
 		st.spec, st.err = SpecOf(c)
 		if st.err == nil {
 			st.n, st.err = d.build(ctx, st.spec)

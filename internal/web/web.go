@@ -79,6 +79,7 @@ func (u *UI) Routes() []Route {
 		{"GET /{$}", u.dashboard},
 		{"GET /ui/insights/{id}", u.insight},
 		{"GET /ui/runs/{id}", u.run},
+		{"GET /ui/channels", u.channels},
 	}
 }
 
