@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/tendhq/tend/internal/notify"
 	"github.com/tendhq/tend/internal/notify/alertmanager"
@@ -67,5 +69,26 @@ func Builder(env Env) notify.Builder {
 			return sns.New(s, cfg), nil
 		}
 		return nil, fmt.Errorf("channel %s: unknown type %q", s.Name, s.Type)
+	}
+}
+
+// DefaultAWS loads the SDK's default credential chain once, with region
+// and profile when set (tend's aws.region and aws.profile).
+func DefaultAWS(region, profile string) func(ctx context.Context) (awssdk.Config, error) {
+	var once sync.Once
+	var cfg awssdk.Config
+	var err error
+	return func(ctx context.Context) (awssdk.Config, error) {
+		once.Do(func() {
+			var opts []func(*awsconfig.LoadOptions) error
+			if region != "" {
+				opts = append(opts, awsconfig.WithRegion(region))
+			}
+			if profile != "" {
+				opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
+			}
+			cfg, err = awsconfig.LoadDefaultConfig(ctx, opts...)
+		})
+		return cfg, err
 	}
 }
