@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -15,19 +16,35 @@ import (
 // in DevOps Guru.
 const MaxInsightRange = 180 * 24 * time.Hour
 
-// InsightDetail is an insight with its anomalies, as GET /v1/insights/{id}
-// returns it.
-type InsightDetail struct {
-	store.Insight
-	Anomalies []store.Anomaly `json:"anomalies"`
+// InsightDetail is an insight with its anomalies, its related events and
+// the recommendations made with them, as GET /v1/insights/{id} returns it.
+type InsightDetail = insight.Detail
+
+// InsightsOptions configure the insight endpoints.
+type InsightsOptions struct {
+	Now func() time.Time
+	// Lookback is how long before an insight's start a related event may
+	// be (events.lookback; 3h when zero).
+	Lookback time.Duration
+	// Policies are the problem types remediation policies act on, for the
+	// recommendations (nil: unknown).
+	Policies func() map[string]bool
 }
 
 // RegisterInsights serves the insight read endpoints:
 //
 //	GET /v1/insights            list, newest first, filtered and paged
-//	GET /v1/insights/{id}       one insight with its anomalies and excerpts
+//	GET /v1/insights/{id}       one insight with its anomalies and excerpts,
+//	                            related events and recommendations
 //	GET /v1/anomalies/{id}      one anomaly
 func RegisterInsights(a *API, s store.Store, now func() time.Time) {
+	RegisterInsightsWith(a, s, InsightsOptions{Now: now})
+}
+
+// RegisterInsightsWith is RegisterInsights with the related events'
+// look-back window and the policies in force.
+func RegisterInsightsWith(a *API, s store.Store, o InsightsOptions) {
+	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
@@ -50,7 +67,7 @@ func RegisterInsights(a *API, s store.Store, now func() time.Time) {
 	})
 	a.Read("GET /v1/insights/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
-		in, err := s.Insights().Get(r.Context(), id)
+		d, err := insight.LoadDetail(r.Context(), s, id, insight.DetailOptions{Lookback: o.Lookback, Policies: o.Policies, Now: now})
 		if errors.Is(err, store.ErrNotFound) {
 			WriteError(w, r, NotFound("no insight %q", id))
 			return
@@ -59,15 +76,7 @@ func RegisterInsights(a *API, s store.Store, now func() time.Time) {
 			WriteError(w, r, err)
 			return
 		}
-		anoms, err := s.Anomalies().ListByInsight(r.Context(), id)
-		if err != nil {
-			WriteError(w, r, err)
-			return
-		}
-		if anoms == nil {
-			anoms = []store.Anomaly{}
-		}
-		WriteJSON(w, http.StatusOK, InsightDetail{Insight: in, Anomalies: anoms})
+		WriteJSON(w, http.StatusOK, d)
 	})
 	a.Read("GET /v1/anomalies/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")

@@ -76,7 +76,7 @@ func buildInsight(ctx context.Context, a *App) error {
 		a.proactive, a.observer = p, insight.Observers{e, p}
 		a.runners["proactive"] = p
 	}
-	api.RegisterInsights(a.api, a.store, a.now)
+	api.RegisterInsightsWith(a.api, a.store, api.InsightsOptions{Now: a.now, Lookback: a.cfg.Events.Lookback, Policies: a.policyTypes})
 	return nil
 }
 

@@ -30,6 +30,7 @@ type Config struct {
 	AWS         AWS         `yaml:"aws"`
 	Review      Review      `yaml:"review"`
 	Notify      Notify      `yaml:"notify"`
+	Events      Events      `yaml:"events"`
 }
 
 // Server configures the HTTP server.
@@ -91,6 +92,7 @@ func Default() Config {
 		AWS:         defaultAWS(),
 		Review:      defaultReview(),
 		Notify:      defaultNotify(),
+		Events:      defaultEvents(),
 	}
 }
 
@@ -169,5 +171,6 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.AWS.validate()...)
 	errs = append(errs, c.Review.validate()...)
 	errs = append(errs, c.Notify.validate()...)
+	errs = append(errs, c.Events.validate()...)
 	return errs
 }

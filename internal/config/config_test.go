@@ -45,6 +45,7 @@ func TestFullFile(t *testing.T) {
 	want.Ingest, want.Series, want.Insight, want.Remediation, want.Dynatrace, want.AWS = Default().Ingest, Default().Series, Default().Insight, Default().Remediation, Default().Dynatrace, Default().AWS // sections full.yaml leaves at their defaults
 	want.Review = Default().Review
 	want.Notify = Default().Notify
+	want.Events = Default().Events
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Fatalf("Load = %+v\nwant %+v", *cfg, want)
 	}

@@ -1,0 +1,78 @@
+package insight
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tendhq/tend/internal/events"
+	"github.com/tendhq/tend/internal/recommend"
+	"github.com/tendhq/tend/internal/store"
+)
+
+// DetailStore is what Detail reads.
+type DetailStore interface {
+	Insights() store.Insights
+	Anomalies() store.Anomalies
+	Events() store.Events
+}
+
+// DetailOptions tune Detail.
+type DetailOptions struct {
+	// Lookback is how long before an insight's start an event may be to
+	// be related (events.DefaultLookback when zero).
+	Lookback time.Duration
+	// Policies are the problem types remediation policies act on (nil:
+	// unknown).
+	Policies func() map[string]bool
+	Now      func() time.Time
+}
+
+// Detail is an insight with everything a person needs to act on it: its
+// anomalies, the related events, and the recommendations of the rule
+// table made with those events (GET /v1/insights/{id}, the page, the CLI).
+type Detail struct {
+	store.Insight
+	Anomalies []store.Anomaly  `json:"anomalies"`
+	Events    []events.Related `json:"events"`
+	// Lookback is the look-back window the events were linked with.
+	Lookback float64 `json:"events_lookback_seconds"`
+}
+
+// LoadDetail reads an insight, its anomalies and the events related to it.
+// store.ErrNotFound (wrapped) when there is no such insight.
+func LoadDetail(ctx context.Context, st DetailStore, id string, o DetailOptions) (Detail, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = events.DefaultLookback
+	}
+	in, err := st.Insights().Get(ctx, id)
+	if err != nil {
+		return Detail{}, err
+	}
+	anoms, err := st.Anomalies().ListByInsight(ctx, id)
+	if err != nil {
+		return Detail{}, fmt.Errorf("insight %s: %w", id, err)
+	}
+	if anoms == nil {
+		anoms = []store.Anomaly{}
+	}
+	from, to := events.Window(in, o.Lookback, o.Now())
+	page, err := st.Events().List(ctx, store.EventFilter{From: from, To: to, Limit: 1000})
+	if err != nil {
+		return Detail{}, fmt.Errorf("insight %s: related events: %w", id, err)
+	}
+	d := Detail{Insight: in, Anomalies: anoms, Lookback: o.Lookback.Seconds()}
+	d.Events = events.Link(in, anoms, page.Events, o.Lookback, o.Now())
+	var pol map[string]bool
+	if o.Policies != nil {
+		pol = o.Policies()
+	}
+	d.Recommendations = recommend.For(recommend.Input{Insight: in, Anomalies: anoms, Events: d.Events, Policies: pol})
+	if d.Recommendations == nil {
+		d.Recommendations = []store.Recommendation{}
+	}
+	return d, nil
+}
