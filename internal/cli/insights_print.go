@@ -60,6 +60,13 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 		row("Ended", in.EndedAt.Local().Format("2006-01-02 15:04:05 MST"))
 	}
 	row("Duration", humanize.Span(in.StartedAt, in.EndedAt, now))
+	if r := in.PredictionTimeRange; r != nil {
+		pred := r.Start.Local().Format("2006-01-02 15:04 MST")
+		if !r.End.IsZero() {
+			pred += " to " + r.End.Local().Format("2006-01-02 15:04 MST")
+		}
+		row("Limit reached", pred)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -98,16 +105,57 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 			fmt.Fprintf(w, "  %s on %s at %s: %s  [%s]\n", metricName(a), a.Resource.Name, a.PeakAt.Local().Format("15:04:05"), reason, a.ID)
 		}
 	}
+	for _, a := range d.Anomalies {
+		if f := a.Forecast; f != nil {
+			fmt.Fprintf(w, "\nForecast of %s: %s per hour (95 %%: %s to %s) towards %s (%s); reaches it %s, between %s and %s\n",
+				metricName(a), strconv.FormatFloat(f.Slope, 'g', 4, 64), strconv.FormatFloat(f.SlopeLow, 'g', 4, 64), strconv.FormatFloat(f.SlopeHigh, 'g', 4, 64),
+				strconv.FormatFloat(f.Limit, 'g', 6, 64)+unitSuffix(a.Unit), f.LimitSource, f.ExhaustAt.Local().Format("2006-01-02 15:04"),
+				f.Earliest.Local().Format("2006-01-02 15:04"), dash(formatMaybe(f.Latest)))
+		}
+	}
+	if len(d.Events) > 0 {
+		fmt.Fprintf(w, "\nRelated events (up to %s before the start)\n", humanize.Span(time.Time{}, time.Time{}.Add(time.Duration(d.Lookback*float64(time.Second))), now))
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  TIME\tCLASS\tNAME\tSOURCE\tACTOR\tRELATION\tBEFORE START")
+		for _, e := range d.Events {
+			before := humanize.Span(e.Time, in.StartedAt, now)
+			if e.BeforeSeconds < 0 {
+				before = "after " + humanize.Span(in.StartedAt, e.Time, now)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("15:04:05"), e.Class, truncate(e.Name, 48),
+				strings.TrimSpace(e.Source+" "+e.EventSource), dash(e.Actor), e.Relation, before)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	if len(in.Recommendations) > 0 {
 		fmt.Fprintln(w, "\nRecommendations")
 		for i, r := range in.Recommendations {
-			fmt.Fprintf(w, "  %d. %s\n     %s\n", i+1, r.Title, r.Reason)
+			fmt.Fprintf(w, "  %d. %s\n", i+1, r.Title)
+			if r.Description != "" {
+				fmt.Fprintf(w, "     %s\n", r.Description)
+			}
+			fmt.Fprintf(w, "     Why: %s\n", r.Reason)
 			if r.Link != "" {
 				fmt.Fprintf(w, "     %s\n", r.Link)
+			}
+			if r.Policy != "" {
+				fmt.Fprintf(w, "     Policy:\n")
+				for _, l := range strings.Split(strings.TrimRight(r.Policy, "\n"), "\n") {
+					fmt.Fprintf(w, "       %s\n", l)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+func formatMaybe(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("2006-01-02 15:04")
 }
 
 func unitSuffix(u string) string {
