@@ -30,6 +30,7 @@ type Config struct {
 	AWS         AWS         `yaml:"aws"`
 	Review      Review      `yaml:"review"`
 	Notify      Notify      `yaml:"notify"`
+	Fleet       Fleet       `yaml:"fleet"`
 	Events      Events      `yaml:"events"`
 }
 
@@ -92,6 +93,7 @@ func Default() Config {
 		AWS:         defaultAWS(),
 		Review:      defaultReview(),
 		Notify:      defaultNotify(),
+		Fleet:       defaultFleet(),
 		Events:      defaultEvents(),
 	}
 }
@@ -171,6 +173,7 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.AWS.validate()...)
 	errs = append(errs, c.Review.validate()...)
 	errs = append(errs, c.Notify.validate()...)
+	errs = append(errs, c.Fleet.validate()...)
 	errs = append(errs, c.Events.validate()...)
 	return errs
 }

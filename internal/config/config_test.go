@@ -46,6 +46,7 @@ func TestFullFile(t *testing.T) {
 	want.Review = Default().Review
 	want.Notify = Default().Notify
 	want.Events = Default().Events
+	want.Fleet = Default().Fleet
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Fatalf("Load = %+v\nwant %+v", *cfg, want)
 	}

@@ -1,0 +1,59 @@
+package config
+
+import "time"
+
+// Fleet configures tenant deployments and rollouts (docs/rollouts.md).
+type Fleet struct {
+	// How many deployments provision (or are removed) at once.
+	Workers int `yaml:"workers"`
+	// How often to look for deployments and rollouts nothing woke this
+	// process for (added by the CLI or another process).
+	PollInterval time.Duration `yaml:"poll_interval"`
+	// How many rollouts execute at once in this process.
+	RolloutWorkers int `yaml:"rollout_workers"`
+	// How long a claimed rollout stays this process's before another may
+	// resume it (after a crash); renewed while it works.
+	RolloutLease time.Duration `yaml:"rollout_lease"`
+	// Directory of the process provider's deployments (their logs and
+	// data); empty means processes in data_dir.
+	ProcessDir string `yaml:"process_dir"`
+	// How often the process provider scrapes each deployment's metrics.
+	ScrapeInterval time.Duration `yaml:"scrape_interval"`
+	// How long a new deployment process may take to answer its health
+	// check.
+	StartTimeout time.Duration `yaml:"start_timeout"`
+	// How often the cfn provider polls a stack or change set it waits for.
+	CFNPoll time.Duration `yaml:"cfn_poll"`
+}
+
+func defaultFleet() Fleet {
+	return Fleet{Workers: 10, PollInterval: time.Second, RolloutWorkers: 4, RolloutLease: 30 * time.Second,
+		ScrapeInterval: 10 * time.Second, StartTimeout: 30 * time.Second, CFNPoll: 5 * time.Second}
+}
+
+func (f Fleet) validate() []FieldError {
+	var errs []FieldError
+	bad := func(key, reason string) { errs = append(errs, FieldError{Key: "fleet." + key, Reason: reason}) }
+	if f.Workers < 1 || f.Workers > 1000 {
+		bad("workers", "must be between 1 and 1000")
+	}
+	if f.RolloutWorkers < 1 || f.RolloutWorkers > 256 {
+		bad("rollout_workers", "must be between 1 and 256")
+	}
+	if f.PollInterval < 10*time.Millisecond {
+		bad("poll_interval", "must be at least 10ms")
+	}
+	if f.RolloutLease < time.Second {
+		bad("rollout_lease", "must be at least 1s")
+	}
+	if f.ScrapeInterval < 10*time.Millisecond {
+		bad("scrape_interval", "must be at least 10ms")
+	}
+	if f.StartTimeout < 100*time.Millisecond {
+		bad("start_timeout", "must be at least 100ms")
+	}
+	if f.CFNPoll < 10*time.Millisecond {
+		bad("cfn_poll", "must be at least 10ms")
+	}
+	return errs
+}
