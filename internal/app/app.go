@@ -23,6 +23,7 @@ import (
 	"github.com/tendhq/tend/internal/api"
 	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/buildinfo"
+	"github.com/tendhq/tend/internal/catalog"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/problem"
@@ -84,6 +85,11 @@ type App struct {
 	newScorer watch.NewScorer
 
 	aws awsOnce // AWS providers, built on first use (wire_providers.go)
+	// catalog is where versions are published (wire_remediation.go);
+	// rollouts read products' versions from it.
+	catalog catalog.Catalog
+	// fleet holds the deployment and rollout components (wire_rollout.go).
+	fleet fleetParts
 
 	srv      *http.Server
 	ln       net.Listener

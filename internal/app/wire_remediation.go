@@ -132,6 +132,7 @@ func buildRemediation(ctx context.Context, a *App) error {
 	api.RegisterRuns(a.api, st.Runs(), a.now, eng.Wake)
 	api.RegisterCatalog(a.api, cat)
 	api.RegisterCatalogDiff(a.api, cat)
+	a.catalog = cat
 	var reload func() (*policy.Set, error)
 	if rc.Enabled && rc.PolicyDir != "" {
 		rl := newPolicyReloader(rc.PolicyDir, eng, a.log.With("component", "policies"), a.now, a.reg)
