@@ -23,8 +23,8 @@ type Ingest struct {
 	// 30s). 0s refuses at once.
 	QueueWait time.Duration `yaml:"queue_wait"`
 	// Soft memory limit of the process (Go's GOMEMLIMIT, which wins when
-	// set): the garbage collector works harder as the heap nears it. 0 sets
-	// none.
+	// set): the garbage collector works harder as the heap nears it. 0
+	// means 90% of the container's (cgroup's) memory limit, or none.
 	MemoryLimit ByteSize `yaml:"memory_limit"`
 	// Most series tracked; at the limit a request with new series is
 	// refused whole (400), known series still get in.
@@ -91,7 +91,7 @@ type Series struct {
 
 func defaultIngest() Ingest {
 	return Ingest{
-		QueueBytes: 64 << 20, QueueWait: 5 * time.Second, MemoryLimit: 1 << 30, MaxSeries: 1_000_000, SeriesTTL: 24 * time.Hour, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
+		QueueBytes: 32 << 20, QueueWait: 5 * time.Second, MaxSeries: 1_000_000, SeriesTTL: 24 * time.Hour, MaxDecodedBytes: 32 << 20, RetryAfter: 5 * time.Second, SnapshotInterval: 5 * time.Minute,
 		Host: HostAgent{Enabled: true, Interval: 10 * time.Second, ProcRoot: "/proc"},
 	}
 }
