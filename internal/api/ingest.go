@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/codes"
@@ -57,7 +58,48 @@ func RegisterIngest(a *API, o IngestOptions) {
 	}
 }
 
-type ingestHandler struct{ o IngestOptions }
+type ingestHandler struct {
+	o IngestOptions
+	// bufs keeps remote_write's request memory (*rwBuffers) for reuse:
+	// the detection stage copies what it keeps, so once Append returned
+	// nothing points into it.
+	bufs sync.Pool
+}
+
+type rwBuffers struct {
+	body []byte
+	dec  remotewrite.Buffers
+}
+
+// readInto reads the request body into buf (grown when needed), sized by
+// Content-Length when the sender gave one.
+func readInto(r *http.Request, buf []byte) ([]byte, error) {
+	if n := r.ContentLength; n > 0 {
+		// net/http refuses a body longer than its Content-Length, and the
+		// API's MaxBytesReader one over server.max_body_bytes
+		if int64(cap(buf)) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, tooLarge(mbe.Limit)
+			}
+			return nil, BadRequest("", "could not read the request body: %v", err)
+		}
+		return buf, nil
+	}
+	b := bytes.NewBuffer(buf[:0])
+	if _, err := b.ReadFrom(r.Body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe.Limit)
+		}
+		return nil, BadRequest("", "could not read the request body: %v", err)
+	}
+	return b.Bytes(), nil
+}
 
 func (h *ingestHandler) remoteWrite(w http.ResponseWriter, r *http.Request) {
 	if ce := r.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "snappy") {
@@ -83,12 +125,22 @@ func (h *ingestHandler) remoteWrite(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	body, err := ReadBody(r)
+	bufs, _ := h.bufs.Get().(*rwBuffers)
+	if bufs == nil {
+		bufs = &rwBuffers{}
+	}
+	defer func() {
+		if cap(bufs.body) <= 4<<20 && bufs.dec.Reusable() {
+			h.bufs.Put(bufs)
+		}
+	}()
+	body, err := readInto(r, bufs.body)
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
-	res, err := remotewrite.Decode(body, h.o.MaxDecodedBytes)
+	bufs.body = body
+	res, err := bufs.dec.Decode(body, h.o.MaxDecodedBytes)
 	if err != nil {
 		var de *remotewrite.DecodeError
 		if errors.As(err, &de) && de.TooLarge {

@@ -57,8 +57,10 @@ type IngestBenchResult struct {
 	PeakRSS, EndRSS int64
 	// Series tracked at the end; HeapBytes is tend's Go heap in use then
 	// (go_memstats_heap_inuse_bytes), PerSeries its RSS / series.
-	Series       int64
-	HeapBytes    int64
+	Series    int64
+	HeapBytes int64
+	// Memory is tend's Go memory statistics at the end, for the report.
+	Memory       map[string]float64
 	PerSeriesRSS float64
 	CPUSeconds   float64 // receiver process CPU time (user+system) over the whole run
 	LoadAvg      string
@@ -141,6 +143,10 @@ func BenchIngest(ctx context.Context, o IngestBench) ([]IngestBenchResult, error
 		if m, err := scrape(ctx, c.metricsURL); err == nil {
 			r.Series = int64(m["tend_watch_series"])
 			r.HeapBytes = int64(m["go_memstats_heap_inuse_bytes"])
+			r.Memory = map[string]float64{}
+			for _, k := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_heap_idle_bytes", "go_memstats_heap_released_bytes", "go_memstats_next_gc_bytes", "go_memstats_sys_bytes", "go_memstats_stack_inuse_bytes", "go_gc_duration_seconds_count", "tend_watch_queue_bytes"} {
+				r.Memory[strings.TrimPrefix(k, "go_memstats_")] = m[k]
+			}
 			if name == "prometheus" {
 				r.Series = int64(m["prometheus_tsdb_head_series"])
 			}

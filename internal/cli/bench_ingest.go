@@ -77,6 +77,11 @@ first, for comparison on the same machine in the same run; with
 				return err
 			}
 			for _, r := range res {
+				if r.Receiver == "tend" && len(r.Memory) > 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "tend memory: heap in use %s, idle %s (released %s), next GC at %s, from the OS %s, queue %s; %.0f GCs\n",
+						mib(int64(r.Memory["heap_inuse_bytes"])), mib(int64(r.Memory["heap_idle_bytes"])), mib(int64(r.Memory["heap_released_bytes"])),
+						mib(int64(r.Memory["next_gc_bytes"])), mib(int64(r.Memory["sys_bytes"])), mib(int64(r.Memory["tend_watch_queue_bytes"])), r.Memory["go_gc_duration_seconds_count"])
+				}
 				if r.FirstError != "" {
 					fmt.Fprintf(cmd.OutOrStdout(), "%s: first error: %s\n", r.Receiver, r.FirstError)
 				}

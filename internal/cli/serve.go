@@ -35,6 +35,7 @@ on 127.0.0.1:8080. Several tend processes can share one PostgreSQL database
 			if err != nil {
 				return err
 			}
+			app.SetMemoryLimit(cfg.Ingest.MemoryLimit, log)
 			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log})
 			if err != nil {
 				return err

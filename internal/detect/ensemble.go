@@ -151,7 +151,9 @@ type ensembleState struct {
 // and mapped to a score. After an alert the score stays 0 for a refractory
 // period while the baseline relearns. docs/detection.md has the details.
 type Ensemble struct {
-	cfg Config
+	// cfg is shared by the detectors one factory makes (ContinuousFactory):
+	// 176 bytes a series saved; it is never modified.
+	cfg *Config
 	st  ensembleState
 	sur [nExperts]float64
 	// logP is each expert's log10 tail probability for the latest point.
@@ -170,7 +172,7 @@ func NewEnsemble(cfg Config) (*Ensemble, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Ensemble{cfg: cfg}
+	e := &Ensemble{cfg: &cfg}
 	e.st.SinceAlert = math.MaxInt32
 	return e, nil
 }
@@ -234,7 +236,7 @@ func (e *Ensemble) Observe(t time.Time, v float64) Result {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return Result{}
 	}
-	s, c := &e.st, &e.cfg
+	s, c := &e.st, e.cfg
 	s.N++
 	if s.N == 1 {
 		s.Lo, s.Hi = v, v

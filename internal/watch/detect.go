@@ -23,11 +23,9 @@ func (d detectScorer) Observe(t time.Time, v float64) (float64, string) {
 // detector from package detect ("" is detect.DefaultName). It fails at once
 // for an unknown name.
 func DetectorScorers(name string) (NewScorer, error) {
-	if _, err := detect.New(name); err != nil {
+	newDetector, err := detect.ContinuousFactory(name)
+	if err != nil {
 		return nil, fmt.Errorf("detector: %w", err)
 	}
-	return func() Scorer {
-		d, _ := detect.NewContinuous(name) // the name was checked above
-		return detectScorer{d}
-	}, nil
+	return func() Scorer { return detectScorer{newDetector()} }, nil
 }

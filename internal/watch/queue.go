@@ -56,36 +56,56 @@ func (p *part) measure() {
 
 // split divides a batch into one part per shard. Consecutive samples of
 // one series (the same metric and label slice, as the decoders produce
-// them) become one run, hashed once.
+// them) become one run, hashed once. It counts first and then fills, so
+// each part's slices are allocated once at their exact size: the parts
+// are all Append allocates, and exactly what the queue's budget counts.
 func (w *Watcher) split(batch []ingest.Sample) ([]*part, int64, error) {
 	ns := len(w.shards)
-	parts := make([]*part, ns)
-	per := len(batch)/ns + 1
-	var cur *part
-	var prev *ingest.Sample
+	type count struct{ series, samples, ids int }
+	counts := make([]count, ns)
+	scratch, _ := w.runs.Get().(*[]uint64)
+	if scratch == nil {
+		scratch = new([]uint64)
+	}
+	defer w.runs.Put(scratch)
+	hashes := (*scratch)[:0]
 	for i := range batch {
 		s := &batch[i]
-		if prev != nil && sameSeries(prev, s) {
-			cur.samples = append(cur.samples, qsample{t: s.TimeMs, v: s.Value})
-			cur.series[len(cur.series)-1].n++
-			prev = s
+		if i > 0 && sameSeries(&batch[i-1], s) {
+			counts[hashes[len(hashes)-1]%uint64(ns)].samples++
 			continue
 		}
 		h := series.Hash(s.Metric, s.Labels)
-		k := int(h % uint64(ns))
-		p := parts[k]
-		if p == nil {
-			p = &part{samples: make([]qsample, 0, per)}
-			parts[k] = p
+		hashes = append(hashes, h)
+		c := &counts[h%uint64(ns)]
+		c.series++
+		c.samples++
+		c.ids += identityLen(s.Metric, s.Labels)
+		if c.ids >= maxIdentityID {
+			return nil, 0, &BatchTooLargeError{Samples: len(batch), Bytes: int64(c.ids), Limit: w.o.QueueBytes}
 		}
-		off := len(p.ids)
-		p.ids = appendIdentity(p.ids, s.Metric, s.Labels)
-		if len(p.ids) >= maxIdentityID {
-			return nil, 0, &BatchTooLargeError{Samples: len(batch), Bytes: int64(len(p.ids)), Limit: w.o.QueueBytes}
+	}
+	*scratch = hashes
+	parts := make([]*part, ns)
+	for k, c := range counts {
+		if c.series > 0 {
+			parts[k] = &part{series: make([]qseries, 0, c.series), samples: make([]qsample, 0, c.samples), ids: make([]byte, 0, c.ids)}
 		}
-		p.series = append(p.series, qseries{h: h, off: uint32(off), end: uint32(len(p.ids)), n: 1, counter: s.Counter})
-		p.samples = append(p.samples, qsample{t: s.TimeMs, v: s.Value})
-		cur, prev = p, s
+	}
+	run := -1
+	var cur *part
+	for i := range batch {
+		s := &batch[i]
+		if i == 0 || !sameSeries(&batch[i-1], s) {
+			run++
+			h := hashes[run]
+			cur = parts[h%uint64(ns)]
+			off := len(cur.ids)
+			cur.ids = appendIdentity(cur.ids, s.Metric, s.Labels)
+			cur.series = append(cur.series, qseries{h: h, off: uint32(off), end: uint32(len(cur.ids)), counter: s.Counter})
+		}
+		cur.series[len(cur.series)-1].n++
+		cur.samples = append(cur.samples, qsample{t: s.TimeMs, v: s.Value})
 	}
 	var cost int64
 	for _, p := range parts {
@@ -95,6 +115,24 @@ func (w *Watcher) split(batch []ingest.Sample) ([]*part, int64, error) {
 		}
 	}
 	return parts, cost, nil
+}
+
+// identityLen is the length appendIdentity gives a series.
+func identityLen(metric string, labels []ingest.Label) int {
+	n := uvarintLen(len(metric)) + len(metric) + uvarintLen(len(labels))
+	for _, l := range labels {
+		n += uvarintLen(len(l.Name)) + len(l.Name) + uvarintLen(len(l.Value)) + len(l.Value)
+	}
+	return n
+}
+
+func uvarintLen(x int) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
 }
 
 func sameSeries(a, b *ingest.Sample) bool {

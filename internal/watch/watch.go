@@ -44,7 +44,7 @@ type Options struct {
 	// Workers is the number of detection workers; GOMAXPROCS when 0.
 	Workers int
 	// QueueBytes bounds the memory of what was admitted and not yet
-	// processed (default 64 MiB): a sample costs 16 bytes, a series in a
+	// processed (default 32 MiB): a sample costs 16 bytes, a series in a
 	// batch 24 bytes and its metric name and labels.
 	QueueBytes int64
 	// QueueWait is the longest a batch waits for room in the queue before
@@ -90,6 +90,7 @@ type Watcher struct {
 	shards  []*shard
 	budget  *budget
 	strs    *interner
+	runs    sync.Pool    // *[]uint64: split's per-run hashes
 	pending atomic.Int64 // samples admitted and not yet processed
 	nSeries atomic.Int64
 	// admit is held shared by Append while it admits a batch and exclusively
@@ -150,7 +151,7 @@ func New(o Options) (*Watcher, error) {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.QueueBytes <= 0 {
-		o.QueueBytes = 64 << 20
+		o.QueueBytes = 32 << 20
 	}
 	if o.QueueWait == 0 {
 		o.QueueWait = 5 * time.Second

@@ -28,9 +28,22 @@ import (
 //	               repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
 //	Label        { string name = 1; string value = 2; }
 //	Sample       { double value = 1; int64 timestamp = 2; }
-func decodeWriteRequest(raw []byte) (Result, error) {
-	res := Result{Samples: make([]ingest.Sample, 0, len(raw)/48+1)}
-	arena := make([]ingest.Label, 0, len(raw)/24+1)
+func (bufs *Buffers) decodeWriteRequest(raw []byte) (res Result, err error) {
+	if bufs.samples == nil {
+		bufs.samples = make([]ingest.Sample, 0, len(raw)/48+1)
+	}
+	if bufs.arena == nil {
+		bufs.arena = make([]ingest.Label, 0, len(raw)/24+1)
+	}
+	res.Samples = bufs.samples[:0]
+	arena := bufs.arena[:0]
+	defer func() {
+		// keep what grew for the next request
+		bufs.samples, bufs.arena = res.Samples[:0], arena[:0]
+		if err != nil {
+			res = Result{}
+		}
+	}()
 	b := raw
 	idx := 0
 	for len(b) > 0 {

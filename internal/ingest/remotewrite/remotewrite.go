@@ -46,6 +46,31 @@ type Result struct {
 // body is refused before anything is allocated. Samples of one series
 // share one sorted label slice.
 func Decode(body []byte, maxDecoded int) (Result, error) {
+	var b Buffers
+	return b.Decode(body, maxDecoded)
+}
+
+// Buffers is the memory of one decode, kept to be reused: a server decodes
+// with a Buffers from a pool and returns it once the samples are handed
+// over, so a steady stream of requests allocates almost nothing. A Result
+// from Buffers.Decode points into it: it is valid until the next Decode
+// with the same Buffers. The zero value is ready to use.
+type Buffers struct {
+	raw     []byte
+	samples []ingest.Sample
+	arena   []ingest.Label
+}
+
+// Reusable reports whether b is small enough to keep for another request:
+// one huge request should not pin its memory in a pool.
+func (b *Buffers) Reusable() bool {
+	return cap(b.raw) <= maxPooledBytes && cap(b.samples) <= maxPooledBytes/64 && cap(b.arena) <= maxPooledBytes/32
+}
+
+const maxPooledBytes = 4 << 20
+
+// Decode is Decode reusing b's memory.
+func (b *Buffers) Decode(body []byte, maxDecoded int) (Result, error) {
 	n, err := snappy.DecodedLen(body)
 	if err != nil {
 		return Result{}, &DecodeError{Field: "body", Reason: "not snappy block-compressed data (remote_write needs Content-Encoding: snappy): " + err.Error()}
@@ -53,11 +78,14 @@ func Decode(body []byte, maxDecoded int) (Result, error) {
 	if n > maxDecoded {
 		return Result{}, &DecodeError{Field: "body", Reason: fmt.Sprintf("decompresses to %d bytes, more than the limit of %d bytes; lower max_samples_per_send in Prometheus' queue_config", n, maxDecoded), TooLarge: true}
 	}
-	raw, err := snappy.Decode(nil, body)
+	if cap(b.raw) < n {
+		b.raw = make([]byte, n)
+	}
+	raw, err := snappy.Decode(b.raw[:cap(b.raw)], body)
 	if err != nil {
 		return Result{}, &DecodeError{Field: "body", Reason: "corrupt snappy data: " + err.Error()}
 	}
-	return decodeWriteRequest(raw)
+	return b.decodeWriteRequest(raw)
 }
 
 // FromWriteRequest turns a WriteRequest decoded with prompb into samples,
