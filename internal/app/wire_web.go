@@ -13,7 +13,8 @@ func init() { builders = append(builders, buildWeb) }
 
 // buildWeb serves the web page at / (read-only; no API key needed).
 func buildWeb(_ context.Context, a *App) error {
-	ui, err := web.New(web.Options{Store: a.store, Series: appSeries{a}, Logger: a.log.With("component", "web"), Now: a.now})
+	ui, err := web.New(web.Options{Store: a.store, Series: appSeries{a}, Logger: a.log.With("component", "web"), Now: a.now,
+		Lookback: a.cfg.Events.Lookback, Policies: a.policyTypes})
 	if err != nil {
 		return fmt.Errorf("build the web page: %w", err)
 	}

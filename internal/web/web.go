@@ -16,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/events"
 	"github.com/tendhq/tend/internal/humanize"
+	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/watch"
@@ -36,6 +38,11 @@ type Options struct {
 	Series SeriesLister // nil when metrics ingest is off
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Lookback is how long before an insight's start a related event may
+	// be (events.lookback); Policies the problem types remediation
+	// policies act on (nil: unknown). Both feed the insight page.
+	Lookback time.Duration
+	Policies func() map[string]bool
 }
 
 // UI serves the pages.
@@ -56,10 +63,18 @@ func New(o Options) (*UI, error) {
 		"ago":       func(t time.Time) string { return humanize.Ago(o.Now(), t, "—", time.UTC) },
 		"lower":     strings.ToLower,
 		"sparkline": sparkline,
-		"pct":       func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-		"num":       num,
-		"dur":       func(a, b time.Time) string { return humanize.Span(a, b, o.Now()) },
-		"ms":        func(a, b time.Time) string { return fmt.Sprintf("%.1f ms", float64(b.Sub(a).Microseconds())/1000) },
+		"chart":     chart,
+		"neg":       func(d time.Duration) time.Duration { return -d },
+		"before": func(in store.Insight, e events.Related) string {
+			if e.BeforeSeconds < 0 {
+				return humanize.Span(in.StartedAt, e.Time, o.Now()) + " after the start"
+			}
+			return humanize.Span(e.Time, in.StartedAt, o.Now()) + " before"
+		},
+		"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"num": num,
+		"dur": func(a, b time.Time) string { return humanize.Span(a, b, o.Now()) },
+		"ms":  func(a, b time.Time) string { return fmt.Sprintf("%.1f ms", float64(b.Sub(a).Microseconds())/1000) },
 	}).ParseFS(templatesFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse web templates: %w", err)
@@ -133,23 +148,21 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 type insightData struct {
 	Insight   store.Insight
 	Anomalies []store.Anomaly
+	Events    []events.Related
+	Lookback  time.Duration
 	Runs      []store.Run
 }
 
 func (u *UI) insight(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	in, err := u.o.Store.Insights().Get(ctx, id)
+	det, err := insight.LoadDetail(ctx, u.o.Store, id, insight.DetailOptions{Lookback: u.o.Lookback, Policies: u.o.Policies, Now: u.o.Now})
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	an, err := u.o.Store.Anomalies().ListByInsight(ctx, id)
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	d := insightData{Insight: in, Anomalies: an}
+	d := insightData{Insight: det.Insight, Anomalies: det.Anomalies, Events: det.Events,
+		Lookback: time.Duration(det.Lookback * float64(time.Second))}
 	// Runs self-healing started for this insight (problems from source tend).
 	if p, err := u.o.Store.Problems().Find(ctx, "tend", id); err == nil {
 		d.Runs, _ = u.o.Store.Runs().List(ctx, store.RunFilter{ProblemID: p.ID, Limit: 20})

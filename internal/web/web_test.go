@@ -62,7 +62,7 @@ func TestPages(t *testing.T) {
 		want   []string
 	}{
 		{"/", 200, []string{"CPU utilisation and load anomalous on host web-1", "HIGH", "upsize-on-cpu-saturation", "t3.small → t3.medium", "ongoing insights"}},
-		{"/ui/insights/ins-1", 200, []string{"Move to a larger instance type", "<svg", "<circle", "value 9.1σ above the baseline"}},
+		{"/ui/insights/ins-1", 200, []string{"Find what is using the CPU", "<svg", "<circle", "value 9.1σ above the baseline"}},
 		{"/ui/runs/run-1", 200, []string{"upsize-on-cpu-saturation", "acted", "No steps yet"}},
 		{"/ui/insights/nope", 404, []string{"no such record"}},
 	} {
