@@ -59,6 +59,17 @@ func LoadDetail(ctx context.Context, st DetailStore, id string, o DetailOptions)
 	if anoms == nil {
 		anoms = []store.Anomaly{}
 	}
+	lookback := o.Lookback
+	if in.Type == store.InsightProactive {
+		// What set a trend going happened when it began: anywhere in the
+		// history the forecast was fitted on.
+		for _, a := range anoms {
+			if f := a.Forecast; f != nil {
+				lookback = max(lookback, time.Duration(f.WindowSeconds*float64(time.Second)))
+			}
+		}
+	}
+	o.Lookback = lookback
 	from, to := events.Window(in, o.Lookback, o.Now())
 	page, err := st.Events().List(ctx, store.EventFilter{From: from, To: to, Limit: 1000})
 	if err != nil {
