@@ -112,7 +112,7 @@ type Compare struct {
 	MinSamples int `yaml:"min_samples" json:"min_samples"`
 	// MaxIncrease is, per metric, how much worse the canary may be before
 	// a significant difference fails it: a ratio of the baseline's median
-	// (latency 1.2 = 20 % slower, saturation 1.5), or for error_rate an
+	// (latency 1.5 = 50 % slower, saturation 2), or for error_rate an
 	// absolute increase of the share (0.01 = one percentage point).
 	MaxIncrease map[string]float64 `yaml:"max_increase" json:"max_increase,omitempty"`
 }
@@ -170,7 +170,7 @@ const (
 )
 
 // defaultIncrease is how much worse each metric may get.
-var defaultIncrease = map[string]float64{MetricErrorRate: 0.01, MetricLatency: 1.2, MetricSaturation: 1.5}
+var defaultIncrease = map[string]float64{MetricErrorRate: 0.01, MetricLatency: 1.5, MetricSaturation: 2}
 
 // StrategyError is a strategy field that is wrong, and why.
 type StrategyError struct {
