@@ -59,8 +59,22 @@ func ReadState(r io.Reader) (*State, error) {
 	return ParseState(b)
 }
 
-// ParseState parses state bytes; see ReadState.
+// ParseState parses state bytes; see ReadState. UTF-8 with or without a
+// byte-order mark and UTF-16 (as Windows PowerShell writes redirected
+// output) are read alike.
 func ParseState(b []byte) (*State, error) {
+	b, enc, err := decodeText(b)
+	if err != nil {
+		return nil, err
+	}
+	st, err := parseState(b)
+	if err != nil && enc != "" {
+		return nil, fmt.Errorf("%w (read as %s)", err, enc)
+	}
+	return st, err
+}
+
+func parseState(b []byte) (*State, error) {
 	trimmed := bytes.TrimSpace(b)
 	if len(trimmed) == 0 {
 		return nil, fmt.Errorf("%w: the input is empty", ErrBadState)
