@@ -43,7 +43,6 @@ type KeySample struct {
 type scraper struct {
 	p    *Provider
 	pr   *proc
-	url  string
 	prev *totals
 	// labels every sample of this deployment carries (not the version:
 	// a series that changed identity with every version would baseline

@@ -17,7 +17,7 @@ func testEvents(t *testing.T, s store.Store) {
 	a := store.Event{ID: "evt-a", Key: "ct-1", Time: t0, Source: "cloudtrail", EventSource: "lambda.amazonaws.com",
 		Class: store.EventDeployment, Name: "UpdateFunctionCode", Actor: "alice",
 		Resources: []store.EventResource{{Type: "function", Name: "checkout", ID: "arn:aws:lambda:eu-west-1:1:function:checkout"}},
-		Stack: "shop", Account: "111122223333", Region: "eu-west-1",
+		Stack:     "shop", Account: "111122223333", Region: "eu-west-1",
 		Links: []store.Link{{Title: "trail", URL: "https://example.test/e/1"}}, Details: map[string]string{"requestID": "r1"}, ReceivedAt: t0}
 	b := store.Event{ID: "evt-b", Key: "gh-9", Time: t0.Add(time.Minute), Source: "github", Class: store.EventDeployment, Name: "deployment",
 		Resources: []store.EventResource{{Type: "service", Name: "web_1%"}}, Namespace: "prod/shop", ReceivedAt: t0}
