@@ -72,8 +72,7 @@ func TestNotifyWiring(t *testing.T) {
 	}
 	deadline := time.After(10 * time.Second)
 	for {
-		var got []message.Message
-		got = rcv.Messages()
+		got := rcv.Messages()
 		if len(got) > 0 {
 			if got[0].MessageType != message.NewInsight || got[0].InsightUrl == "" || !strings.Contains(got[0].InsightUrl, a.Addr()) {
 				t.Fatalf("first message %+v", got[0])

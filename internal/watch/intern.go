@@ -24,17 +24,6 @@ type interner struct {
 
 func newInterner() *interner { return &interner{m: map[string]string{}} }
 
-// get returns the kept copy of s, keeping a copy of s first if there is
-// none. s may point into a buffer that is reused.
-func (in *interner) get(s string) string {
-	if s == "" {
-		return ""
-	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.getLocked(s)
-}
-
 func (in *interner) getLocked(s string) string {
 	if s == "" {
 		return ""
@@ -70,13 +59,6 @@ func (in *interner) labels(metric string, ls []ingest.Label) (string, series.Lab
 		m[in.getLocked(l.Name)] = in.getLocked(l.Value)
 	}
 	return in.getLocked(metric), m
-}
-
-// size returns the number of strings kept.
-func (in *interner) size() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.m)
 }
 
 // rebuild keeps only the strings that keep reports, by starting a new map
