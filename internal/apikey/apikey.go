@@ -1,5 +1,6 @@
-// Package apikey mints, stores and checks the API keys that guard every write
-// endpoint. A key reads "tend_<id>_<secret>": the id finds the record, and only
+// Package apikey mints, stores and checks the API keys that guard every
+// endpoint; each key carries scopes and the accounts it may see (package
+// access). A key reads "tend_<id>_<secret>": the id finds the record, and only
 // the SHA-256 of the whole key is stored, so a leaked database does not leak
 // keys. Keys carry 256 bits of randomness, which is why a fast hash is enough
 // (no password stretching); comparison is constant-time.
@@ -17,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -57,10 +59,40 @@ func New(s store.APIKeys, now func() time.Time) *Keys {
 	return &Keys{store: s, now: now, touched: map[string]time.Time{}, verified: map[string]verifiedKey{}}
 }
 
-// Create mints a key, stores its hash and returns the record and the key
-// itself, which is shown to the operator once and never again.
+// Create mints an admin key over every account (CreateWith with only a
+// name).
 func (k *Keys) Create(ctx context.Context, name string) (store.APIKey, string, error) {
-	name = strings.TrimSpace(name)
+	return k.CreateWith(ctx, Spec{Name: name})
+}
+
+// Spec says what a new key is for.
+type Spec struct {
+	Name string
+	// Scopes are what it allows (nil: admin).
+	Scopes []access.Scope
+	// Accounts are the accounts it may see (nil: every account).
+	Accounts []string
+}
+
+// CreateWith mints a key, stores its hash and returns the record and the
+// key itself, which is shown to the operator once and never again.
+func (k *Keys) CreateWith(ctx context.Context, spec Spec) (store.APIKey, string, error) {
+	name := strings.TrimSpace(spec.Name)
+	scopes := spec.Scopes
+	if len(scopes) == 0 {
+		scopes = []access.Scope{access.Admin}
+	}
+	var scopeNames []string
+	for _, s := range scopes {
+		if s != access.Read && s != access.Write && s != access.Admin {
+			return store.APIKey{}, "", fmt.Errorf("unknown scope %q: use read, write or admin", s)
+		}
+		scopeNames = append(scopeNames, string(s))
+	}
+	accounts, err := access.ParseAccounts(spec.Accounts)
+	if err != nil {
+		return store.APIKey{}, "", err
+	}
 	if name == "" {
 		return store.APIKey{}, "", errors.New("a key needs a name (--name), e.g. the team or system that will use it")
 	}
@@ -78,7 +110,7 @@ func (k *Keys) Create(ctx context.Context, name string) (store.APIKey, string, e
 	id := strings.ToLower(base64.RawURLEncoding.EncodeToString(idb[:]))
 	id = strings.NewReplacer("-", "x", "_", "y").Replace(id)
 	full := prefix + id + "_" + base64.RawURLEncoding.EncodeToString(secret[:])
-	rec := store.APIKey{ID: id, Name: name, Hash: hash(full), CreatedAt: k.now().UTC()}
+	rec := store.APIKey{ID: id, Name: name, Hash: hash(full), CreatedAt: k.now().UTC(), Scopes: scopeNames, Accounts: accounts}
 	if err := k.store.Create(ctx, rec); err != nil {
 		return store.APIKey{}, "", fmt.Errorf("create api key: %w", err)
 	}

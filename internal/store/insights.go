@@ -111,8 +111,13 @@ type InsightFilter struct {
 	App        string // boundary kind "app" with this name (tag value)
 	Resource   string // a resource id or name among its anomalies
 	Accounts   []string
+	Region     string
 	// From and To bound StartedAt: From <= start < To (zero = open).
 	From, To time.Time
+	// CreatedFrom and CreatedTo bound CreatedAt the same way.
+	CreatedFrom, CreatedTo time.Time
+	// Visible restricts the list to what a principal may see (nil: all).
+	Visible *Visibility
 	// Limit is the page size (1–1000; 0 means 100).
 	Limit int
 	// Cursor continues a previous page (InsightPage.Next).

@@ -38,6 +38,7 @@ type Store interface {
 	Events() Events
 	Deployments() Deployments
 	Rollouts() Rollouts
+	Org() Org
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error
@@ -56,6 +57,10 @@ type APIKey struct {
 	CreatedAt  time.Time //
 	LastUsedAt time.Time // zero if never used
 	RevokedAt  time.Time // zero while valid
+	// Scopes are what the key allows (read, write, admin; package access).
+	Scopes []string
+	// Accounts are the accounts the key may see; nil means every account.
+	Accounts []string
 }
 
 // Revoked reports whether the key has been revoked.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tendhq/tend/internal/store"
@@ -14,8 +15,8 @@ var _ store.APIKeys = apiKeys{}
 
 func (a apiKeys) Create(ctx context.Context, k store.APIKey) error {
 	_, err := a.s.wdb.ExecContext(ctx, a.s.Q(
-		`INSERT INTO api_keys (id, name, hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)`),
-		k.ID, k.Name, k.Hash, Micros(k.CreatedAt), Micros(k.LastUsedAt), Micros(k.RevokedAt))
+		`INSERT INTO api_keys (id, name, hash, created_at, last_used_at, revoked_at, scopes, accounts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		k.ID, k.Name, k.Hash, Micros(k.CreatedAt), Micros(k.LastUsedAt), Micros(k.RevokedAt), joinList(k.Scopes), joinList(k.Accounts))
 	if err != nil {
 		if a.s.dialect.IsUniqueViolation(err) {
 			return fmt.Errorf("create api key %q: %w", k.ID, store.ErrConflict)
@@ -25,16 +26,29 @@ func (a apiKeys) Create(ctx context.Context, k store.APIKey) error {
 	return nil
 }
 
-const apiKeyCols = `id, name, hash, created_at, last_used_at, revoked_at`
+const apiKeyCols = `id, name, hash, created_at, last_used_at, revoked_at, scopes, accounts`
+
+// joinList and splitList keep a list of simple names as one comma-separated
+// column ('' = none).
+func joinList(l []string) string { return strings.Join(l, ",") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanAPIKey(r scanner) (store.APIKey, error) {
 	var k store.APIKey
 	var created, used, revoked int64
-	if err := r.Scan(&k.ID, &k.Name, &k.Hash, &created, &used, &revoked); err != nil {
+	var scopes, accounts string
+	if err := r.Scan(&k.ID, &k.Name, &k.Hash, &created, &used, &revoked, &scopes, &accounts); err != nil {
 		return k, err
 	}
+	k.Scopes, k.Accounts = splitList(scopes), splitList(accounts)
 	k.CreatedAt, k.LastUsedAt, k.RevokedAt = Time(created), Time(used), Time(revoked)
 	return k, nil
 }

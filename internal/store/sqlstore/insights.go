@@ -211,6 +211,35 @@ func (i insights) List(ctx context.Context, f store.InsightFilter) (store.Insigh
 	in("status", f.Statuses)
 	in("severity", f.Severities)
 	in("account", f.Accounts)
+	if f.Region != "" {
+		where, args = append(where, "region = ?"), append(args, f.Region)
+	}
+	if v := f.Visible; v != nil {
+		var or []string
+		if len(v.Accounts) > 0 {
+			or = append(or, "account IN (?"+strings.Repeat(", ?", len(v.Accounts)-1)+")")
+			for _, a := range v.Accounts {
+				args = append(args, a)
+			}
+		}
+		if len(v.OrgAccounts) > 0 {
+			or = append(or, "(account IN (?"+strings.Repeat(", ?", len(v.OrgAccounts)-1)+") AND created_at >= ?)")
+			for _, a := range v.OrgAccounts {
+				args = append(args, a)
+			}
+			args = append(args, Micros(v.OrgSince))
+		}
+		if len(or) == 0 {
+			or = append(or, "1 = 0")
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	if !f.CreatedFrom.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, Micros(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, Micros(f.CreatedTo))
+	}
 	if f.Stack != "" {
 		where, args = append(where, "boundary_kind = 'stack' AND boundary_name = ?"), append(args, f.Stack)
 	}

@@ -118,6 +118,9 @@ func (s *DB) Outbox() store.Outbox { return outbox{s} }
 
 func (s *DB) Channels() store.Channels { return channels{s} }
 
+// Org returns the organisation store.
+func (s *DB) Org() store.Org { return org{s} }
+
 func (s *DB) Backend() string { return s.dialect.Name() }
 
 func (s *DB) Ping(ctx context.Context) error {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("ProactiveInsights", func(t *testing.T) { testProactiveInsights(t, open(t)) })
 	runRemediation(t, open)
 	runNotify(t, open)
+	runAccess(t, open)
 }
 
 func testAPIKeys(t *testing.T, s store.Store) {

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// RootOU is the id of the organisation's root.
+const RootOU = "root"
+
+// OrgNode is an organisational unit or an account in the organisation's
+// tree (as AWS Organizations has it). Parent is an OU id (RootOU at the top).
+type OrgNode struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"` // "ou" or "account"
+	Parent    string    `json:"parent"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// OrgAdmin is the organisation's delegated administrator account.
+type OrgAdmin struct {
+	Account string    `json:"account"`
+	Since   time.Time `json:"since"`
+}
+
+// Org stores the organisation.
+type Org interface {
+	// AddOU adds an OU under parent (RootOU or an OU); ErrConflict if the
+	// id exists, ErrNotFound if the parent does not.
+	AddOU(ctx context.Context, n OrgNode) error
+	// AddAccount adds an account under parent, or renames and moves it if
+	// it exists; ErrNotFound if the parent does not exist.
+	AddAccount(ctx context.Context, n OrgNode) error
+	// Move puts the account or OU with the id under parent. ErrNotFound if
+	// either is unknown; ErrConflict if an OU would end up under itself.
+	Move(ctx context.Context, id, parent string) error
+	// Remove deletes an account or an empty OU; ErrNotFound if unknown,
+	// ErrConflict if the OU still has children.
+	Remove(ctx context.Context, id string) error
+	// Nodes lists every OU and account, OUs first, each by id.
+	Nodes(ctx context.Context) ([]OrgNode, error)
+	// SetAdmin makes the account the delegated administrator since at
+	// (account "" removes it); ErrNotFound if the account is not in the
+	// organisation.
+	SetAdmin(ctx context.Context, account string, at time.Time) error
+	// Admin returns the delegated administrator; Account "" if none.
+	Admin(ctx context.Context) (OrgAdmin, error)
+}
+
+// Visibility restricts a query to what a principal may see (package
+// access builds it). A nil *Visibility restricts nothing. Rows of
+// Accounts are visible; rows of OrgAccounts only when created at or after
+// OrgSince (the delegated administrator's rule, for insights); rows with no
+// account are not visible.
+type Visibility struct {
+	Accounts    []string
+	OrgAccounts []string
+	OrgSince    time.Time
+}
