@@ -2,8 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,7 +23,8 @@ import (
 var _ = registerCommand(newStacksCmd)
 
 // storeBoundaryRegistrar records an imported stack in tend's store, where
-// insights find it as an application boundary.
+// insights find it as an application boundary, and records the import as
+// one of tend's own change events.
 func storeBoundaryRegistrar(cmd *cobra.Command, g *globals) (tfimport.BoundaryRegistrar, error) {
 	cfg, err := g.config(cmd)
 	if err != nil {
@@ -26,15 +33,19 @@ func storeBoundaryRegistrar(cmd *cobra.Command, g *globals) (tfimport.BoundaryRe
 	return boundaryRegistrar{open: func(ctx context.Context) (store.Store, error) {
 		s, _, err := g.openStore(ctx, cmd)
 		return s, err
-	}, where: cfg.DataDir}, nil
+	}, where: cfg.DataDir, warn: cmd.ErrOrStderr()}, nil
 }
 
 type boundaryRegistrar struct {
 	open  func(ctx context.Context) (store.Store, error)
 	where string
+	warn  io.Writer
 }
 
 var _ tfimport.BoundaryRegistrar = boundaryRegistrar{}
+
+// ImportEventName is the name of the event a Terraform import records.
+const ImportEventName = "ImportTerraformState"
 
 func (b boundaryRegistrar) RegisterStack(ctx context.Context, stack string, resources []tfimport.StackResource) error {
 	s, err := b.open(ctx)
@@ -46,7 +57,41 @@ func (b boundaryRegistrar) RegisterStack(ctx context.Context, stack string, reso
 	for _, r := range resources {
 		rs = append(rs, store.StackResource{Stack: stack, Type: r.Type, LogicalID: r.LogicalID, PhysicalID: r.PhysicalID, ARN: r.ARN, TerraformAddress: r.TerraformAddress})
 	}
-	return s.Stacks().Replace(ctx, stack, rs, time.Now())
+	now := time.Now().UTC()
+	if err := s.Stacks().Replace(ctx, stack, rs, now); err != nil {
+		return err
+	}
+	// The boundary is recorded; the event is best-effort.
+	if _, _, err := s.Events().Add(ctx, []store.Event{importEvent(stack, resources, now)}); err != nil && b.warn != nil {
+		fmt.Fprintf(b.warn, "warning: stack %s is registered, but the import was not recorded as an event: %v\n", stack, err)
+	}
+	return nil
+}
+
+// importEvent is the INFRASTRUCTURE event of an import into stack: every
+// resource the stack holds (by physical id, or ARN, so an insight on an
+// imported instance links it). Its key is the stack and its resources, so
+// registering the same import again is a duplicate, not a second event.
+func importEvent(stack string, resources []tfimport.StackResource, now time.Time) store.Event {
+	ids := make([]string, 0, len(resources))
+	ev := store.Event{ID: store.NewID("evt", now), Time: now, Source: "tend", EventSource: "tend/import/terraform",
+		Class: store.EventInfrastructure, Name: ImportEventName, Actor: "tend import terraform", Stack: stack,
+		Resources: []store.EventResource{}, Details: map[string]string{"stack": stack, "resources": strconv.Itoa(len(resources))}, ReceivedAt: now}
+	for _, r := range resources {
+		id := r.PhysicalID
+		if r.ARN != "" {
+			id = r.ARN
+		}
+		ev.Resources = append(ev.Resources, store.EventResource{Type: r.Type, ID: id, Name: r.LogicalID})
+		if r.ARN != "" && r.PhysicalID != "" {
+			ev.Resources = append(ev.Resources, store.EventResource{Type: r.Type, ID: r.PhysicalID, Name: r.LogicalID})
+		}
+		ids = append(ids, r.Type+"|"+r.LogicalID+"|"+r.PhysicalID)
+	}
+	sort.Strings(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
+	ev.Key = "import/" + stack + "/" + hex.EncodeToString(sum[:8])
+	return ev
 }
 
 func newStacksCmd(g *globals) *cobra.Command {

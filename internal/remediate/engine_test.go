@@ -238,6 +238,17 @@ func TestSeedScenario(t *testing.T) {
 			if outcomes[remediate.OutcomeActed] != 1 || outcomes[remediate.OutcomeNotQualified] != 3 {
 				t.Fatalf("outcomes = %v", outcomes)
 			}
+			// The run that acted is one of tend's own change events, on
+			// the host it acted on.
+			evs := f.runEvents(t)
+			if len(evs) != 1 {
+				t.Fatalf("events = %+v, want the acting run's", evs)
+			}
+			ev := evs[0]
+			if ev.Class != store.EventInfrastructure || ev.Source != "tend" || ev.Resources[0].ID != "HOST-0A1B2C3D4E5F" || ev.Resources[0].Name != "ws-1" ||
+				ev.Details["change"] != "InstanceType t3.small → t3.medium" || ev.Details["version"] != vs[1].ID || ev.Details["problem"] == "" {
+				t.Fatalf("event = %+v", ev)
+			}
 		})
 	}
 }
@@ -293,8 +304,27 @@ func TestCrashAfterActing(t *testing.T) {
 			if len(runs) != 1 || runs[0].Outcome != remediate.OutcomeActed || runs[0].State != store.RunDone {
 				t.Fatalf("run = %+v", runs)
 			}
+			if evs := f.runEvents(t); len(evs) != 1 || evs[0].Key != "run/"+runs[0].ID {
+				t.Fatalf("events = %+v, want one for run %s", evs, runs[0].ID)
+			}
 		})
 	}
+}
+
+// runEvents lists the events self-healing runs recorded.
+func (f *fixture) runEvents(t *testing.T) []store.Event {
+	t.Helper()
+	page, err := f.st.Events().List(context.Background(), store.EventFilter{Sources: []string{"tend"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []store.Event
+	for _, ev := range page.Events {
+		if ev.Name == remediate.EventName {
+			out = append(out, ev)
+		}
+	}
+	return out
 }
 
 func TestAlreadyLargest(t *testing.T) {

@@ -393,12 +393,15 @@ func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
 		return stepResult{}, fmt.Errorf("publish %s: %w", plan.Product, err)
 	}
 	if res.recorded {
+		e.recordRunEvent(ctx, x)
 		return res, nil
 	}
 	if err := e.fail(x.run.ID, StepAct); err != nil {
 		return stepResult{}, err
 	}
-	return e.acted(x, v, desc), nil
+	res = e.acted(x, v, desc)
+	e.recordRunEvent(ctx, x)
+	return res, nil
 }
 
 // acted records in x.w that version v was published.
