@@ -54,6 +54,10 @@ const (
 	Admin Scope = "admin"
 	// Public is not held by credentials: it marks a route that needs none.
 	Public Scope = "public"
+	// Signed marks a route whose handler verifies a credential of its own
+	// (a webhook's HMAC signature, which senders such as GitHub use
+	// instead of an API key); the middleware lets it through as Public.
+	Signed Scope = "signed"
 )
 
 // Scopes lists the scopes a key may hold, in order.
@@ -157,7 +161,7 @@ func Anonymous() Principal {
 // Can reports whether the principal holds s (Admin holds every scope;
 // anyone may use a Public route).
 func (p Principal) Can(s Scope) bool {
-	if s == Public {
+	if s == Public || s == Signed {
 		return true
 	}
 	return slices.Contains(p.Scopes, s) || slices.Contains(p.Scopes, Admin)

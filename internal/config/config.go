@@ -32,6 +32,7 @@ type Config struct {
 	Notify      Notify      `yaml:"notify"`
 	Fleet       Fleet       `yaml:"fleet"`
 	Events      Events      `yaml:"events"`
+	Auth        Auth        `yaml:"auth"`
 }
 
 // Server configures the HTTP server.
@@ -95,6 +96,7 @@ func Default() Config {
 		Notify:      defaultNotify(),
 		Fleet:       defaultFleet(),
 		Events:      defaultEvents(),
+		Auth:        defaultAuth(),
 	}
 }
 
@@ -175,5 +177,6 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Fleet.validate()...)
 	errs = append(errs, c.Events.validate()...)
+	errs = append(errs, c.Auth.validate()...)
 	return errs
 }

@@ -47,6 +47,7 @@ func TestFullFile(t *testing.T) {
 	want.Notify = Default().Notify
 	want.Events = Default().Events
 	want.Fleet = Default().Fleet
+	want.Auth = Default().Auth
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Fatalf("Load = %+v\nwant %+v", *cfg, want)
 	}

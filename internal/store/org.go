@@ -58,3 +58,24 @@ type Visibility struct {
 	OrgAccounts []string
 	OrgSince    time.Time
 }
+
+// Session is a web page's login: the page asked for an API key once and
+// keeps a cookie whose SHA-256 (Hash, hex) finds this record.
+type Session struct {
+	Hash      string
+	KeyID     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Sessions stores web sessions.
+type Sessions interface {
+	Create(ctx context.Context, s Session) error
+	// Get returns the session; ErrNotFound if unknown (expired ones are
+	// returned: the caller checks ExpiresAt).
+	Get(ctx context.Context, hash string) (Session, error)
+	// Delete removes the session (logout); no error if unknown.
+	Delete(ctx context.Context, hash string) error
+	// DeleteExpired removes sessions expired before now.
+	DeleteExpired(ctx context.Context, now time.Time) error
+}

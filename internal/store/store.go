@@ -39,6 +39,7 @@ type Store interface {
 	Deployments() Deployments
 	Rollouts() Rollouts
 	Org() Org
+	Sessions() Sessions
 
 	// Ping checks that the database answers; /readyz uses it.
 	Ping(ctx context.Context) error

@@ -29,7 +29,7 @@ func (a apiKeys) Create(ctx context.Context, k store.APIKey) error {
 const apiKeyCols = `id, name, hash, created_at, last_used_at, revoked_at, scopes, accounts`
 
 // joinList and splitList keep a list of simple names as one comma-separated
-// column ('' = none).
+// column (” = none).
 func joinList(l []string) string { return strings.Join(l, ",") }
 
 func splitList(s string) []string {

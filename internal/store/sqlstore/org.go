@@ -203,3 +203,44 @@ func (o org) Admin(ctx context.Context) (store.OrgAdmin, error) {
 	a.Since = Time(since)
 	return a, nil
 }
+
+type sessions struct{ s *DB }
+
+var _ store.Sessions = sessions{}
+
+// Sessions returns the web session store.
+func (s *DB) Sessions() store.Sessions { return sessions{s} }
+
+func (x sessions) Create(ctx context.Context, s store.Session) error {
+	_, err := x.s.wdb.ExecContext(ctx, x.s.Q(`INSERT INTO web_sessions (hash, key_id, created_at, expires_at) VALUES (?, ?, ?, ?)`),
+		s.Hash, s.KeyID, Micros(s.CreatedAt), Micros(s.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create web session: %w", err)
+	}
+	return nil
+}
+
+func (x sessions) Get(ctx context.Context, hash string) (store.Session, error) {
+	s := store.Session{Hash: hash}
+	var created, expires int64
+	err := x.s.db.QueryRowContext(ctx, x.s.Q(`SELECT key_id, created_at, expires_at FROM web_sessions WHERE hash = ?`), hash).Scan(&s.KeyID, &created, &expires)
+	if err != nil {
+		return s, notFound(err, "get web session")
+	}
+	s.CreatedAt, s.ExpiresAt = Time(created), Time(expires)
+	return s, nil
+}
+
+func (x sessions) Delete(ctx context.Context, hash string) error {
+	if _, err := x.s.wdb.ExecContext(ctx, x.s.Q(`DELETE FROM web_sessions WHERE hash = ?`), hash); err != nil {
+		return fmt.Errorf("delete web session: %w", err)
+	}
+	return nil
+}
+
+func (x sessions) DeleteExpired(ctx context.Context, now time.Time) error {
+	if _, err := x.s.wdb.ExecContext(ctx, x.s.Q(`DELETE FROM web_sessions WHERE expires_at < ?`), Micros(now)); err != nil {
+		return fmt.Errorf("delete expired web sessions: %w", err)
+	}
+	return nil
+}
