@@ -70,6 +70,8 @@ type Stack struct {
 	Status       string
 	StatusReason string
 	Parameters   []string // parameter keys
+	Tags         map[string]string
+	Outputs      map[string]string
 }
 
 // Resource is one resource a stack holds.
@@ -98,6 +100,13 @@ func (c *Client) Stack(ctx context.Context, name string) (*Stack, error) {
 		st.Parameters = append(st.Parameters, aws.ToString(p.ParameterKey))
 	}
 	sort.Strings(st.Parameters)
+	st.Tags, st.Outputs = map[string]string{}, map[string]string{}
+	for _, t := range s.Tags {
+		st.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	for _, o := range s.Outputs {
+		st.Outputs[aws.ToString(o.OutputKey)] = aws.ToString(o.OutputValue)
+	}
 	return st, nil
 }
 

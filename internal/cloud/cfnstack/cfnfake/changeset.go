@@ -203,6 +203,10 @@ func (f *CloudFormation) executeChangeSet(form url.Values) (string, *apiError) {
 	}
 	s := f.lookup(cs.stack)
 	cs.status = "EXECUTE_COMPLETE"
+	if cs.update != nil {
+		f.executeUpdate(s, cs)
+		return "", nil
+	}
 	s.Status = "IMPORT_IN_PROGRESS"
 	s.Template = cs.template
 	if s.Parameters == nil {

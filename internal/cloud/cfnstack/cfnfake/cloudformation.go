@@ -4,7 +4,8 @@
 // driven by the real aws-sdk-go-v2 clients. They model what
 // `tend import terraform --deploy` relies on: change sets of type IMPORT
 // that complete asynchronously, stacks that move through IMPORT_IN_PROGRESS,
-// ROLLBACK_COMPLETE stacks that cannot be updated, and injected failures.
+// ROLLBACK_COMPLETE stacks that cannot be updated, and injected failures;
+// and what the cfn deployment provider relies on (deploy.go).
 package cfnfake
 
 import (
@@ -32,6 +33,14 @@ type Stack struct {
 	Parameters               map[string]string
 	Resources                []StackResource
 	Events                   []Event
+	// Tags and Outputs of the stack (CreateStack and UPDATE change sets).
+	Tags, Outputs map[string]string
+	// RollbackTriggers are the alarm ARNs of the stack's
+	// RollbackConfiguration, MonitoringMinutes its monitoring time.
+	RollbackTriggers  []string
+	MonitoringMinutes int
+	prev              *deployed // what an update in progress rolls back to
+	moving            bool      // a create or update of the fake's own is in progress
 }
 
 // Event is a stack event.
@@ -44,6 +53,9 @@ type changeSet struct {
 	params                          map[string]string
 	usePrevious                     []string
 	imports                         []StackResource
+	update                          *deployed // an UPDATE change set's template, parameters and tags
+	triggers                        []string
+	minutes                         int
 }
 
 // CloudFormation is a fake CloudFormation endpoint.
@@ -62,8 +74,11 @@ type CloudFormation struct {
 	FetchTemplate func(url string) (string, bool)
 	// Calls records each Action received, in order.
 	Calls []string
-	// Requests records the form of each CreateChangeSet.
+	// Requests records the form of each CreateStack and CreateChangeSet.
 	Requests []url.Values
+
+	failNext map[string]string // stack → reason its next create or update fails
+	alarms   map[string]bool   // stacks whose rollback alarm goes off on the next update
 }
 
 // NewCloudFormation returns an empty fake.
@@ -131,9 +146,16 @@ func (f *CloudFormation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		body, err = f.listStackResources(form)
 	case "GetTemplate":
 		body, err = f.getTemplate(form)
+	case "CreateStack":
+		f.Requests = append(f.Requests, form)
+		body, err = f.createStack(form)
 	case "CreateChangeSet":
 		f.Requests = append(f.Requests, form)
-		body, err = f.createChangeSet(form)
+		if form.Get("ChangeSetType") == "UPDATE" {
+			body, err = f.createUpdateChangeSet(form)
+		} else {
+			body, err = f.createChangeSet(form)
+		}
 	case "DescribeChangeSet":
 		body, err = f.describeChangeSet(form)
 	case "ExecuteChangeSet":
@@ -218,6 +240,8 @@ func (f *CloudFormation) describeStacks(form url.Values) (string, *apiError) {
 		}
 	case "DELETE_IN_PROGRESS":
 		s.Status = "DELETE_COMPLETE"
+	default:
+		f.progressDeploy(s)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "<Stacks><member><StackName>%s</StackName><StackId>%s</StackId><StackStatus>%s</StackStatus><CreationTime>2026-01-02T03:04:05.000Z</CreationTime>",
@@ -229,7 +253,9 @@ func (f *CloudFormation) describeStacks(form url.Values) (string, *apiError) {
 	for _, k := range sortedKeys(s.Parameters) {
 		fmt.Fprintf(&b, "<member><ParameterKey>%s</ParameterKey><ParameterValue>****</ParameterValue></member>", esc(k))
 	}
-	b.WriteString("</Parameters></member></Stacks>")
+	b.WriteString("</Parameters>")
+	b.WriteString(describeExtra(s))
+	b.WriteString("</member></Stacks>")
 	if s.Status == "DELETE_COMPLETE" {
 		delete(f.stacks, s.Name)
 	}
