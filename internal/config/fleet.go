@@ -1,6 +1,13 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var roleName = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 
 // Fleet configures tenant deployments and rollouts (docs/rollouts.md).
 type Fleet struct {
@@ -24,6 +31,18 @@ type Fleet struct {
 	StartTimeout time.Duration `yaml:"start_timeout"`
 	// How often the cfn provider polls a stack or change set it waits for.
 	CFNPoll time.Duration `yaml:"cfn_poll"`
+	// CloudWatch alarm ARNs given to every cfn create and update as the
+	// stack's RollbackConfiguration ({account}, {region}, {stack} and
+	// {deployment} are replaced): CloudFormation rolls a stack back itself
+	// when one goes off.
+	CFNRollbackAlarms []string `yaml:"cfn_rollback_alarms"`
+	// How long CloudFormation keeps watching those alarms after an update
+	// (whole minutes, at most 3h).
+	CFNMonitoringTime time.Duration `yaml:"cfn_monitoring_time"`
+	// Name of an IAM role the cfn provider assumes in each deployment's
+	// account (arn:aws:iam::ACCOUNT:role/NAME); empty: tend's own
+	// credentials, whose account is then every deployment's.
+	CFNRole string `yaml:"cfn_role"`
 }
 
 func defaultFleet() Fleet {
@@ -54,6 +73,17 @@ func (f Fleet) validate() []FieldError {
 	}
 	if f.CFNPoll < 10*time.Millisecond {
 		bad("cfn_poll", "must be at least 10ms")
+	}
+	if f.CFNMonitoringTime < 0 || f.CFNMonitoringTime > 3*time.Hour || f.CFNMonitoringTime%time.Minute != 0 {
+		bad("cfn_monitoring_time", "must be whole minutes between 0 and 3h")
+	}
+	for i, a := range f.CFNRollbackAlarms {
+		if !strings.HasPrefix(a, "arn:") || !strings.Contains(a, ":cloudwatch:") || !strings.Contains(a, ":alarm:") {
+			bad(fmt.Sprintf("cfn_rollback_alarms[%d]", i), "must be a CloudWatch alarm ARN (arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME)")
+		}
+	}
+	if f.CFNRole != "" && !roleName.MatchString(f.CFNRole) {
+		bad("cfn_role", "must be an IAM role name (1–64 of A-Z a-z 0-9 + = , . @ _ -, optionally under a path/)")
 	}
 	return errs
 }
