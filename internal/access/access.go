@@ -312,3 +312,8 @@ func LoadOrg(ctx context.Context, s store.Org) (Org, error) {
 	o.AdminAccount, o.AdminSince = adm.Account, adm.Since
 	return o, nil
 }
+
+// KeyHas reports whether stored scopes hold s (admin holds every scope).
+func KeyHas(stored []string, s Scope) bool {
+	return Principal{Scopes: KeyScopes(stored)}.Can(s)
+}

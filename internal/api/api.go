@@ -4,17 +4,26 @@
 // {"error":{"code","message","field"}}, body limits (413), API-key
 // authentication for every write endpoint (401) — so handlers only decode,
 // call the component that does the work, and encode.
+//
+// Every route is registered with the scope it needs (Handle; Read, Write
+// and Admin are shorthands); the middleware authenticates the caller (API
+// key, the page's session, a trusted proxy's header, or an added
+// Authenticator such as SigV4), answers 401/403 itself and puts the
+// access.Principal into the request's context. Handlers filter by account
+// with it (package access).
 package api
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/buildinfo"
 	"github.com/tendhq/tend/internal/store"
@@ -29,6 +38,7 @@ type Options struct {
 	Gatherer     prometheus.Gatherer   // what /metrics serves
 	MaxBodyBytes int64
 	Now          func() time.Time
+	Auth         AuthOptions
 }
 
 // API routes and serves tend's HTTP endpoints.
@@ -40,6 +50,12 @@ type API struct {
 	maxBody int64
 	now     func() time.Time
 	metrics metrics
+	auth    AuthOptions
+
+	routesMu       sync.Mutex
+	routes         []RouteInfo
+	authenticators []access.Authenticator
+	orgs           orgCache
 }
 
 type metrics struct {
@@ -57,7 +73,10 @@ func New(o Options) *API {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	a := &API{mux: http.NewServeMux(), log: o.Logger, store: o.Store, keys: o.Keys, maxBody: o.MaxBodyBytes, now: o.Now}
+	if o.Auth.SessionTTL <= 0 {
+		o.Auth.SessionTTL = 12 * time.Hour
+	}
+	a := &API{mux: http.NewServeMux(), log: o.Logger, store: o.Store, keys: o.Keys, maxBody: o.MaxBodyBytes, now: o.Now, auth: o.Auth}
 	a.metrics = metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tend_http_requests_total", Help: "HTTP requests served, by route, method and status code.",
@@ -74,25 +93,24 @@ func New(o Options) *API {
 		o.Registerer.MustRegister(a.metrics.requests, a.metrics.duration, a.metrics.authFailures)
 	}
 
-	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	a.Handle("GET /healthz", access.Public, func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	a.mux.HandleFunc("GET /readyz", a.ready)
-	a.mux.HandleFunc("GET /v1/version", func(w http.ResponseWriter, r *http.Request) {
+	a.Handle("GET /readyz", access.Public, a.ready)
+	a.Handle("GET /v1/version", access.Read, func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusOK, buildinfo.Get())
 	})
 	if o.Gatherer != nil {
-		a.mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelError)}))
+		scope := access.Read
+		if o.Auth.MetricsPublic {
+			scope = access.Public
+		}
+		a.HandleRoute(Route{Pattern: "GET /metrics", Scope: scope,
+			Handler: promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelError)})})
 	}
+	a.registerSession()
 	return a
 }
-
-// Read registers a handler that needs no API key (pattern as http.ServeMux,
-// with the method: "GET /v1/runs").
-func (a *API) Read(pattern string, h http.HandlerFunc) { a.mux.Handle(pattern, h) }
-
-// Write registers a handler that needs a valid API key.
-func (a *API) Write(pattern string, h http.HandlerFunc) { a.mux.Handle(pattern, a.requireKey(h)) }
 
 // Handler returns the root handler.
 func (a *API) Handler() http.Handler { return http.HandlerFunc(a.serveHTTP) }

@@ -24,10 +24,10 @@ func RegisterChannels(a *API, st store.Store, d ChannelTester, now func() time.T
 	h := channelHandlers{st: st, d: d, now: now}
 	a.Read("GET /v1/channels", h.list)
 	a.Read("GET /v1/channels/{name}", h.get)
-	a.Write("POST /v1/channels", h.add)
-	a.Write("DELETE /v1/channels/{name}", h.remove)
-	a.Write("POST /v1/channels/{name}/test", h.test)
-	a.Write("POST /v1/channels/{name}/retry", h.retry)
+	a.Admin("POST /v1/channels", h.add)
+	a.Admin("DELETE /v1/channels/{name}", h.remove)
+	a.Admin("POST /v1/channels/{name}/test", h.test)
+	a.Admin("POST /v1/channels/{name}/retry", h.retry)
 }
 
 type channelHandlers struct {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"github.com/tendhq/tend/internal/access"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,7 +59,7 @@ func RegisterEvents(a *API, s store.Store, o EventsOptions) {
 	a.Write("POST /api/annotations", h.grafana)
 	// GitHub cannot send an API key: the delivery's HMAC signature under
 	// the webhook secret is its credential.
-	a.Read("POST /v1/webhooks/github", h.github)
+	a.Handle("POST /v1/webhooks/github", access.Signed, h.github)
 	a.Read("GET /v1/events", h.list)
 	a.Read("GET /v1/events/{id}", h.get)
 }

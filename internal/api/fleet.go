@@ -19,13 +19,13 @@ func RegisterFleet(a *API, fl *fleet.Engine, ro *rollout.Engine, st store.Store,
 	h := fleetHandlers{fl: fl, ro: ro, st: st, now: now}
 	a.Read("GET /v1/deployments", h.listDeployments)
 	a.Read("GET /v1/deployments/{id}", h.getDeployment)
-	a.Write("POST /v1/deployments", h.addDeployment)
-	a.Write("DELETE /v1/deployments/{id}", h.removeDeployment)
+	a.Admin("POST /v1/deployments", h.addDeployment)
+	a.Admin("DELETE /v1/deployments/{id}", h.removeDeployment)
 	a.Read("GET /v1/rollouts", h.listRollouts)
 	a.Read("GET /v1/rollouts/{id}", h.getRollout)
-	a.Write("POST /v1/rollouts", h.startRollout)
+	a.Admin("POST /v1/rollouts", h.startRollout)
 	for _, action := range []string{store.RolloutPause, store.RolloutResume, store.RolloutAbort, "approve"} {
-		a.Write("POST /v1/rollouts/{id}/"+action, h.control(action))
+		a.Admin("POST /v1/rollouts/{id}/"+action, h.control(action))
 	}
 }
 

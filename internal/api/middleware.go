@@ -10,16 +10,14 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/tendhq/tend/internal/apikey"
+	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/logging"
 	"github.com/tendhq/tend/internal/store"
 )
 
 type loggerKey struct{}
-type keyKey struct{}
 
 func loggerFrom(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
@@ -28,10 +26,14 @@ func loggerFrom(ctx context.Context) *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Caller returns the API key that authenticated the request, if any.
+// Caller returns the credential that authenticated the request, if it
+// names one (an API key, a session's key, a proxy user): ID and Name only.
 func Caller(ctx context.Context) (store.APIKey, bool) {
-	k, ok := ctx.Value(keyKey{}).(store.APIKey)
-	return k, ok
+	p, ok := access.FromContext(ctx)
+	if !ok || (p.KeyID == "" && p.Via != access.ViaProxy) {
+		return store.APIKey{}, false
+	}
+	return store.APIKey{ID: p.KeyID, Name: p.Name}, true
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
@@ -146,34 +148,3 @@ type probeWriter struct {
 func (p *probeWriter) Header() http.Header         { return p.header }
 func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (p *probeWriter) WriteHeader(code int)        { p.status = code }
-
-// requireKey wraps h so it answers 401 unless the request carries a valid
-// API key in "Authorization: Bearer <key>" or "X-API-Key: <key>".
-func (a *API) requireKey(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get("X-API-Key")
-		if key == "" {
-			if auth := r.Header.Get("Authorization"); len(auth) > 7 && strings.EqualFold(auth[:7], "bearer ") {
-				key = strings.TrimSpace(auth[7:])
-			}
-		}
-		if key == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tend"`)
-			WriteError(w, r, &Error{Status: http.StatusUnauthorized, Code: "unauthorized",
-				Message: "this endpoint needs an API key: send Authorization: Bearer <key> or X-API-Key: <key> (create one with `tend apikey create --name NAME`)"})
-			return
-		}
-		rec, err := a.keys.Verify(r.Context(), key)
-		if err != nil {
-			if errors.Is(err, apikey.ErrInvalid) {
-				a.metrics.authFailures.Inc()
-				w.Header().Set("WWW-Authenticate", `Bearer realm="tend", error="invalid_token"`)
-				WriteError(w, r, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Message: "the API key is not valid (unknown, mistyped or revoked)"})
-				return
-			}
-			WriteError(w, r, err)
-			return
-		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyKey{}, rec)))
-	})
-}

@@ -32,7 +32,7 @@ func RegisterPolicies(a *API, current func() *policy.Set, reload func() (*policy
 	if reload == nil {
 		return
 	}
-	a.Write("POST /v1/policies/reload", func(w http.ResponseWriter, r *http.Request) {
+	a.Admin("POST /v1/policies/reload", func(w http.ResponseWriter, r *http.Request) {
 		set, err := reload()
 		if err != nil {
 			WriteError(w, r, &Error{Status: http.StatusUnprocessableEntity, Code: "invalid_policies",

@@ -17,8 +17,8 @@ func RegisterRuns(a *API, runs store.Runs, now func() time.Time, wake func()) {
 	h := runHandlers{runs: runs, now: now, wake: wake}
 	a.Read("GET /v1/runs", h.list)
 	a.Read("GET /v1/runs/{id}", h.get)
-	a.Write("POST /v1/runs/{id}/approve", h.approve)
-	a.Write("POST /v1/runs/{id}/cancel", h.cancel)
+	a.Admin("POST /v1/runs/{id}/approve", h.approve)
+	a.Admin("POST /v1/runs/{id}/cancel", h.cancel)
 }
 
 type runHandlers struct {

@@ -201,3 +201,26 @@ func hash(key string) []byte {
 	h := sha256.Sum256([]byte(key))
 	return h[:]
 }
+
+// Lookup returns the record of a valid key by its id (for a session that
+// was opened with the key); ErrInvalid if unknown or revoked.
+func (k *Keys) Lookup(ctx context.Context, id string) (store.APIKey, error) {
+	now := k.now()
+	k.mu.Lock()
+	v, cached := k.verified[id]
+	k.mu.Unlock()
+	if cached && now.Before(v.until) {
+		return v.rec, nil
+	}
+	rec, err := k.store.Get(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.APIKey{}, ErrInvalid
+	}
+	if err != nil {
+		return store.APIKey{}, fmt.Errorf("look up api key: %w", err)
+	}
+	if rec.Revoked() {
+		return store.APIKey{}, ErrInvalid
+	}
+	return rec, nil
+}
