@@ -36,7 +36,7 @@ func newTestAPI(t *testing.T, logs io.Writer) (*httptest.Server, string) {
 		log, _ = logging.New(logs, "debug", "json")
 	}
 	reg := prometheus.NewRegistry()
-	a := api.New(api.Options{Logger: log, Store: s, Keys: keys, Registerer: reg, Gatherer: reg, MaxBodyBytes: 2048})
+	a := api.New(api.Options{Logger: log, Store: s, Keys: keys, Registerer: reg, Gatherer: reg, MaxBodyBytes: 2048, Auth: api.AuthOptions{MetricsPublic: true}})
 	a.Write("POST /v1/echo", func(w http.ResponseWriter, r *http.Request) {
 		var e echo
 		if err := api.DecodeJSON(r, &e); err != nil {
@@ -140,7 +140,9 @@ func TestRequestIDInLogsAndKeyNeverLogged(t *testing.T) {
 	if resp.Header.Get("X-Request-ID") != "req-42" {
 		t.Fatalf("request ID not echoed: %q", resp.Header.Get("X-Request-ID"))
 	}
-	resp, _ = http.Get(srv.URL + "/v1/panic")
+	req, _ = http.NewRequest("GET", srv.URL+"/v1/panic", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, _ = http.DefaultClient.Do(req)
 	resp.Body.Close()
 	if resp.StatusCode != 500 {
 		t.Fatalf("panic status = %d", resp.StatusCode)
@@ -167,13 +169,17 @@ func TestRequestIDInLogsAndKeyNeverLogged(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	srv, _ := newTestAPI(t, nil)
+	srv, key := newTestAPI(t, nil)
 	for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready"`, "/metrics": "tend_http_requests_total", "/v1/version": "go_version"} {
 		if path == "/metrics" { // make sure a request has been counted
 			r, _ := http.Get(srv.URL + "/healthz")
 			r.Body.Close()
 		}
-		resp, err := http.Get(srv.URL + path)
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if path == "/v1/version" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,6 +76,8 @@ func TestEmbeddingEndpoints(t *testing.T) {
 			}
 			if c.key != "" {
 				req.Header.Set("X-API-Key", c.key)
+			} else if !strings.Contains(c.name, "needs a key") {
+				req.Header.Set("X-API-Key", key) // reads need a key too
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

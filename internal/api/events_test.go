@@ -41,7 +41,7 @@ func newEventAPI(t *testing.T) eventAPI {
 	a := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Store: s, Keys: keys, Now: now, MaxBodyBytes: 64 << 10})
 	api.RegisterEvents(a, s, api.EventsOptions{Now: now, GitHubSecret: "s3cret"})
 	api.RegisterInsights(a, s, now)
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewServer(keyedReads(a.Handler(), key))
 	t.Cleanup(srv.Close)
 	return eventAPI{srv: srv, st: s, key: key}
 }

@@ -85,7 +85,7 @@ func newIngestAPI(t *testing.T, sink ingest.Sink) *ingestEnv {
 	reg := prometheus.NewRegistry()
 	a := api.New(api.Options{Logger: logging.Discard(), Store: s, Keys: keys, Registerer: reg, Gatherer: reg, MaxBodyBytes: 1 << 20})
 	api.RegisterIngest(a, api.IngestOptions{Sink: sink, Series: w, MaxDecodedBytes: 4 << 20})
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewServer(keyedReads(a.Handler(), key))
 	t.Cleanup(srv.Close)
 	return &ingestEnv{srv: srv, key: key, rec: rec, w: w, sink: sink}
 }

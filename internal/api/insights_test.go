@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/storetest"
 )
@@ -48,9 +49,10 @@ func newInsightAPI(t *testing.T) *httptest.Server {
 	if err := s.Anomalies().Create(ctx, an); err != nil {
 		t.Fatal(err)
 	}
-	a := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Store: s, Now: func() time.Time { return insightNow }})
+	keys := apikey.New(s.APIKeys(), nil)
+	a := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Store: s, Keys: keys, Now: func() time.Time { return insightNow }})
 	api.RegisterInsights(a, s, func() time.Time { return insightNow })
-	srv := httptest.NewServer(a.Handler())
+	srv := httptest.NewServer(keyedReads(a.Handler(), mustKey(t, keys)))
 	t.Cleanup(srv.Close)
 	return srv
 }

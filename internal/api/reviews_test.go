@@ -97,27 +97,27 @@ func TestReviewsTarballAndGate(t *testing.T) {
 		t.Fatalf("review %v", body)
 	}
 	id := body["id"].(string)
-	code, got := do(t, "GET", srv.URL+"/v1/reviews/"+id, "", "", nil)
+	code, got := do(t, "GET", srv.URL+"/v1/reviews/"+id, key, "", nil)
 	if code != 200 || len(got["findings"].([]any)) != 1 {
 		t.Fatalf("GET one: %d %v", code, got)
 	}
-	code, list := do(t, "GET", srv.URL+"/v1/reviews?product=shop", "", "", nil)
+	code, list := do(t, "GET", srv.URL+"/v1/reviews?product=shop", key, "", nil)
 	if code != 200 || len(list["reviews"].([]any)) != 1 {
 		t.Fatalf("GET list: %d %v", code, list)
 	}
-	code, gate := do(t, "GET", srv.URL+"/v1/reviews/gate?product=shop&block_on_review=high", "", "", nil)
+	code, gate := do(t, "GET", srv.URL+"/v1/reviews/gate?product=shop&block_on_review=high", key, "", nil)
 	if code != 200 || gate["blocked"] != true || gate["review"] != id {
 		t.Fatalf("gate high: %d %v", code, gate)
 	}
-	code, gate = do(t, "GET", srv.URL+"/v1/reviews/gate?product=shop&block_on_review=critical", "", "", nil)
+	code, gate = do(t, "GET", srv.URL+"/v1/reviews/gate?product=shop&block_on_review=critical", key, "", nil)
 	if code != 200 || gate["blocked"] != false {
 		t.Fatalf("gate critical: %d %v", code, gate)
 	}
-	code, gate = do(t, "GET", srv.URL+"/v1/reviews/gate?product=blog&block_on_review=high", "", "", nil)
+	code, gate = do(t, "GET", srv.URL+"/v1/reviews/gate?product=blog&block_on_review=high", key, "", nil)
 	if code != 200 || gate["blocked"] != false || !strings.Contains(gate["reason"].(string), "no review") {
 		t.Fatalf("gate without review: %d %v", code, gate)
 	}
-	code, body = do(t, "GET", srv.URL+"/v1/reviews/gate?product=shop&block_on_review=severe", "", "", nil)
+	code, body = do(t, "GET", srv.URL+"/v1/reviews/gate?product=shop&block_on_review=severe", key, "", nil)
 	if code != 400 || body["error"].(map[string]any)["field"] != "block_on_review" {
 		t.Fatalf("bad severity: %d %v", code, body)
 	}

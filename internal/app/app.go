@@ -149,7 +149,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.keys = apikey.New(st.APIKeys(), o.Now)
 	a.api = api.New(api.Options{
 		Logger: o.Logger, Store: st, Keys: a.keys, Registerer: a.reg, Gatherer: a.reg,
-		MaxBodyBytes: cfg.Server.MaxBodyBytes, Now: o.Now,
+		MaxBodyBytes: cfg.Server.MaxBodyBytes, Now: o.Now, Auth: authOptions(cfg.Auth),
 	})
 	if err := a.build(ctx); err != nil {
 		st.Close()
@@ -249,7 +249,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.log.Info("tend is running", attrs...)
 	if keys, err := a.keys.List(ctx); err == nil && len(keys) == 0 {
-		a.log.Warn("no API keys yet: write endpoints will answer 401 until you create one with `tend apikey create --name NAME`")
+		a.log.Warn("no API keys yet: every endpoint but /healthz and /readyz answers 401 until you create one with `tend apikey create --name NAME --scope read`")
 	}
 	return nil
 }
