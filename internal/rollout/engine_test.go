@@ -29,9 +29,15 @@ type fakeProvider struct {
 	// ever records every version each deployment ran.
 	ever map[string][]int
 	fail map[int]bool // versions whose Apply fails
+	// slow makes Apply of a version take this long (outside the lock).
+	slow map[int]time.Duration
 }
 
 func (p *fakeProvider) Apply(_ context.Context, d store.Deployment, v catalog.Version) (map[string]string, error) {
+	p.mu.Lock()
+	delay := p.slow[v.Number]
+	p.mu.Unlock()
+	time.Sleep(delay)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.fail[v.Number] {
@@ -87,6 +93,15 @@ type env struct {
 	fl   *fleet.Engine
 	prov *fakeProvider
 	rec  *rollout.Recorder
+
+	mu    sync.Mutex
+	notes []store.Notification // what the engines handed to their notifier
+}
+
+func (e *env) notifications() []store.Notification {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.notes)
 }
 
 // newEnv makes a product with v1 (good), v2 (good), v3 (bad), v4
@@ -105,7 +120,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	publish("good v1")
-	prov := &fakeProvider{running: map[string]int{}, tmpl: map[string]string{}, ever: map[string][]int{}, fail: map[int]bool{5: true}}
+	prov := &fakeProvider{running: map[string]int{}, tmpl: map[string]string{}, ever: map[string][]int{}, fail: map[int]bool{5: true}, slow: map[int]time.Duration{}}
 	fl, err := fleet.New(fleet.Options{Store: st, Catalog: cat, Providers: map[string]fleet.Provider{"process": prov}, Workers: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -150,7 +165,13 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) engine(t *testing.T) *rollout.Engine {
 	t.Helper()
-	eng, err := rollout.New(rollout.Options{Store: e.st, Catalog: e.cat, Deployer: e.fl, Metrics: e.rec, Poll: 20 * time.Millisecond, Lease: 2 * time.Second})
+	eng, err := rollout.New(rollout.Options{Store: e.st, Catalog: e.cat, Deployer: e.fl, Metrics: e.rec, Poll: 20 * time.Millisecond, Lease: 2 * time.Second,
+		Notifier: rollout.NotifierFunc(func(_ context.Context, msgs ...store.Notification) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.notes = append(e.notes, msgs...)
+			return nil
+		})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,6 +289,16 @@ func TestBadVersionCaughtInCanary(t *testing.T) {
 	if !strings.Contains(r.Summary, "worse than the baseline") {
 		t.Fatalf("summary %q", r.Summary)
 	}
+	// The failed gate is a high-severity notification saying why.
+	var note *store.Notification
+	for _, n := range e.notifications() {
+		if n.Type == "ROLLOUT_ROLLED_BACK" && n.Subject == r.ID {
+			note = &n
+		}
+	}
+	if note == nil || note.Severity != store.SeverityHigh || !strings.Contains(string(note.Body), "worse than the baseline") {
+		t.Fatalf("notification of the rollback: %+v", note)
+	}
 	t.Logf("caught in %s after the canary deployed (rollout took %s): %s", took, time.Since(start), r.Summary)
 }
 
@@ -344,6 +375,72 @@ func TestInsightGate(t *testing.T) {
 	if !linked {
 		t.Fatal("no event links the insight")
 	}
+	noted := false
+	for _, n := range e.notifications() {
+		noted = noted || (n.Type == "ROLLOUT_ROLLED_BACK" && strings.Contains(string(n.Body), `"Insight":"ins-1"`))
+	}
+	if !noted {
+		t.Fatalf("no notification names the insight: %+v", e.notifications())
+	}
+}
+
+// An abort while a wave is still deploying (some of its deployments
+// updated, others not yet started) stops starting new ones, waits for
+// those in flight and rolls the whole wave back.
+func TestAbortMidWave(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.prov.mu.Lock()
+	e.prov.slow[2] = 150 * time.Millisecond
+	e.prov.mu.Unlock()
+	eng := e.engine(t)
+	stop := run(t, eng)
+	defer stop()
+	s := fast(rollout.Strategy{Strategy: rollout.Waves, MaxConcurrent: 2, Waves: []rollout.Wave{{Name: "all"}}})
+	r, err := eng.Start(ctx, rollout.StartRequest{Product: "shop", Version: 2, Strategy: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	onV2 := func() int {
+		e.prov.mu.Lock()
+		defer e.prov.mu.Unlock()
+		n := 0
+		for _, v := range e.prov.running {
+			if v == 2 {
+				n++
+			}
+		}
+		return n
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for onV2() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the wave never started")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if _, err := e.st.Rollouts().Control(ctx, r.ID, store.RolloutAbort, "ops", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r = waitState(t, e.st, r.ID, finished)
+	if r.State != store.RolloutAborted || r.Wave != 0 {
+		t.Fatalf("state %s wave %d: %s", r.State, r.Wave, r.Summary)
+	}
+	e.prov.mu.Lock()
+	defer e.prov.mu.Unlock()
+	reached := 0
+	for id, vs := range e.prov.ever {
+		if slices.Contains(vs, 2) {
+			reached++
+		}
+		if e.prov.running[id] != 1 {
+			t.Errorf("%s runs v%d after the abort", id, e.prov.running[id])
+		}
+	}
+	if reached == 0 || reached >= 12 {
+		t.Fatalf("%d of 12 deployments reached v2: the abort was not mid-wave", reached)
+	}
+	t.Logf("aborted with %d of 12 deployments of the wave updated; all back on v1", reached)
 }
 
 func TestOneRolloutPerProduct(t *testing.T) {
