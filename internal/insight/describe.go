@@ -107,7 +107,10 @@ func resourcesPhrase(res []store.InsightResource) string {
 		}
 		return r.ID
 	}
-	if len(res) == 1 {
+	switch len(res) {
+	case 0:
+		return "no resources"
+	case 1:
 		return strings.TrimSpace(res[0].Type + " " + name(res[0]))
 	}
 	sameType := true

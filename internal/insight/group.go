@@ -179,10 +179,15 @@ func (g *grouper) withStored(ctx context.Context, is *insightState) ([]store.Ano
 }
 
 func (g *grouper) apply(is *insightState, anoms []store.Anomaly, now time.Time) store.Insight {
-	s := summarize(is.rec, anoms)
 	next := is.rec
-	next.ProblemType, next.Severity, next.Name, next.Description = s.ProblemType, s.Severity, s.Name, s.Description
-	next.Resources, next.Recommendations = s.Resources, s.Recommendations
+	var s summary
+	if len(anoms) > 0 {
+		s = summarize(is.rec, anoms)
+		next.ProblemType, next.Severity, next.Name, next.Description = s.ProblemType, s.Severity, s.Name, s.Description
+		next.Resources, next.Recommendations = s.Resources, s.Recommendations
+	}
+	// else: an insight stored without its anomalies (tend died between
+	// the two writes) keeps what it says; it can still close.
 	if !s.Start.IsZero() {
 		next.StartedAt = s.Start
 	}
@@ -191,6 +196,9 @@ func (g *grouper) apply(is *insightState, anoms []store.Anomaly, now time.Time) 
 		next.Status, next.EndedAt = store.InsightClosed, s.End
 		if next.EndedAt.IsZero() {
 			next.EndedAt = is.lastEnd
+		}
+		if next.EndedAt.IsZero() { // nothing says when it ended
+			next.EndedAt = now.UTC()
 		}
 	}
 	next.UpdatedAt = now.UTC()

@@ -454,3 +454,29 @@ func TestInsightClosesInTheDataTime(t *testing.T) {
 		t.Fatalf("second insight after the wall-clock cool-down: %s ended %v", in.Status, in.EndedAt)
 	}
 }
+
+// TestInsightStoredWithoutAnomaliesCloses: tend died after storing an
+// insight and before storing its anomalies (two writes); after the
+// restart the insight closes keeping what it says (it used to panic
+// describing no resources, crash-looping tend serve).
+func TestInsightStoredWithoutAnomaliesCloses(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	h := newHarness(t, st, testConfig())
+	cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
+	h.observe(cpu, t0, 95, 0.9, "burn")
+	h.flush()
+	ins := h.insights()
+	if len(ins) != 1 {
+		t.Fatalf("%d insights", len(ins))
+	}
+	h.stop()
+	if _, err := st.SQL().Exec(`DELETE FROM anomalies`); err != nil {
+		t.Fatal(err)
+	}
+	h.start(testConfig())
+	h.advance(10 * time.Minute)
+	in, err := st.Insights().Get(context.Background(), ins[0].ID)
+	if err != nil || in.Status != store.InsightClosed || in.Name != ins[0].Name || in.Severity != ins[0].Severity || in.EndedAt.IsZero() {
+		t.Fatalf("after restart: %+v, %v (was %+v)", in, err, ins[0])
+	}
+}
