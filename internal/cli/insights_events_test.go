@@ -30,7 +30,7 @@ func TestPrintInsightWithForecastEventsAndPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	for _, want := range []string{"Limit reached", "Forecast of pod_memory_utilization: 2.5 per hour (95 %: 2 to 3) towards 100% (100 %)",
+	for _, want := range []string{"Limit reached", "Forecast of pod_memory_utilization: 2.5 per hour (95 %: 2 to 3) towards 100%;",
 		"Related events (up to 3h", "DEPLOYMENT", "ScalingReplicaSet", "boundary", "1. Raise the memory limit", "Why: it climbs", "Policy:", "mode: approve"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

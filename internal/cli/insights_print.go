@@ -107,9 +107,13 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 	}
 	for _, a := range d.Anomalies {
 		if f := a.Forecast; f != nil {
-			fmt.Fprintf(w, "\nForecast of %s: %s per hour (95 %%: %s to %s) towards %s (%s); reaches it %s, between %s and %s\n",
+			limit := strconv.FormatFloat(f.Limit, 'g', 6, 64) + unitSuffix(a.Unit)
+			if src := f.LimitSource; src != "" && !strings.Contains(src, " ") {
+				limit += " (" + src + ")" // a limit series, not a fixed "100 %"
+			}
+			fmt.Fprintf(w, "\nForecast of %s: %s per hour (95 %%: %s to %s) towards %s; its highs reach it %s, between %s and %s\n",
 				metricName(a), strconv.FormatFloat(f.Slope, 'g', 4, 64), strconv.FormatFloat(f.SlopeLow, 'g', 4, 64), strconv.FormatFloat(f.SlopeHigh, 'g', 4, 64),
-				strconv.FormatFloat(f.Limit, 'g', 6, 64)+unitSuffix(a.Unit), f.LimitSource, f.ExhaustAt.Local().Format("2006-01-02 15:04"),
+				limit, f.ExhaustAt.Local().Format("2006-01-02 15:04"),
 				f.Earliest.Local().Format("2006-01-02 15:04"), dash(formatMaybe(f.Latest)))
 		}
 	}

@@ -358,10 +358,22 @@ func proReason(info series.Info, sat saturation, fc store.Forecast) string {
 	}
 	left := fc.ExhaustAt.Sub(fc.FitAt)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s on %s %s by %s per hour (95 %%: %s to %s) and is at %s; the limit is %s (%s). At this rate it reaches the limit at %s",
+	limit := formatValue(fc.Limit, info.Unit)
+	if src := fc.LimitSource; src != "" && !strings.Contains(src, " ") {
+		// A companion series (container_spec_memory_limit_bytes), not a
+		// fixed ceiling ("100 %", "a ratio of 1") that would say it twice.
+		limit += " (" + src + ")"
+	}
+	// ExhaustAt is when the series' upper edge (its trend plus the
+	// excess of its highs, forecast.Exhaustion) gets there, not the trend line.
+	edge := "highs"
+	if !sat.up {
+		edge = "lows"
+	}
+	fmt.Fprintf(&b, "%s on %s %s by %s per hour (95 %%: %s to %s) and is at %s; the limit is %s. At this rate its %s reach the limit at %s",
 		info.Metric, resourcesPhrase([]store.InsightResource{{Type: info.Resource.Type, Name: info.Resource.Name, ID: info.Resource.ID}}), dir,
 		formatValue(math.Abs(fc.Slope), info.Unit), formatValue(math.Abs(fc.SlopeLow), ""), formatValue(math.Abs(fc.SlopeHigh), ""),
-		formatValue(fc.Level, info.Unit), formatValue(fc.Limit, info.Unit), fc.LimitSource, fc.ExhaustAt.UTC().Format("2006-01-02 15:04 UTC"))
+		formatValue(fc.Level, info.Unit), limit, edge, fc.ExhaustAt.UTC().Format("2006-01-02 15:04 UTC"))
 	if !fc.Latest.IsZero() {
 		fmt.Fprintf(&b, " (between %s and %s)", fc.Earliest.UTC().Format("2006-01-02 15:04"), fc.Latest.UTC().Format("2006-01-02 15:04"))
 	} else {

@@ -236,7 +236,12 @@ func (m *Mapper) boundary(l Labels, r Resource) Boundary {
 		return b
 	}
 	if ns := first(l, namespaceLabels...); ns != "" {
-		b.Kind, b.Name = KindNamespace, first(l, clusterLabels...)+"/"+ns
+		// cluster/namespace, or the namespace alone when no label names
+		// the cluster (not "/prod").
+		b.Kind, b.Name = KindNamespace, ns
+		if c := first(l, clusterLabels...); c != "" {
+			b.Name = c + "/" + ns
+		}
 		return b
 	}
 	b.Kind, b.Name = KindAccount, b.Account

@@ -24,7 +24,7 @@ func TestDescribe(t *testing.T) {
 	}{
 		{"prometheus target", series.Labels{"job": "api", "instance": "10.0.0.1:9100"}, "instance", "instance/api/10.0.0.1:9100", "account", "111122223333", ""},
 		{"k8s container", series.Labels{"namespace": "shop", "pod": "cart-7d9f", "container": "cart", "cluster": "prod"}, "container", "container/shop/cart-7d9f/cart", "namespace", "prod/shop", ""},
-		{"k8s pod", series.Labels{"namespace": "shop", "pod": "cart-7d9f", "container": "POD"}, "pod", "pod/shop/cart-7d9f", "namespace", "/shop", ""},
+		{"k8s pod", series.Labels{"namespace": "shop", "pod": "cart-7d9f", "container": "POD"}, "pod", "pod/shop/cart-7d9f", "namespace", "shop", ""},
 		{"otel pod", series.Labels{"k8s.namespace.name": "shop", "k8s.pod.name": "cart-1", "k8s.cluster.name": "c1"}, "pod", "pod/shop/cart-1", "namespace", "c1/shop", ""},
 		{"node", series.Labels{"node": "ip-10-0-0-1"}, "node", "node/ip-10-0-0-1", "account", "111122223333", ""},
 		{"lambda", series.Labels{"FunctionName": "checkout", "stack": "shop"}, "function", "function/checkout", "stack", "shop", ""},
