@@ -78,7 +78,9 @@ func TestReplayedInsightsClose(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	last, stable := -1, 0
 	for {
-		resp, err := http.Get(addr + "/v1/insights?since=80d&limit=100")
+		req, _ := http.NewRequest(http.MethodGet, addr+"/v1/insights?since=80d&limit=100", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(key)))
+		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			err = json.NewDecoder(resp.Body).Decode(&list)
 			resp.Body.Close()

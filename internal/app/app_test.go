@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"github.com/tendhq/tend/internal/access"
+	"github.com/tendhq/tend/internal/apikey"
 	"context"
 	"io"
 	"net"
@@ -30,6 +32,39 @@ func get(t *testing.T, url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// getAs is get with an API key (every endpoint but /healthz, /readyz and
+// /metrics needs one).
+func getAs(t *testing.T, url, key string) (int, string) {
+	t.Helper()
+	resp, err := authGet(url, key)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// authGet is http.Get with "Authorization: Bearer key".
+func authGet(url, key string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	return http.DefaultClient.Do(req)
+}
+
+// readKey creates a key with the read scope.
+func readKey(t *testing.T, a *app.App) string {
+	t.Helper()
+	_, key, err := a.Keys().CreateWith(context.Background(), apikey.Spec{Name: "reader", Scopes: []access.Scope{access.Read}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 func TestStartServeStopRestart(t *testing.T) {

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,7 +89,7 @@ mode: auto
 			break
 		}
 		if time.Now().After(deadline) {
-			resp, _ := http.Get("http://" + a.Addr() + "/v1/runs")
+			resp, _ := authGet("http://"+a.Addr()+"/v1/runs", readKey(t, a))
 			var runs any
 			json.NewDecoder(resp.Body).Decode(&runs)
 			t.Fatalf("no v2 of web after the insight; runs: %v", runs)

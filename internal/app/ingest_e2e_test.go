@@ -71,21 +71,21 @@ func TestRemoteWriteToInsight(t *testing.T) {
 	send(200, 18) // 33 minutes quiet at 18–22 %: baseline, and the detector learns
 	send(6, 100)  // a minute of burn
 
-	in := insightOf(t, base+"/v1/insights?stack=shop")
+	in := insightOf(t, base+"/v1/insights?stack=shop", key)
 	if in.ProblemType != "CPU_SATURATION" || in.Status != "ONGOING" || in.BoundaryName != "shop" || len(in.Resources) == 0 {
 		t.Fatalf("insight = %+v", in)
 	}
 	t.Logf("insight: %s [%s %s]", in.Name, in.Severity, in.Status)
 
 	send(60, 18) // ten quiet minutes
-	if in = insightOf(t, base+"/v1/insights?stack=shop"); in.Status != "CLOSED" {
+	if in = insightOf(t, base+"/v1/insights?stack=shop", key); in.Status != "CLOSED" {
 		t.Fatalf("after the load stopped: %+v", in)
 	}
 }
 
-func insightOf(t *testing.T, url string) store.Insight {
+func insightOf(t *testing.T, url, key string) store.Insight {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := authGet(url, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 				t.Fatal(err)
 			}
 			var page store.InsightPage
-			getJSON(t, base+"/v1/insights?type=proactive&status=ongoing", &page)
+			getJSON(t, base+"/v1/insights?type=proactive&status=ongoing", key, &page)
 			if len(page.Insights) > 0 {
 				opened, openedAt, openedValue = page.Insights[0], at, v
 			}
@@ -107,7 +107,7 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 			Relation string `json:"relation"`
 		} `json:"events"`
 	}
-	getJSON(t, base+"/v1/insights/"+opened.ID, &d)
+	getJSON(t, base+"/v1/insights/"+opened.ID, key, &d)
 	if d.Type != store.InsightProactive || d.ProblemType != "MEMORY_SATURATION" || d.PredictionTimeRange == nil ||
 		d.Name != "Memory utilisation approaching its limit on pod cart-1 (namespace eu-1/prod)" {
 		t.Fatalf("insight = %+v", d.Insight)
@@ -129,7 +129,7 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 	if !strings.Contains(rules, "container-memory-leak") || !strings.Contains(rules, "container-memory-limit") {
 		t.Errorf("recommendations %s", rules)
 	}
-	resp, err := http.Get(base + "/ui/insights/" + opened.ID)
+	resp, err := authGet(base+"/ui/insights/"+opened.ID, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 		}
 	}
 	var reactive store.InsightPage
-	getJSON(t, base+"/v1/insights?type=reactive", &reactive)
+	getJSON(t, base+"/v1/insights?type=reactive", key, &reactive)
 	if len(reactive.Insights) != 0 {
 		t.Errorf("a reactive insight too: %s", reactive.Insights[0].Name)
 	}
@@ -163,9 +163,9 @@ func postEvent(t *testing.T, url, key, body string) {
 	}
 }
 
-func getJSON(t *testing.T, url string, v any) {
+func getJSON(t *testing.T, url, key string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := authGet(url, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ guards:
 		} `json:"runs"`
 	}
 	for {
-		resp, err := http.Get(base + "/v1/runs")
+		resp, err := authGet(base+"/v1/runs", key)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,7 +98,7 @@ func (e *e2e) post(path, body string, header ...string) (int, map[string]any) {
 
 func (e *e2e) get(path string, v any) {
 	e.t.Helper()
-	resp, err := http.Get(e.base + path)
+	resp, err := authGet(e.base+path, e.key)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -32,10 +32,11 @@ func TestHostAgentSeriesAndSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + a.Addr()
+	key := readKey(t, a)
 	deadline := time.Now().Add(15 * time.Second)
 	var body string
 	for {
-		_, body = get(t, base+`/v1/series?match=host_cpu_utilization%7Bhost%3D%22test-host%22%7D`)
+		_, body = getAs(t, base+`/v1/series?match=host_cpu_utilization%7Bhost%3D%22test-host%22%7D`, key)
 		if strings.Contains(body, `"total": 1`) || time.Now().After(deadline) {
 			break
 		}

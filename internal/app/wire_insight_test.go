@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -65,7 +64,7 @@ func TestInsightWiring(t *testing.T) {
 	feed(0.05, 12, 10)
 	feed(0.95, 99, 6)
 
-	resp, err := http.Get("http://" + a.Addr() + "/v1/insights?status=ongoing")
+	resp, err := authGet("http://"+a.Addr()+"/v1/insights?status=ongoing", readKey(t, a))
 	if err != nil {
 		t.Fatal(err)
 	}

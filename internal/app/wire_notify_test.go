@@ -86,7 +86,7 @@ func TestNotifyWiring(t *testing.T) {
 		}
 	}
 
-	code, body := do(t, "GET", base+"/v1/channels", "", "")
+	code, body := do(t, "GET", base+"/v1/channels", key, "")
 	if code != 200 || !strings.Contains(body, `"name": "ops"`) || !strings.Contains(body, `"source": "config"`) || strings.Contains(body, "s3cret") {
 		t.Fatalf("GET /v1/channels = %d %s", code, body)
 	}
@@ -109,7 +109,7 @@ func TestNotifyWiring(t *testing.T) {
 	if code, body := do(t, "POST", base+"/v1/channels/second/test", key, ""); code != 200 {
 		t.Fatalf("test = %d %s", code, body)
 	}
-	if code, body := do(t, "GET", base+"/v1/channels/ops", "", ""); code != 200 || !strings.Contains(body, `"state": "sent"`) {
+	if code, body := do(t, "GET", base+"/v1/channels/ops", key, ""); code != 200 || !strings.Contains(body, `"state": "sent"`) {
 		t.Fatalf("GET /v1/channels/ops = %d %s", code, body)
 	}
 	if code, _ := do(t, "DELETE", base+"/v1/channels/ops", key, ""); code != 409 {
@@ -121,7 +121,7 @@ func TestNotifyWiring(t *testing.T) {
 	if code, _ := do(t, "DELETE", base+"/v1/channels/second", key, ""); code != 404 {
 		t.Fatalf("DELETE again = %d, want 404", code)
 	}
-	if code, body := do(t, "GET", base+"/ui/channels", "", ""); code != 200 || !strings.Contains(body, "<b>ops</b>") {
+	if code, body := do(t, "GET", base+"/ui/channels", key, ""); code != 200 || !strings.Contains(body, "<b>ops</b>") {
 		t.Fatalf("page = %d %s", code, body)
 	}
 	code, body = do(t, "GET", base+"/metrics", "", "")
@@ -131,7 +131,7 @@ func TestNotifyWiring(t *testing.T) {
 		}
 	}
 	var list struct{ Channels []json.RawMessage }
-	_, body = do(t, "GET", base+"/v1/channels", "", "")
+	_, body = do(t, "GET", base+"/v1/channels", key, "")
 	if json.Unmarshal([]byte(body), &list); len(list.Channels) != 1 {
 		t.Fatalf("channels after delete: %s", body)
 	}

@@ -23,6 +23,7 @@ var _ = registerCommand(newInsightsCmd)
 type insightClient struct {
 	base string
 	http *http.Client
+	key  string // API key with the read scope ("" sends none)
 }
 
 func (c insightClient) get(ctx context.Context, path string, q url.Values, v any) error {
@@ -33,6 +34,9 @@ func (c insightClient) get(ctx context.Context, path string, q url.Values, v any
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
+	}
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -64,7 +68,7 @@ func (c insightClient) get(ctx context.Context, path string, q url.Values, v any
 }
 
 func newInsightsCmd(g *globals) *cobra.Command {
-	var base string
+	var base, key string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "insights",
@@ -73,13 +77,16 @@ func newInsightsCmd(g *globals) *cobra.Command {
 		Long: `Insights group anomalous metrics of one application boundary (a stack, a tagged
 application, a Kubernetes namespace) into one problem a person can act on.
 These commands read them over the HTTP API of a running tend: --url, else
-TEND_URL, else the server.listen address of the configuration.`,
+TEND_URL, else the server.listen address of the configuration, with an API
+key that has the read scope (--api-key, else TEND_API_KEY): you see what
+that key may see (its accounts).`,
 	}
 	cmd.PersistentFlags().StringVar(&base, "url", "", "URL of the running tend (default: TEND_URL, else http://<server.listen>)")
 	cmd.PersistentFlags().BoolVar(&asJSON, "json", false, "print the API's JSON instead of tables")
+	cmd.PersistentFlags().StringVar(&key, "api-key", "", "API key with the read scope (default: TEND_API_KEY)")
 	client := func(c *cobra.Command) (insightClient, error) {
 		u, err := g.serverURL(c, base)
-		return insightClient{base: u, http: &http.Client{Timeout: 30 * time.Second}}, err
+		return insightClient{base: u, http: &http.Client{Timeout: 30 * time.Second}, key: g.apiKey(key)}, err
 	}
 
 	var f struct {

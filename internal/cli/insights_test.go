@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/apikey"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/storetest"
 )
 
-func insightServer(t *testing.T) string {
+func insightServer(t *testing.T) (string, map[string]string) {
 	t.Helper()
 	s := storetest.OpenSQLite(t)
 	ctx := context.Background()
@@ -41,16 +43,21 @@ func insightServer(t *testing.T) string {
 	if err := s.Anomalies().Create(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	h := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Store: s})
+	keys := apikey.New(s.APIKeys(), nil)
+	_, key, err := keys.CreateWith(ctx, apikey.Spec{Name: "reader", Scopes: []access.Scope{access.Read}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Store: s, Keys: keys})
 	api.RegisterInsights(h, s, nil)
 	srv := httptest.NewServer(h.Handler())
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, map[string]string{"TEND_API_KEY": key}
 }
 
 func TestInsightsCommands(t *testing.T) {
-	url := insightServer(t)
-	code, out, errOut := runCLI(t, nil, "insights", "list", "--url", url)
+	url, env := insightServer(t)
+	code, out, errOut := runCLI(t, env, "insights", "list", "--url", url)
 	if code != 0 {
 		t.Fatalf("list: %s", errOut)
 	}
@@ -59,11 +66,11 @@ func TestInsightsCommands(t *testing.T) {
 			t.Errorf("list output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = runCLI(t, map[string]string{"TEND_URL": url}, "insights", "list", "--severity", "low")
+	code, out, _ = runCLI(t, map[string]string{"TEND_URL": url, "TEND_API_KEY": env["TEND_API_KEY"]}, "insights", "list", "--severity", "low")
 	if code != 0 || !strings.Contains(out, "No insights match") {
 		t.Fatalf("filtered list = %d %q", code, out)
 	}
-	code, out, errOut = runCLI(t, nil, "insights", "show", "ins-1", "--url", url)
+	code, out, errOut = runCLI(t, env, "insights", "show", "ins-1", "--url", url)
 	if code != 0 {
 		t.Fatalf("show: %s", errOut)
 	}
@@ -73,14 +80,17 @@ func TestInsightsCommands(t *testing.T) {
 			t.Errorf("show output lacks %q:\n%s", want, out)
 		}
 	}
-	code, out, _ = runCLI(t, nil, "insights", "show", "ins-1", "--json", "--url", url)
+	code, out, _ = runCLI(t, env, "insights", "show", "ins-1", "--json", "--url", url)
 	if code != 0 || !strings.Contains(out, `"anomalies": [`) {
 		t.Fatalf("show --json = %d %q", code, out)
 	}
 }
 
 func TestInsightsCommandErrors(t *testing.T) {
-	url := insightServer(t)
+	url, env := insightServer(t)
+	if code, _, errOut := runCLI(t, nil, "insights", "list", "--url", url); code == 0 || !strings.Contains(errOut, "tend answered 401") {
+		t.Errorf("list without a key = %d %q; want a 401", code, errOut)
+	}
 	cases := []struct {
 		args []string
 		want string
@@ -91,7 +101,7 @@ func TestInsightsCommandErrors(t *testing.T) {
 		{[]string{"insights", "list", "--url", "ftp://x"}, "is not an http(s) URL"},
 	}
 	for _, c := range cases {
-		code, _, errOut := runCLI(t, nil, c.args...)
+		code, _, errOut := runCLI(t, env, c.args...)
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%v = %d %q; want an error with %q", c.args, code, errOut, c.want)
 		}

@@ -108,7 +108,7 @@ func TestReplayBadInput(t *testing.T) {
 			}
 		})
 	}
-	_, out, _ := runCLI(t, map[string]string{"TEND_URL": url}, "series", "list")
+	_, out, _ := runCLI(t, map[string]string{"TEND_URL": url, "TEND_API_KEY": key}, "series", "list")
 	if !strings.Contains(out, "No series") {
 		t.Fatalf("bad input reached tend: %s", out)
 	}

@@ -26,7 +26,7 @@ func newSeriesCmd(g *globals) *cobra.Command {
 		Use:   "series",
 		Short: "See the series a running tend watches",
 	}
-	var match, serverURL, output string
+	var match, serverURL, output, key string
 	var limit int
 	list := &cobra.Command{
 		Use:   "list [--match SELECTOR]",
@@ -46,7 +46,7 @@ raising nothing) or watched.`,
 			}
 			q := url.Values{"match": {match}, "limit": {fmt.Sprint(limit)}}
 			var page api.SeriesPage
-			if err := getAPI(cmd.Context(), base+"/v1/series?"+q.Encode(), &page); err != nil {
+			if err := getAPI(cmd.Context(), base+"/v1/series?"+q.Encode(), g.apiKey(key), &page); err != nil {
 				return err
 			}
 			if output == "json" {
@@ -61,6 +61,7 @@ raising nothing) or watched.`,
 	list.Flags().IntVar(&limit, "limit", 100, "most series to show (1 to 10000)")
 	list.Flags().StringVar(&output, "output", "table", "table or json")
 	list.Flags().StringVar(&serverURL, "url", "", "tend's URL (default from server.listen, or TEND_URL)")
+	list.Flags().StringVar(&key, "api-key", "", "API key with the read scope (default: TEND_API_KEY)")
 	cmd.AddCommand(list)
 	return cmd
 }
@@ -108,6 +109,16 @@ func printSeries(w io.Writer, page api.SeriesPage, now time.Time) error {
 	return nil
 }
 
+// apiKey is the key the commands that talk to a running tend send: the
+// --api-key flag, else TEND_API_KEY.
+func (g *globals) apiKey(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	v, _ := g.lookupEnv("TEND_API_KEY")
+	return v
+}
+
 // serverURL is where a running tend answers: the --url flag, TEND_URL, or
 // the configured server.listen.
 func (g *globals) serverURL(cmd *cobra.Command, flag string) (string, error) {
@@ -138,12 +149,15 @@ func (g *globals) serverURL(cmd *cobra.Command, flag string) (string, error) {
 }
 
 // getAPI GETs a JSON document from tend, turning API errors into messages.
-func getAPI(ctx context.Context, u string, v any) error {
+func getAPI(ctx context.Context, u, key string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
 		return err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
