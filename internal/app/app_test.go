@@ -1,9 +1,9 @@
 package app_test
 
 import (
+	"context"
 	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/apikey"
-	"context"
 	"io"
 	"net"
 	"net/http"
