@@ -47,6 +47,9 @@ var _ tfimport.BoundaryRegistrar = boundaryRegistrar{}
 // ImportEventName is the name of the event a Terraform import records.
 const ImportEventName = "ImportTerraformState"
 
+// maxImportEventResources bounds the resources an import's event lists.
+const maxImportEventResources = 200
+
 func (b boundaryRegistrar) RegisterStack(ctx context.Context, stack string, resources []tfimport.StackResource) error {
 	s, err := b.open(ctx)
 	if err != nil {
@@ -77,7 +80,11 @@ func importEvent(stack string, resources []tfimport.StackResource, now time.Time
 	ev := store.Event{ID: store.NewID("evt", now), Time: now, Source: "tend", EventSource: "tend/import/terraform",
 		Class: store.EventInfrastructure, Name: ImportEventName, Actor: "tend import terraform", Stack: stack,
 		Resources: []store.EventResource{}, Details: map[string]string{"stack": stack, "resources": strconv.Itoa(len(resources))}, ReceivedAt: now}
-	for _, r := range resources {
+	for i, r := range resources {
+		ids = append(ids, r.Type+"|"+r.LogicalID+"|"+r.PhysicalID)
+		if i >= maxImportEventResources {
+			continue // the count is in Details; the key still covers them all
+		}
 		id := r.PhysicalID
 		if r.ARN != "" {
 			id = r.ARN
@@ -86,7 +93,6 @@ func importEvent(stack string, resources []tfimport.StackResource, now time.Time
 		if r.ARN != "" && r.PhysicalID != "" {
 			ev.Resources = append(ev.Resources, store.EventResource{Type: r.Type, ID: r.PhysicalID, Name: r.LogicalID})
 		}
-		ids = append(ids, r.Type+"|"+r.LogicalID+"|"+r.PhysicalID)
 	}
 	sort.Strings(ids)
 	sum := sha256.Sum256([]byte(strings.Join(ids, "\n")))
