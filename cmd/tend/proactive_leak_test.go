@@ -63,6 +63,8 @@ func TestProactiveInsightFromALeakingProcess(t *testing.T) {
 		t.Fatalf("apikey create: %v", err)
 	}
 
+	apiKey := strings.TrimSpace(string(key))
+
 	// The leaking process.
 	const rate, limit = 3 << 20, 400 << 20
 	leaky := exec.CommandContext(ctx, leakyBin, "-rate", strconv.Itoa(rate), "-limit", strconv.Itoa(limit))
@@ -98,7 +100,7 @@ remote_write:
     queue_config:
       batch_send_deadline: 250ms
       min_backoff: 100ms
-`, target, addr, strings.TrimSpace(string(key)))
+`, target, addr, apiKey)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +141,7 @@ remote_write:
 				Name string `json:"name"`
 			} `json:"insights"`
 		}
-		resp, err := http.Get(addr + "/v1/insights?type=proactive")
+		resp, err := getWithKey(addr+"/v1/insights?type=proactive", apiKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +175,7 @@ remote_write:
 			} `json:"forecast"`
 		} `json:"anomalies"`
 	}
-	resp, err := http.Get(addr + "/v1/insights/" + id)
+	resp, err := getWithKey(addr+"/v1/insights/"+id, apiKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,10 +192,22 @@ remote_write:
 	if e := math.Abs(pred.Sub(actual).Seconds()) / left.Seconds(); e > 0.3 {
 		t.Errorf("predicted the limit at %s, the process reaches it at %s: %.0f %% of the time left off", pred, actual, 100*e)
 	}
-	show, err := exec.Command(bin, "insights", "show", id, "--url", addr).CombinedOutput()
+	showCmd := exec.Command(bin, "insights", "show", id, "--url", addr)
+	showCmd.Env = append(os.Environ(), "TEND_API_KEY="+apiKey)
+	show, err := showCmd.CombinedOutput()
 	if err != nil || !bytes.Contains(show, []byte("Limit reached")) || !bytes.Contains(show, []byte("Look for a memory leak")) {
 		t.Errorf("tend insights show: %v\n%s", err, show)
 	}
+}
+
+// getWithKey reads tend's API with the API key (reads may need one).
+func getWithKey(url, key string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	return http.DefaultClient.Do(req)
 }
 
 // scrape reads one metric's value from an exposition.
