@@ -155,6 +155,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
+				d.release(b)
 				return false
 			}
 			wg.Add(1)
@@ -168,7 +169,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				}
 			}()
 			return true
-		}, d.o.Concurrency-len(sem))
+		}, 2*d.o.Concurrency-len(sem)) // a claim for the sends in flight and the next ones: fewer claims; each waits at most one send's timeout, well within its lease
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -206,6 +207,7 @@ func (d *Dispatcher) round(ctx context.Context, start func(store.DeliveryBatch) 
 	now := d.o.Now()
 	d.refresh(ctx, now, false)
 	worked := false
+	ctx = store.Unsynced(ctx) // bookkeeping: see complete
 	for {
 		n, err := d.o.Store.Outbox().FanOut(ctx, 500, d.route)
 		if err != nil {
@@ -230,8 +232,11 @@ func (d *Dispatcher) round(ctx context.Context, start func(store.DeliveryBatch) 
 		}
 		return worked
 	}
-	for _, b := range batches {
+	for i, b := range batches {
 		if !start(b) {
+			for _, b := range batches[i+1:] {
+				d.release(b)
+			}
 			break
 		}
 	}
@@ -387,8 +392,26 @@ func (d *Dispatcher) send(ctx context.Context, b store.DeliveryBatch) {
 		store.DeliveryUpdate{Channel: b.Channel, IDs: dead, State: store.DeliveryDead, Error: err.Error(), At: now, Attempted: true})
 }
 
+// release gives back a claimed batch that will not be sent (tend is
+// stopping), so that the next start need not wait for its lease.
+func (d *Dispatcher) release(b store.DeliveryBatch) {
+	u := store.DeliveryUpdate{Channel: b.Channel, State: store.DeliveryPending, NextAt: d.o.Now(), At: d.o.Now()}
+	for _, dl := range b.Deliveries {
+		u.IDs = append(u.IDs, dl.ID)
+	}
+	d.complete(context.Background(), u)
+}
+
+// The dispatcher's own writes (fan-out, leases, outcomes, pruning) are
+// bookkeeping: the store commits them without waiting for the disk
+// (store.Unsynced). Each is kept if tend crashes; if the machine loses
+// power, the database is as of an earlier commit, and what the lost
+// writes recorded is done again — a message fanned out again (its
+// deliveries are unique per channel), a batch sent again (receivers dedupe
+// on MessageId) — never lost, since the messages themselves were written
+// synced with the change that caused them.
 func (d *Dispatcher) complete(ctx context.Context, u ...store.DeliveryUpdate) {
-	if err := d.o.Store.Outbox().Complete(ctx, d.o.Owner, u...); err != nil {
+	if err := d.o.Store.Outbox().Complete(store.Unsynced(ctx), d.o.Owner, u...); err != nil {
 		// The lease runs out and the batch is sent again: at least once.
 		d.log.Warn("record a delivery (it will be sent again)", "err", err)
 	}
