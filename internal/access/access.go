@@ -317,3 +317,35 @@ func LoadOrg(ctx context.Context, s store.Org) (Org, error) {
 func KeyHas(stored []string, s Scope) bool {
 	return Principal{Scopes: KeyScopes(stored)}.Can(s)
 }
+
+// MaxFilterAccounts is how many accounts or OUs one insight query may name
+// (as the DevOps Guru console allows).
+const MaxFilterAccounts = 5
+
+// AccountsUnder returns the accounts directly under the OUs (not those of
+// nested OUs: those must be chosen themselves), in tree order. An unknown
+// OU is an error naming it (wrapping store.ErrNotFound).
+func AccountsUnder(ctx context.Context, s store.Org, ous []string) ([]string, error) {
+	nodes, err := s.Nodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{store.RootOU: true}
+	for _, n := range nodes {
+		if n.Kind == "ou" {
+			known[n.ID] = true
+		}
+	}
+	for _, ou := range ous {
+		if !known[ou] {
+			return nil, fmt.Errorf("no organisational unit %q (see tend org list): %w", ou, store.ErrNotFound)
+		}
+	}
+	var out []string
+	for _, n := range nodes {
+		if n.Kind == "account" && slices.Contains(ous, n.Parent) {
+			out = append(out, n.ID)
+		}
+	}
+	return out, nil
+}

@@ -1,13 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -54,6 +57,10 @@ func RegisterInsightsWith(a *API, s store.Store, o InsightsOptions) {
 			WriteError(w, r, err)
 			return
 		}
+		if f, err = ScopeInsightFilter(r.Context(), s.Org(), f, r.URL.Query()); err != nil {
+			WriteError(w, r, err)
+			return
+		}
 		page, err := s.Insights().List(r.Context(), f)
 		if errors.Is(err, store.ErrInvalidCursor) {
 			WriteError(w, r, BadRequest("cursor", "is not a cursor this server issued: pass the \"next\" value of the previous page unchanged"))
@@ -68,7 +75,8 @@ func RegisterInsightsWith(a *API, s store.Store, o InsightsOptions) {
 	a.Read("GET /v1/insights/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		d, err := insight.LoadDetail(r.Context(), s, id, insight.DetailOptions{Lookback: o.Lookback, Policies: o.Policies, Now: now})
-		if errors.Is(err, store.ErrNotFound) {
+		p := Principal(r)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !p.SeesInsight(d.Account, d.CreatedAt)) {
 			WriteError(w, r, NotFound("no insight %q", id))
 			return
 		}
@@ -76,11 +84,24 @@ func RegisterInsightsWith(a *API, s store.Store, o InsightsOptions) {
 			WriteError(w, r, err)
 			return
 		}
+		kept := d.Events[:0]
+		for _, e := range d.Events {
+			if p.SeesAccount(e.Account) || e.Account == "" && p.SeesInsight(d.Account, d.CreatedAt) {
+				kept = append(kept, e)
+			}
+		}
+		d.Events = kept
 		WriteJSON(w, http.StatusOK, d)
 	})
 	a.Read("GET /v1/anomalies/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
 		an, err := s.Anomalies().Get(r.Context(), id)
+		if err == nil {
+			var in store.Insight
+			if in, err = s.Insights().Get(r.Context(), an.InsightID); err == nil && !Principal(r).SeesInsight(in.Account, in.CreatedAt) {
+				err = store.ErrNotFound
+			}
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			WriteError(w, r, NotFound("no anomaly %q", id))
 			return
@@ -94,7 +115,36 @@ func RegisterInsightsWith(a *API, s store.Store, o InsightsOptions) {
 }
 
 var insightQueryKeys = map[string]bool{"type": true, "status": true, "severity": true, "stack": true, "app": true,
-	"resource": true, "account": true, "from": true, "to": true, "since": true, "limit": true, "cursor": true}
+	"resource": true, "account": true, "ou": true, "region": true, "from": true, "to": true, "since": true, "limit": true, "cursor": true}
+
+// ScopeInsightFilter applies the organisation and the caller to a filter:
+// the OUs of the query's "ou" (at most 5) become the accounts directly
+// under them, and the list is restricted to what the request's principal
+// may see (access.Principal.Visibility). An unknown OU is a 400.
+func ScopeInsightFilter(ctx context.Context, org store.Org, f store.InsightFilter, q url.Values) (store.InsightFilter, error) {
+	if raw := strings.TrimSpace(q.Get("ou")); raw != "" {
+		var ous []string
+		for _, o := range strings.Split(raw, ",") {
+			if o = strings.TrimSpace(o); o != "" && !slices.Contains(ous, o) {
+				ous = append(ous, o)
+			}
+		}
+		accounts, err := access.AccountsUnder(ctx, org, ous)
+		if errors.Is(err, store.ErrNotFound) {
+			return f, BadRequest("ou", "%v", errors.Unwrap(err))
+		}
+		if err != nil {
+			return f, err
+		}
+		if len(accounts) == 0 {
+			accounts = []string{"\x00none"} // no account directly under them: nothing matches
+		}
+		f.Accounts = accounts
+	}
+	p, _ := access.FromContext(ctx)
+	f.Visible = p.Visibility()
+	return f, nil
+}
 
 // InsightFilterFromQuery reads the filters of GET /v1/insights. Without
 // from (or since) the range is the 180 days before to (default now).
@@ -105,7 +155,7 @@ func InsightFilterFromQuery(q url.Values, now time.Time) (store.InsightFilter, e
 			if k == "" {
 				return f, BadRequest("query", "has a parameter without a name")
 			}
-			return f, BadRequest(k, "unknown filter; use type, status, severity, stack, app, resource, account, from, to, since, limit or cursor")
+			return f, BadRequest(k, "unknown filter; use type, status, severity, stack, app, resource, account, ou, region, from, to, since, limit or cursor")
 		}
 		if len(v) > 1 {
 			return f, BadRequest(k, "given %d times; give it once (lists are comma-separated)", len(v))
@@ -156,9 +206,23 @@ func InsightFilterFromQuery(q url.Values, now time.Time) (store.InsightFilter, e
 				f.Accounts = append(f.Accounts, a)
 			}
 		}
-		if len(f.Accounts) > 5 {
-			return f, BadRequest("account", "at most 5 accounts (got %d)", len(f.Accounts))
+		if len(f.Accounts) > access.MaxFilterAccounts {
+			return f, BadRequest("account", "at most 5 accounts at once (got %d)", len(f.Accounts))
 		}
+	}
+	if raw := strings.TrimSpace(q.Get("ou")); raw != "" {
+		if len(f.Accounts) > 0 {
+			return f, BadRequest("ou", "give accounts or OUs, not both")
+		}
+		if n := len(strings.Split(raw, ",")); n > access.MaxFilterAccounts {
+			return f, BadRequest("ou", "at most 5 organisational units at once (got %d)", n)
+		}
+	}
+	if raw := strings.TrimSpace(q.Get("region")); raw != "" {
+		if !access.ValidAccount(raw) {
+			return f, BadRequest("region", "%q is not a region such as eu-west-1", raw)
+		}
+		f.Region = raw
 	}
 	// to is exclusive; without it the range runs up to now, inclusive.
 	to := now
