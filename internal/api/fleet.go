@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -76,7 +77,11 @@ func (h fleetHandlers) listDeployments(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]DeploymentView, 0, len(list))
+	p := Principal(r)
 	for _, d := range list {
+		if !p.SeesAccount(d.Account) {
+			continue
+		}
 		out = append(out, NewDeploymentView(d))
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"deployments": out})
@@ -84,7 +89,7 @@ func (h fleetHandlers) listDeployments(w http.ResponseWriter, r *http.Request) {
 
 func (h fleetHandlers) getDeployment(w http.ResponseWriter, r *http.Request) {
 	d, err := h.st.Deployments().Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !Principal(r).SeesAccount(d.Account)) {
 		WriteError(w, r, NotFound("no deployment %q", r.PathValue("id")))
 		return
 	}
@@ -99,6 +104,11 @@ func (h fleetHandlers) addDeployment(w http.ResponseWriter, r *http.Request) {
 	var s fleet.Spec
 	if err := DecodeJSON(r, &s); err != nil {
 		WriteError(w, r, err)
+		return
+	}
+	if p := Principal(r); !p.SeesAccount(s.Account) {
+		WriteError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Field: "account",
+			Message: fmt.Sprintf("this credential may not act on account %q", s.Account)})
 		return
 	}
 	d, err := h.fl.Add(r.Context(), s)
@@ -119,6 +129,10 @@ func (h fleetHandlers) removeDeployment(w http.ResponseWriter, r *http.Request) 
 			return
 		}
 		del = b
+	}
+	if cur, err := h.st.Deployments().Get(r.Context(), r.PathValue("id")); err == nil && !Principal(r).SeesAccount(cur.Account) {
+		WriteError(w, r, NotFound("no deployment %q", r.PathValue("id")))
+		return
 	}
 	d, err := h.fl.Remove(r.Context(), r.PathValue("id"), del)
 	if err != nil {
