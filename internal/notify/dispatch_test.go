@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -360,5 +361,21 @@ func TestSpecValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want one error on %s", errs, c.field)
 			}
 		})
+	}
+}
+
+// TestSpecPrintsRedacted: printing a spec (tend config validate prints the
+// configuration with %v) never shows its secrets.
+func TestSpecPrintsRedacted(t *testing.T) {
+	specs := []notify.Spec{
+		{Name: "ops", Type: notify.TypeWebhook, URL: "https://hooks.example.com/tend", Secret: "very-secret-value"},
+		{Name: "chat", Type: notify.TypeSlack, URL: "https://hooks.slack.com/services/T0/B0/very-secret-value"},
+		{Name: "oncall", Type: notify.TypePagerDuty, RoutingKey: "very-secret-value"},
+		{Name: "mail", Type: notify.TypeEmail, SMTP: "mail.example.com:587", Username: "tend", Password: "very-secret-value"},
+		{Name: "am", Type: notify.TypeAlertmanager, URL: "https://tend:very-secret-value@am.example.com"},
+	}
+	out := fmt.Sprint(specs)
+	if strings.Contains(out, "very-secret-value") || !strings.Contains(out, `"name":"ops"`) {
+		t.Fatalf("printed %s", out)
 	}
 }

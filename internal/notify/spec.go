@@ -326,6 +326,16 @@ func (s Spec) Redacted() Spec {
 	return s
 }
 
+// String is the spec as compact JSON with its secrets redacted, so that
+// printing a configuration (tend config validate) never shows them.
+func (s Spec) String() string {
+	b, err := json.Marshal(s.Redacted())
+	if err != nil {
+		return s.Name + " (" + s.Type + ")"
+	}
+	return string(b)
+}
+
 // Resolved returns the spec with each *_file's content in its secret's
 // field (surrounding whitespace trimmed).
 func (s Spec) Resolved() (Spec, error) {
