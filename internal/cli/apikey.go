@@ -69,6 +69,7 @@ account.`,
 	create.Flags().StringSliceVar(&scopes, "scope", nil, "read, write or admin; repeat or separate with commas (default admin)")
 	create.Flags().StringSliceVar(&accounts, "account", nil, "an account whose data the key may see; repeat or separate with commas (default: every account)")
 	_ = create.MarkFlagRequired("name")
+	addAWSKeyFlag(g, create, &name, &scopes, &accounts)
 
 	list := &cobra.Command{
 		Use:   "list",
