@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/api"
 	"github.com/tendhq/tend/internal/events"
 	"github.com/tendhq/tend/internal/humanize"
 	"github.com/tendhq/tend/internal/insight"
@@ -71,10 +72,11 @@ func New(o Options) (*UI, error) {
 			}
 			return humanize.Span(e.Time, in.StartedAt, o.Now()) + " before"
 		},
-		"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
-		"num": num,
-		"dur": func(a, b time.Time) string { return humanize.Span(a, b, o.Now()) },
-		"ms":  func(a, b time.Time) string { return fmt.Sprintf("%.1f ms", float64(b.Sub(a).Microseconds())/1000) },
+		"pct":  func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
+		"num":  num,
+		"dur":  func(a, b time.Time) string { return humanize.Span(a, b, o.Now()) },
+		"ms":   func(a, b time.Time) string { return fmt.Sprintf("%.1f ms", float64(b.Sub(a).Microseconds())/1000) },
+		"list": func(s ...string) []string { return s },
 	}).ParseFS(templatesFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse web templates: %w", err)
@@ -100,6 +102,7 @@ func (u *UI) Routes() []Route {
 
 type dashboardData struct {
 	Now         time.Time
+	Filter      filterForm
 	Insights    []store.Insight
 	Ongoing     int
 	Runs        []store.Run
@@ -113,7 +116,27 @@ type dashboardData struct {
 func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := dashboardData{Now: u.o.Now(), Backend: u.o.Store.Backend()}
-	page, err := u.o.Store.Insights().List(ctx, store.InsightFilter{Limit: 25, From: d.Now.Add(-180 * 24 * time.Hour)})
+	// The insight list takes GET /v1/insights' filters and its rules (one
+	// authorisation layer: the caller sees its accounts only).
+	q := r.URL.Query()
+	d.Filter = newFilterForm(q)
+	for k, v := range q {
+		if len(v) == 1 && v[0] == "" {
+			q.Del(k) // an empty field of the filter form
+		}
+	}
+	if q.Get("limit") == "" {
+		q.Set("limit", "25")
+	}
+	f, err := api.InsightFilterFromQuery(q, d.Now)
+	if err == nil {
+		f, err = api.ScopeInsightFilter(ctx, u.o.Store.Org(), f, q)
+	}
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	page, err := u.o.Store.Insights().List(ctx, f)
 	if err != nil {
 		u.fail(w, r, err)
 		return
@@ -157,10 +180,21 @@ func (u *UI) insight(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	det, err := insight.LoadDetail(ctx, u.o.Store, id, insight.DetailOptions{Lookback: u.o.Lookback, Policies: u.o.Policies, Now: u.o.Now})
+	p := api.Principal(r)
+	if err == nil && !p.SeesInsight(det.Account, det.CreatedAt) {
+		err = store.ErrNotFound // another account's: as if it did not exist
+	}
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	kept := det.Events[:0]
+	for _, e := range det.Events {
+		if p.SeesAccount(e.Account) || e.Account == "" {
+			kept = append(kept, e)
+		}
+	}
+	det.Events = kept
 	d := insightData{Insight: det.Insight, Anomalies: det.Anomalies, Events: det.Events,
 		Lookback: time.Duration(det.Lookback * float64(time.Second))}
 	// Runs self-healing started for this insight (problems from source tend).
@@ -205,7 +239,10 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, name string, data an
 func (u *UI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := http.StatusInternalServerError
 	msg := "tend could not render this page; the log has the details."
-	if errors.Is(err, store.ErrNotFound) {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		status, msg = ae.Status, ae.Error()
+	} else if errors.Is(err, store.ErrNotFound) {
 		status, msg = http.StatusNotFound, "There is no such record. It may have been created by another tend, or the link is mistyped."
 	} else {
 		u.o.Logger.ErrorContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
