@@ -6,7 +6,7 @@ import "net/url"
 // GET /v1/insights, echoed back into the form.
 type filterForm struct {
 	Account, OU, Region, Status, Severity, Stack, Resource, Since, Type string
-	Any                                                                  bool
+	Any                                                                 bool
 }
 
 func newFilterForm(q url.Values) filterForm {
