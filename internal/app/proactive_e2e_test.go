@@ -58,6 +58,7 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 		"reason":"ScalingReplicaSet","message":"Scaled up replica set cart-7d9f6 to 1","lastTimestamp":"` + onset.Format(time.RFC3339) + `"}`
 	rng := rand.New(rand.NewPCG(11, 12))
 	var opened store.Insight
+	var atOpening *store.Forecast // the forecast as the insight opened
 	var openedAt time.Time
 	var openedValue float64
 	for at := start; at.Before(start.Add(110 * time.Hour)); at = at.Add(5 * time.Minute) {
@@ -86,6 +87,13 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 			getJSON(t, base+"/v1/insights?type=proactive&status=ongoing", key, &page)
 			if len(page.Insights) > 0 {
 				opened, openedAt, openedValue = page.Insights[0], at, v
+				var d struct {
+					Anomalies []store.Anomaly `json:"anomalies"`
+				}
+				getJSON(t, base+"/v1/insights/"+opened.ID, key, &d)
+				if len(d.Anomalies) == 1 {
+					atOpening = d.Anomalies[0].Forecast
+				}
 			}
 		}
 	}
@@ -112,12 +120,26 @@ func TestProactiveMemoryLeakWalkthrough(t *testing.T) {
 		d.Name != "Memory utilisation approaching its limit on pod cart-1 (namespace eu-1/prod)" {
 		t.Fatalf("insight = %+v", d.Insight)
 	}
-	f := d.Anomalies[0].Forecast
-	if f == nil || f.Limit != 100 {
+	if f := d.Anomalies[0].Forecast; f == nil || f.Limit != 100 {
 		t.Fatalf("forecast = %+v", f)
 	}
-	if err := math.Abs(f.ExhaustAt.Sub(limitAt).Hours()) / limitAt.Sub(f.FitAt).Hours(); err > 0.25 {
-		t.Errorf("predicted the limit at %s, the trend reaches it at %s (%.0f %% off)", f.ExhaustAt, limitAt, 100*err)
+	// The prediction made when the insight opened (later ones move, and
+	// which is the last depends on when the writer ran): the series'
+	// highs (the trend plus the tops of its ±6 % daily cycle) reach the
+	// limit at ExhaustAt, up to about 6/1.2 = 5 hours before the trend
+	// line does; the trend line's time is inside the band.
+	f := atOpening
+	if f == nil || f.Limit != 100 {
+		t.Fatalf("forecast at opening = %+v", f)
+	}
+	early := limitAt.Sub(f.ExhaustAt)
+	t.Logf("at opening: highs predicted at the limit %s before the trend line; band %s to %s", early.Round(time.Minute),
+		f.Earliest.Format(time.DateTime), f.Latest.Format(time.DateTime))
+	if early < -time.Hour || early > 8*time.Hour || early.Hours()/limitAt.Sub(f.FitAt).Hours() > 0.35 {
+		t.Errorf("predicted the limit at %s, the trend reaches it at %s: %s early", f.ExhaustAt, limitAt, early)
+	}
+	if f.Earliest.After(limitAt) || !f.Latest.IsZero() && f.Latest.Add(time.Hour).Before(limitAt) {
+		t.Errorf("the band %s to %s leaves out %s", f.Earliest, f.Latest, limitAt)
 	}
 	if len(d.Events) != 1 || d.Events[0].Class != store.EventDeployment || !strings.HasPrefix(d.Events[0].Name, "ScalingReplicaSet") {
 		t.Errorf("related events = %+v, want the deployment", d.Events)

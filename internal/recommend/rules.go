@@ -126,7 +126,16 @@ var Rules = []Rule{
 		Reason:      "{metrics} became anomalous after {events}.",
 		Link:        linkRollback},
 
-	// Proactive: memory heading to its limit (the seed's ECS/EKS case).
+	// Proactive: memory heading to its limit (the seed's ECS/EKS case),
+	// first when a deployment came before the climb.
+	{Name: "container-memory-leak-after-deployment", InsightType: store.InsightProactive, ProblemTypes: []string{"MEMORY_SATURATION"},
+		ResourceTypes: []string{"pod", "container", "task", "service"}, EventClasses: []string{store.EventDeployment},
+		Replaces: []string{"container-memory-leak", "host-memory-exhaustion", "capacity-exhaustion"},
+		Title:    "Look for a memory leak in what was deployed",
+		Description: "Memory that climbs steadily after a deployment points to a leak in the new version: compare heap profiles of the new and the previous version " +
+			"some hours apart, and roll back if the limit comes before a fix.",
+		Reason: "{metrics} climbs steadily since {events}; {forecast}, and the container will be OOM-killed and restarted.",
+		Link:   linkGoHeap},
 	{Name: "container-memory-leak", InsightType: store.InsightProactive, ProblemTypes: []string{"MEMORY_SATURATION"},
 		ResourceTypes: []string{"pod", "container", "task", "service"}, Replaces: []string{"host-memory-exhaustion", "capacity-exhaustion"},
 		Title:       "Look for a memory leak",
