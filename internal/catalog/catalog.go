@@ -10,6 +10,7 @@ package catalog
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/tendhq/tend/internal/store"
@@ -65,6 +66,19 @@ type Publish struct {
 	// catalogs ignore it; the caller then records on its own. It may be
 	// called more than once if the transaction is retried.
 	Record func(Version) *store.RunRecord
+	// Notify holds messages a catalog that keeps its versions in tend's
+	// store writes into the outbox in the publishing transaction (a
+	// rollback's RUN_ROLLED_BACK); other catalogs ignore it.
+	Notify []store.Notification
+}
+
+// RunKey is the idempotency key a self-healing run publishes with.
+func RunKey(runID string) string { return "tend-" + runID }
+
+// RunOfKey returns the run a version's idempotency key names, if any.
+func RunOfKey(key string) (string, bool) {
+	id, ok := strings.CutPrefix(key, "tend-")
+	return id, ok && id != ""
 }
 
 // Catalog is a store of versioned products.

@@ -352,7 +352,7 @@ func (e *Engine) guard(ctx context.Context, x *exec) (stepResult, error) {
 
 // IdempotencyKey is the key a run publishes with: retrying the publish
 // after a crash returns the version the first attempt created.
-func IdempotencyKey(runID string) string { return "tend-" + runID }
+func IdempotencyKey(runID string) string { return catalog.RunKey(runID) }
 
 func (e *Engine) act(ctx context.Context, x *exec) (stepResult, error) {
 	plan := x.w.Plan

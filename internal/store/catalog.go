@@ -15,6 +15,9 @@ type CatalogVersion struct {
 	Active         bool
 	IdempotencyKey string
 	CreatedAt      time.Time
+	// Notify holds messages written into the outbox with the version
+	// when Publish creates it (a rollback's RUN_ROLLED_BACK).
+	Notify []Notification
 }
 
 // CatalogProduct summarises a product.

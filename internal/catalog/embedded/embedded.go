@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/catalog"
+	"github.com/tendhq/tend/internal/notify/message"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -114,7 +115,7 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 	}
 	v, _, err := c.st.Publish(ctx, store.CatalogVersion{
 		Product: product, Description: p.Description, Format: string(p.Format), Template: p.Template,
-		IdempotencyKey: p.IdempotencyKey, CreatedAt: c.now().UTC(),
+		IdempotencyKey: p.IdempotencyKey, CreatedAt: c.now().UTC(), Notify: p.Notify,
 	}, p.DeprecatePrevious, then)
 	if err != nil {
 		return catalog.Version{}, err
@@ -122,14 +123,26 @@ func (c *Catalog) Publish(ctx context.Context, product string, p catalog.Publish
 	return convert(v), nil
 }
 
-// Rollback publishes version id's template as a new version.
+// Rollback publishes version id's template as a new version. Each later
+// version a self-healing run published is undone: its RUN_ROLLED_BACK
+// message commits with the new version.
 func (c *Catalog) Rollback(ctx context.Context, product, id string) (catalog.Version, error) {
 	old, err := c.Version(ctx, product, id)
 	if err != nil {
 		return catalog.Version{}, err
 	}
+	all, err := c.Versions(ctx, product)
+	if err != nil {
+		return catalog.Version{}, err
+	}
+	var notes []store.Notification
+	for _, v := range all {
+		if run, ok := catalog.RunOfKey(v.IdempotencyKey); ok && v.Number > old.Number {
+			notes = append(notes, message.ForRollback(run, product, v.ID, old.ID, c.now()))
+		}
+	}
 	return c.Publish(ctx, product, catalog.Publish{Template: old.Template, Format: old.Format,
-		Description: "rollback to " + old.ID + " (" + old.Description + ")"})
+		Description: "rollback to " + old.ID + " (" + old.Description + ")", Notify: notes})
 }
 
 // Products lists the products.

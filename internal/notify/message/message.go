@@ -196,6 +196,16 @@ func (m Message) Notification(subject, severity, boundaryKind, boundaryName stri
 	}
 }
 
+// ForRollback is the RUN_ROLLED_BACK message of a self-healing run whose
+// published version of product was undone by a rollback to the template
+// of version to. Its id is the run's: a run is rolled back once.
+func ForRollback(runID, product, version, to string, at time.Time) store.Notification {
+	m := Message{MessageId: runID + "." + RunRolledBack, MessageType: RunRolledBack, Time: at.UnixMilli(),
+		Run: &Run{RunId: runID, State: store.RunDone, Product: product, Version: version,
+			Summary: fmt.Sprintf("%s %s, published by self-healing run %s, rolled back to the template of %s", product, version, runID, to)}}
+	return m.Notification(runID, "", "", "")
+}
+
 // Decode reads an outbox row's message.
 func Decode(n store.Notification) (Message, error) {
 	var m Message

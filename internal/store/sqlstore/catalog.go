@@ -48,6 +48,11 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 				v.Product, v.Number, v.Description, v.Format, v.Template, v.IdempotencyKey, Micros(v.CreatedAt)); err != nil {
 				return err
 			}
+			if len(v.Notify) > 0 {
+				if err := c.s.enqueueTx(ctx, tx, v.Notify); err != nil {
+					return err
+				}
+			}
 			if deprecatePrevious && max > 0 {
 				if _, err := c.s.execQ(ctx, tx, `UPDATE catalog_versions SET active = 0 WHERE product = ? AND number = ?`, v.Product, max); err != nil {
 					return err
