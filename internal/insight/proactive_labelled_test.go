@@ -342,18 +342,14 @@ func (t tally) row(name string) string {
 		t.falseOpen, t.negDays, 1000*float64(t.falseOpen)/math.Max(t.negDays, 1e-9))
 }
 
-func TestProactiveLabelledSet(t *testing.T) {
-	full := os.Getenv("TEND_PROACTIVE_LABELLED") == "full"
+// labelledSet builds the set: the whole of it (full) or a deterministic
+// sample; seed draws the synthetic series and the leaks on the real ones.
+func labelledSet(full bool, seed uint64) (pos, neg []labelled) {
 	nSynth, nNeg, realEvery := 12, 8, 6
 	if full {
 		nSynth, nNeg, realEvery = 200, 200, 1
 	}
-	seed := uint64(2026)
-	if v, err := strconv.ParseUint(os.Getenv("TEND_PROACTIVE_SEED"), 10, 64); err == nil {
-		seed = v // another draw of the synthetic series (and of the leaks on the real ones)
-	}
 	rng := rand.New(rand.NewPCG(seed, 11))
-	var pos, neg []labelled
 	for i := range nSynth {
 		kind := KindMemory
 		if i%2 == 1 {
@@ -382,6 +378,20 @@ func TestProactiveLabelledSet(t *testing.T) {
 	}
 	pos = append(pos, realSeries(rng, files, true)...)
 	neg = append(neg, realSeries(rng, files, false)...)
+	return pos, neg
+}
+
+// labelledSeed is the seed of the set (TEND_PROACTIVE_SEED, default 2026).
+func labelledSeed() uint64 {
+	if v, err := strconv.ParseUint(os.Getenv("TEND_PROACTIVE_SEED"), 10, 64); err == nil {
+		return v // another draw of the synthetic series (and of the leaks on the real ones)
+	}
+	return 2026
+}
+
+func TestProactiveLabelledSet(t *testing.T) {
+	full := os.Getenv("TEND_PROACTIVE_LABELLED") == "full"
+	pos, neg := labelledSet(full, labelledSeed())
 
 	cfg := DefaultProactiveConfig()
 	if v, err := strconv.ParseFloat(os.Getenv("TEND_MINRISE"), 64); err == nil {
