@@ -246,13 +246,14 @@ func (h eventHandlers) list(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
+	page.Events = visibleEvents(r, page.Events)
 	WriteJSON(w, http.StatusOK, page)
 }
 
 func (h eventHandlers) get(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ev, err := h.st.Get(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !Principal(r).SeesAccount(ev.Account)) {
 		WriteError(w, r, NotFound("no event %q", id))
 		return
 	}

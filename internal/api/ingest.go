@@ -325,7 +325,13 @@ func (h *ingestHandler) listSeries(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	items, total := h.o.Series.List(sel, offset, limit)
+	var items []watch.Status
+	var total int
+	if p := Principal(r); p.AllAccounts() {
+		items, total = h.o.Series.List(sel, offset, limit)
+	} else {
+		items, total = visibleSeries(p, h.o.Series, sel, offset, limit)
+	}
 	if items == nil {
 		items = []watch.Status{}
 	}

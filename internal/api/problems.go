@@ -145,9 +145,9 @@ func (h problemHandlers) list(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	out := make([]ProblemView, len(ps))
-	for i, p := range ps {
-		out[i] = problemView(p)
+	out := make([]ProblemView, 0, len(ps))
+	for _, p := range visibleProblems(r, ps) {
+		out = append(out, problemView(p))
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"problems": out})
 }
@@ -155,7 +155,7 @@ func (h problemHandlers) list(w http.ResponseWriter, r *http.Request) {
 func (h problemHandlers) get(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	p, err := h.problems.Get(ctx, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !Principal(r).SeesAccount(ProblemAccount(p.Body))) {
 		WriteError(w, r, NotFound("no problem %q", r.PathValue("id")))
 		return
 	}

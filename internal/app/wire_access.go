@@ -18,3 +18,7 @@ func authOptions(c config.Auth) api.AuthOptions {
 		ProxyScopes: scopes, ProxyAccounts: accounts,
 	}
 }
+
+// Routes lists the HTTP routes with the scope each needs (the route table
+// test walks it).
+func (a *App) Routes() []api.RouteInfo { return a.api.Routes() }
