@@ -90,9 +90,9 @@ that key may see (its accounts).`,
 	}
 
 	var f struct {
-		typ, status, severity, stack, app, resource, account, since, from, to string
-		limit                                                                 int
-		all                                                                   bool
+		typ, status, severity, stack, app, resource, account, ou, region, since, from, to string
+		limit                                                                             int
+		all                                                                               bool
 	}
 	list := &cobra.Command{
 		Use:   "list",
@@ -100,6 +100,7 @@ that key may see (its accounts).`,
 		Example: `  tend insights list
   tend insights list --status ongoing --severity high,medium
   tend insights list --stack shop --since 1w
+  tend insights list --ou ou-prod --region eu-west-1 --since 1d
   tend insights list --resource web-1 --all --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -109,7 +110,7 @@ that key may see (its accounts).`,
 			}
 			q := url.Values{}
 			for k, v := range map[string]string{"type": f.typ, "status": f.status, "severity": f.severity, "stack": f.stack,
-				"app": f.app, "resource": f.resource, "account": f.account, "since": f.since, "from": f.from, "to": f.to} {
+				"app": f.app, "resource": f.resource, "account": f.account, "ou": f.ou, "region": f.region, "since": f.since, "from": f.from, "to": f.to} {
 				if v != "" {
 					q.Set(k, v)
 				}
@@ -146,6 +147,8 @@ that key may see (its accounts).`,
 	fl.StringVar(&f.app, "app", "", "only insights of this tagged application (the tag's value)")
 	fl.StringVar(&f.resource, "resource", "", "only insights involving this resource (id or name)")
 	fl.StringVar(&f.account, "account", "", "only these accounts (up to 5, comma-separated)")
+	fl.StringVar(&f.ou, "ou", "", "only accounts directly under these organisational units (up to 5, comma-separated; see tend org list)")
+	fl.StringVar(&f.region, "region", "", "only insights of this region")
 	fl.StringVar(&f.since, "since", "", "started within: 12h, 1d, 1w, 1m (30 days) … (default and maximum: 180 days)")
 	fl.StringVar(&f.from, "from", "", "started at or after this RFC 3339 time")
 	fl.StringVar(&f.to, "to", "", "started before this RFC 3339 time")

@@ -20,9 +20,13 @@ func printInsights(w io.Writer, list []store.Insight, now time.Time) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tPROBLEM\tSTARTED\tDURATION\tNAME")
+	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tPROBLEM\tACCOUNT\tSTARTED\tDURATION\tNAME")
 	for _, in := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status, in.Severity, in.ProblemType,
+		acct := in.Account
+		if acct == "" {
+			acct = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Status, in.Severity, in.ProblemType, acct,
 			in.StartedAt.Local().Format("2006-01-02 15:04"), humanize.Span(in.StartedAt, in.EndedAt, now), truncate(in.Name, 90))
 	}
 	return tw.Flush()
