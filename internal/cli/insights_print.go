@@ -130,7 +130,11 @@ func printInsight(w io.Writer, d api.InsightDetail, now time.Time) error {
 			if e.BeforeSeconds < 0 {
 				before = "after " + humanize.Span(in.StartedAt, e.Time, now)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format("15:04:05"), e.Class, truncate(e.Name, 48),
+			at := e.Time.Local().Format("15:04:05")
+			if y, m, dd := e.Time.Local().Date(); y != in.StartedAt.Local().Year() || m != in.StartedAt.Local().Month() || dd != in.StartedAt.Local().Day() {
+				at = e.Time.Local().Format("01-02 15:04") // another day than the start
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", at, e.Class, truncate(e.Name, 48),
 				strings.TrimSpace(e.Source+" "+e.EventSource), dash(e.Actor), e.Relation, before)
 		}
 		if err := tw.Flush(); err != nil {
