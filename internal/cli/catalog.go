@@ -71,6 +71,46 @@ and rollback publishes an earlier template again as the newest version.`,
 	add.Flags().StringVar(&desc, "description", "", "what this version is")
 	_ = add.MarkFlagRequired("template")
 
+	var pubFile, pubFormat, pubDesc string
+	publish := &cobra.Command{
+		Use:   "publish PRODUCT --template FILE",
+		Short: "Publish a new version of a product (roll it out with tend rollout start)",
+		Example: `  tend catalog publish shop --template shop-v2.yaml --description "faster checkout"
+  tend rollout start shop --version 2 --strategy canary`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(pubFile)
+			if err != nil {
+				return fmt.Errorf("read the template: %w", err)
+			}
+			f := catalog.Format(pubFormat)
+			if f == "" {
+				f = embedded.DetectFormat(pubFile, data)
+			}
+			if pubDesc == "" {
+				pubDesc = "published from " + filepath.Base(pubFile)
+			}
+			return withCatalog(cmd, func(c *embedded.Catalog) error {
+				if _, err := c.Versions(cmd.Context(), args[0]); errors.Is(err, catalog.ErrNotFound) {
+					return fmt.Errorf("product %s is not in the catalog: add it first with tend catalog add %s --template FILE", args[0], args[0])
+				} else if err != nil {
+					return err
+				}
+				v, err := c.Publish(cmd.Context(), args[0], catalog.Publish{Template: data, Format: f, Description: pubDesc})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Published %s %s (%s, %d bytes); deployments keep their version until a rollout: tend rollout start %s --version %d\n",
+					v.Product, v.ID, v.Format, len(data), v.Product, v.Number)
+				return nil
+			})
+		},
+	}
+	publish.Flags().StringVar(&pubFile, "template", "", "template file (required)")
+	publish.Flags().StringVar(&pubFormat, "format", "", "cfn-yaml, cfn-json or hcl (default: from the file name and content)")
+	publish.Flags().StringVar(&pubDesc, "description", "", "what this version is")
+	_ = publish.MarkFlagRequired("template")
+
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List products",
@@ -183,7 +223,7 @@ and rollback publishes an earlier template again as the newest version.`,
 			})
 		},
 	}
-	cmd.AddCommand(add, list, versions, show, diff, rollback)
+	cmd.AddCommand(add, publish, list, versions, show, diff, rollback)
 	return cmd
 }
 

@@ -215,8 +215,12 @@ func (e *Engine) restore(ctx context.Context) {
 			go func() {
 				defer func() { <-sem; wg.Done() }()
 				v, err := FindVersion(ctx, e.o.Catalog, d.Product, d.Version)
+				var out map[string]string
 				if err == nil {
-					err = r.Restore(ctx, d, v)
+					out, err = r.Restore(ctx, d, v)
+				}
+				if err == nil && out != nil {
+					err = e.recordOutputs(ctx, d.ID, d.Version, out)
 				}
 				if err != nil {
 					e.log.Error("restore deployment", "deployment", d.ID, "version", d.Version, "err", err)
@@ -227,6 +231,22 @@ func (e *Engine) restore(ctx context.Context) {
 		}
 		wg.Wait()
 	}
+}
+
+// recordOutputs stores what a restored deployment's provider reported,
+// unless it has moved to another version since.
+func (e *Engine) recordOutputs(ctx context.Context, id string, version int, out map[string]string) error {
+	for range 5 {
+		d, err := e.o.Store.Deployments().Get(ctx, id)
+		if err != nil || d.Version != version {
+			return err
+		}
+		d.Outputs, d.UpdatedAt = out, e.o.Now().UTC()
+		if _, err = e.o.Store.Deployments().Update(ctx, d); !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("record the outputs of %s: it keeps changing", id)
 }
 
 func (e *Engine) work(ctx context.Context) {

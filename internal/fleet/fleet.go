@@ -36,9 +36,10 @@ type Provider interface {
 
 // Restorer is implemented by providers whose resources live in tend's own
 // process (the local process provider): after a restart, Restore brings an
-// ACTIVE deployment back at the version it runs.
+// ACTIVE deployment back at the version it runs, and returns its new
+// outputs (a new pid and endpoint), which the engine records.
 type Restorer interface {
-	Restore(ctx context.Context, d store.Deployment, v catalog.Version) error
+	Restore(ctx context.Context, d store.Deployment, v catalog.Version) (outputs map[string]string, err error)
 }
 
 // Spec is what `tend deployments add` and POST /v1/deployments give.

@@ -127,9 +127,8 @@ func (p *Provider) Apply(ctx context.Context, d store.Deployment, v catalog.Vers
 }
 
 // Restore is Apply: after a restart nothing of the old process is left.
-func (p *Provider) Restore(ctx context.Context, d store.Deployment, v catalog.Version) error {
-	_, err := p.Apply(ctx, d, v)
-	return err
+func (p *Provider) Restore(ctx context.Context, d store.Deployment, v catalog.Version) (map[string]string, error) {
+	return p.Apply(ctx, d, v)
 }
 
 // Remove stops the deployment's process; with deleteResources its working
