@@ -33,6 +33,7 @@ type Config struct {
 	Fleet       Fleet       `yaml:"fleet"`
 	Events      Events      `yaml:"events"`
 	Auth        Auth        `yaml:"auth"`
+	Org         Org         `yaml:"org"`
 }
 
 // Server configures the HTTP server.
@@ -178,5 +179,6 @@ func (c *Config) Validate() []FieldError {
 	errs = append(errs, c.Fleet.validate()...)
 	errs = append(errs, c.Events.validate()...)
 	errs = append(errs, c.Auth.validate()...)
+	errs = append(errs, c.Org.validate()...)
 	return errs
 }
