@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -271,7 +272,7 @@ type exec struct {
 	d    data
 	s    Strategy
 	ctl  store.RolloutControl
-	lost bool // the lease was lost: stop
+	lost atomic.Bool // the lease was lost: stop
 }
 
 // save records the rollout's state and the steps given, renewing the
@@ -292,7 +293,7 @@ func (x *exec) saveLocked(ctx context.Context, steps ...store.RolloutStep) error
 	ctl, err := x.e.o.Store.Rollouts().Advance(context.WithoutCancel(ctx), x.e.o.Owner, x.r, steps...)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			x.lost = true
+			x.lost.Store(true)
 		}
 		return err
 	}
@@ -342,14 +343,14 @@ func (e *Engine) execute(ctx context.Context, r store.Rollout) {
 			case <-stop:
 				return
 			case <-t.C:
-				if err := x.save(ctx); err != nil && !x.lost {
+				if err := x.save(ctx); err != nil && !x.lost.Load() {
 					log.Warn("renew the rollout's lease", "err", err)
 				}
 			}
 		}
 	}()
 	defer func() { close(stop); wg.Wait() }()
-	for ctx.Err() == nil && !x.lost {
+	for ctx.Err() == nil && !x.lost.Load() {
 		if e.fault != nil {
 			if err := e.fault(x.r, x.d.Phase); err != nil {
 				return
@@ -379,7 +380,7 @@ func (e *Engine) execute(ctx context.Context, r store.Rollout) {
 			return
 		}
 		if err != nil {
-			if ctx.Err() != nil || x.lost {
+			if ctx.Err() != nil || x.lost.Load() {
 				return // the lease lapses; the rollout resumes
 			}
 			log.Warn("rollout step failed; retrying", "phase", x.d.Phase, "err", err)

@@ -44,9 +44,12 @@ func (x *exec) plan(ctx context.Context) (bool, error) {
 	var deps []store.Deployment
 	var skipped []string
 	for _, d := range all {
-		if d.State == store.DeploymentActive {
+		switch {
+		case d.State == store.DeploymentActive && d.Version == x.r.Version:
+			skipped = append(skipped, fmt.Sprintf("%s (already on version %d)", d.ID, d.Version))
+		case d.State == store.DeploymentActive:
 			deps = append(deps, d)
-		} else {
+		default:
 			skipped = append(skipped, d.ID+" ("+d.State+")")
 		}
 	}
@@ -69,7 +72,7 @@ func (x *exec) plan(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if len(waves) == 0 {
-		x.finish(ctx, store.RolloutSucceeded, "no active deployment to update")
+		x.finish(ctx, store.RolloutSucceeded, fmt.Sprintf("no active deployment to update: %d skipped (%s)", len(skipped), strings.Join(skipped, ", ")))
 		return false, nil
 	}
 	x.event(ctx, "start", fmt.Sprintf("rollout %s of %s version %d started: %s", x.r.ID, x.r.Product, x.r.Version, x.r.Summary), nil, nil)
@@ -94,7 +97,7 @@ func (x *exec) deploy(ctx context.Context) (bool, error) {
 	for _, id := range w.IDs {
 		x.mu.Lock()
 		done := slices.Contains(x.d.WaveUpdated, id) || slices.Contains(x.d.WaveFailed, id)
-		stop := x.ctl.AbortRequested || x.ctl.PauseRequested || len(x.d.WaveFailed) > tolerated || x.lost
+		stop := x.ctl.AbortRequested || x.ctl.PauseRequested || len(x.d.WaveFailed) > tolerated || x.lost.Load()
 		x.mu.Unlock()
 		if stop {
 			stopped = true
@@ -143,7 +146,7 @@ func (x *exec) deploy(ctx context.Context) (bool, error) {
 		}()
 	}
 	wg.Wait()
-	if ctx.Err() != nil || x.lost {
+	if ctx.Err() != nil || x.lost.Load() {
 		return false, ctx.Err()
 	}
 	x.mu.Lock()
@@ -362,7 +365,7 @@ func (x *exec) rollback(ctx context.Context) (bool, error) {
 		}()
 	}
 	wg.Wait()
-	if ctx.Err() != nil || x.lost {
+	if ctx.Err() != nil || x.lost.Load() {
 		return false, ctx.Err()
 	}
 	x.mu.Lock()
