@@ -82,6 +82,10 @@ func (h eventHandlers) store(w http.ResponseWriter, r *http.Request, evs []store
 	if len(evs) == 0 {
 		return rc, true
 	}
+	if err := stampEventAccounts(r, evs); err != nil {
+		WriteError(w, r, err)
+		return rc, false
+	}
 	stored, dup, err := h.st.Add(r.Context(), evs)
 	if err != nil {
 		WriteError(w, r, err)

@@ -44,6 +44,9 @@ func intakeError(err error) error {
 }
 
 func (h problemHandlers) submit(ctx context.Context, p problem.Problem) (problem.Receipt, error) {
+	if err := stampProblemAccount(ctx, &p); err != nil {
+		return problem.Receipt{}, err
+	}
 	rec, err := h.sink.Submit(ctx, p)
 	if err != nil {
 		return rec, intakeError(err)

@@ -1,10 +1,14 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tendhq/tend/internal/access"
+	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/watch"
@@ -69,4 +73,47 @@ func visibleSeries(p access.Principal, l SeriesLister, sel series.Selector, offs
 		return nil, total
 	}
 	return mine[offset:min(total, offset+limit)], total
+}
+
+// stampAccount is the account data pushed by p is recorded under: a
+// credential limited to one account labels unlabelled data with it; data
+// labelled with an account the credential may not see is refused (403
+// naming field). Credentials over every account push as they like.
+func stampAccount(p access.Principal, field, have string) (string, error) {
+	if p.AllAccounts() {
+		return have, nil
+	}
+	if have == "" && len(p.Accounts) == 1 {
+		return p.Accounts[0], nil
+	}
+	if have == "" || !p.SeesAccount(have) {
+		return "", &Error{Status: http.StatusForbidden, Code: "forbidden", Field: field,
+			Message: fmt.Sprintf("this credential may push data of %s only (got %q)", strings.Join(p.Accounts, ", "), have)}
+	}
+	return have, nil
+}
+
+func stampEventAccounts(r *http.Request, evs []store.Event) error {
+	p := Principal(r)
+	for i := range evs {
+		a, err := stampAccount(p, fmt.Sprintf("[%d].account", i), evs[i].Account)
+		if err != nil {
+			return err
+		}
+		evs[i].Account = a
+	}
+	return nil
+}
+
+func stampProblemAccount(ctx context.Context, pr *problem.Problem) error {
+	p, _ := access.FromContext(ctx)
+	a, err := stampAccount(p, "tags.account", pr.Tags["account"])
+	if err != nil || a == "" {
+		return err
+	}
+	if pr.Tags == nil {
+		pr.Tags = map[string]string{}
+	}
+	pr.Tags["account"] = a
+	return nil
 }

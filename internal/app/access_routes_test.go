@@ -276,3 +276,51 @@ func trim(s string) string {
 }
 
 var _ = io.Discard
+
+// A write key limited to one account labels what it pushes with it, and
+// may not push another account's data.
+func TestWritesCarryTheKeysAccount(t *testing.T) {
+	ctx := context.Background()
+	a, err := app.New(ctx, testConfig(t), app.Options{Logger: logging.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(ctx)
+	_, k, err := a.Keys().CreateWith(ctx, apikey.Spec{Name: "shop", Scopes: []access.Scope{access.Write}, Accounts: []string{testAccount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path, body string) (int, string) {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+k)
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	at := time.Now().UTC().Format(time.RFC3339)
+	if code, body := post("/v1/events", `[{"time":"`+at+`","name":"a"},{"time":"`+at+`","name":"b","account":"`+otherAccount+`"}]`); code != 403 || !strings.Contains(body, `"field": "[1].account"`) {
+		t.Fatalf("an event of another account = %d %s", code, body)
+	}
+	if code, body := post("/v1/events", `{"time":"`+at+`","name":"mine"}`); code != 202 {
+		t.Fatalf("an event = %d %s", code, body)
+	}
+	page, err := a.Store().Events().List(ctx, store.EventFilter{})
+	if err != nil || len(page.Events) != 1 || page.Events[0].Account != testAccount {
+		t.Fatalf("events = %+v, %v; want one labelled %s", page.Events, err, testAccount)
+	}
+	if code, body := post("/v1/problems", `{"external_id":"x","state":"OPEN","title":"t","tags":{"account":"`+otherAccount+`"}}`); code != 403 || !strings.Contains(body, "tags.account") {
+		t.Fatalf("a problem of another account = %d %s", code, body)
+	}
+	var rc struct {
+		ProblemID string `json:"problem_id"`
+	}
+	code, body := post("/v1/problems", `{"external_id":"y","state":"OPEN","title":"t"}`)
+	if json.Unmarshal([]byte(body), &rc); code != 202 {
+		t.Fatalf("a problem = %d %s", code, body)
+	}
+	p, err := a.Store().Problems().Get(ctx, rc.ProblemID)
+	if err != nil || !strings.Contains(string(p.Body), `"account":"`+testAccount+`"`) {
+		t.Fatalf("problem = %s, %v; want it tagged with %s", p.Body, err, testAccount)
+	}
+}
