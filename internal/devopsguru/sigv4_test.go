@@ -121,7 +121,7 @@ func FuzzTimestamp(f *testing.F) {
 func TestUnknownOperationShape(t *testing.T) {
 	h := New(Options{})
 	for _, c := range []struct{ method, path string }{
-		{http.MethodPost, "/devops-guru/feedback"},    // DescribeFeedback: in the model, not served
+		{http.MethodPost, "/devops-guru/feedback"},     // DescribeFeedback: in the model, not served
 		{http.MethodPut, "/devops-guru/event-sources"}, // UpdateEventSourcesConfig
 		{http.MethodGet, "/devops-guru/no/such/thing"},
 		{http.MethodDelete, "/devops-guru/insights/abc"}, // DeleteInsight
