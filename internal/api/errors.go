@@ -96,6 +96,9 @@ func UnmarshalStrict(data []byte, v any) error {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return BadRequest("", "the request body is empty: send a JSON object")
 	}
+	if err := checkUTF8(data); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -113,7 +113,7 @@ func (h eventHandlers) intake(parse func([]byte, events.Scope, time.Time) ([]sto
 			WriteError(w, r, eventError(err))
 			return
 		}
-		body, err := ReadBody(r)
+		body, err := ReadJSONBody(r)
 		if err != nil {
 			WriteError(w, r, err)
 			return
@@ -130,7 +130,7 @@ func (h eventHandlers) intake(parse func([]byte, events.Scope, time.Time) ([]sto
 }
 
 func (h eventHandlers) grafana(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r)
+	body, err := ReadJSONBody(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return
@@ -156,6 +156,10 @@ func (h eventHandlers) github(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := events.VerifyGitHub(h.o.GitHubSecret, r.Header.Get("X-Hub-Signature-256"), body); err != nil {
 		WriteError(w, r, &Error{Status: http.StatusUnauthorized, Code: "unauthorized", Field: "X-Hub-Signature-256", Message: err.Error()})
+		return
+	}
+	if err := checkUTF8(body); err != nil {
+		WriteError(w, r, err)
 		return
 	}
 	scope, err := events.ScopeFromQuery(r.URL.Query())

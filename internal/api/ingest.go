@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -227,12 +228,25 @@ func (h *ingestHandler) otlp(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("Content-Encoding %q is not supported: send gzip or no encoding", ce), 0)
 		return
 	}
+	if isJSON {
+		if e := checkUTF8(body); e != nil {
+			otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument, e.Error(), 0)
+			return
+		}
+	}
 	req, err := otlp.Decode(body, isJSON)
 	if err != nil {
 		otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument, err.Error(), 0)
 		return
 	}
 	res := otlp.Convert(req.Metrics())
+	if len(res.Samples) == 0 && res.Rejected > 0 {
+		// Nothing usable: a permanent error (OTLP/HTTP's 400), not a
+		// partial success, so the sender sees it.
+		otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument,
+			fmt.Sprintf("all %d data points were rejected: %s", res.Rejected, strings.Join(res.Reasons, "; ")), 0)
+		return
+	}
 	if err := h.o.Sink.Append(r.Context(), res.Samples); err != nil {
 		var oe *ingest.OverloadedError
 		var tl *watch.BatchTooLargeError
@@ -276,7 +290,20 @@ func gunzip(body []byte, max int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("body is not gzip data: %v", err)
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	// A single-member gzip ends with its decompressed size mod 2³²
+	// (ISIZE): a bomb that says so is refused before it is inflated; one
+	// that lies is stopped at max. The size also sizes the buffer.
+	size := max
+	if n := len(body); n >= 18 {
+		isize := int64(binary.LittleEndian.Uint32(body[n-4:]))
+		if isize > int64(max) {
+			return nil, fmt.Errorf("body decompresses to %d bytes, more than the limit of %d bytes (ingest.max_decoded_bytes): %w", isize, max, errTooLarge)
+		}
+		size = int(isize)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, max)+bytes.MinRead))
+	_, err = buf.ReadFrom(io.LimitReader(zr, int64(max)+1))
+	out := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("corrupt gzip body: %v", err)
 	}

@@ -57,7 +57,7 @@ func (h problemHandlers) submit(ctx context.Context, p problem.Problem) (problem
 // single answers a webhook that carries one problem, decoded by parse.
 func (h problemHandlers) single(parse func([]byte) (problem.Problem, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := ReadBody(r)
+		body, err := ReadJSONBody(r)
 		if err != nil {
 			WriteError(w, r, err)
 			return
@@ -77,7 +77,7 @@ func (h problemHandlers) single(parse func([]byte) (problem.Problem, error)) htt
 }
 
 func (h problemHandlers) alertmanager(w http.ResponseWriter, r *http.Request) {
-	body, err := ReadBody(r)
+	body, err := ReadJSONBody(r)
 	if err != nil {
 		WriteError(w, r, err)
 		return

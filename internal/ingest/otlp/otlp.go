@@ -206,7 +206,9 @@ func attrLabels(attrs pcommon.Map, base []ingest.Label) []ingest.Label {
 		if k == "" || s == "" || !utf8.ValidString(k) || !utf8.ValidString(s) {
 			return true
 		}
-		for i := range out {
+		// Once over the limit the series is refused (CheckLabels) whatever
+		// overrides follow: stop looking for them (quadratic in 100,000).
+		for i := range out[:min(len(out), ingest.MaxLabels+1)] {
 			if out[i].Name == k {
 				out[i].Value = s
 				return true

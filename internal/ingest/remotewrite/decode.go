@@ -148,14 +148,14 @@ func decodeSeries(b []byte, idx int, res *Result, arena []ingest.Label) ([]inges
 	if seen == 0 {
 		return arena[:start], nil // no float samples (native histograms only)
 	}
+	if labelErr != nil {
+		return arena, labelErr // before the name: a bad __name__ is reported as what it is
+	}
 	if !hasName || metric == "" {
 		return arena, &DecodeError{Field: field(), Reason: "no __name__ label: every series needs a metric name"}
 	}
 	if !ingest.ValidMetricName(metric) {
 		return arena, &DecodeError{Field: field(), Reason: fmt.Sprintf("metric name %q is not valid", metric)}
-	}
-	if labelErr != nil {
-		return arena, labelErr
 	}
 	if len(res.Samples) == first {
 		return arena[:start], nil // only staleness markers

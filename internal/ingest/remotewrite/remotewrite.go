@@ -76,7 +76,7 @@ func (b *Buffers) Decode(body []byte, maxDecoded int) (Result, error) {
 		return Result{}, &DecodeError{Field: "body", Reason: "not snappy block-compressed data (remote_write needs Content-Encoding: snappy): " + err.Error()}
 	}
 	if n > maxDecoded {
-		return Result{}, &DecodeError{Field: "body", Reason: fmt.Sprintf("decompresses to %d bytes, more than the limit of %d bytes; lower max_samples_per_send in Prometheus' queue_config", n, maxDecoded), TooLarge: true}
+		return Result{}, &DecodeError{Field: "body", Reason: fmt.Sprintf("decompresses to %d bytes, more than the limit of %d bytes (ingest.max_decoded_bytes); lower max_samples_per_send in Prometheus' queue_config", n, maxDecoded), TooLarge: true}
 	}
 	if cap(b.raw) < n {
 		b.raw = make([]byte, n)
