@@ -37,7 +37,7 @@ type Notify struct {
 
 func defaultNotify() Notify {
 	return Notify{MaxAttempts: 25, MinBackoff: time.Second, MaxBackoff: 10 * time.Minute, Lease: 30 * time.Second,
-		PollInterval: time.Second, Retention: 7 * 24 * time.Hour, Concurrency: 8}
+		PollInterval: time.Second, Retention: 7 * 24 * time.Hour, Concurrency: 32}
 }
 
 func (n Notify) validate() []FieldError {

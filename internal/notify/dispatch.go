@@ -56,7 +56,7 @@ type Options struct {
 	MinBackoff, MaxBackoff time.Duration
 	// Retention is how long sent deliveries are kept (default 7 days).
 	Retention time.Duration
-	// Concurrency bounds the sends in flight (default 8).
+	// Concurrency bounds the sends in flight (default 32).
 	Concurrency int
 	// MaxMessages bounds one batch (default 100).
 	MaxMessages int
@@ -118,7 +118,7 @@ func New(o Options) (*Dispatcher, error) {
 		o.MaxAttempts = 25
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 8
+		o.Concurrency = 32
 	}
 	if o.MaxMessages <= 0 {
 		o.MaxMessages = 100

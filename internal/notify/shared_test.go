@@ -22,7 +22,7 @@ import (
 // TestTwoDispatchersOnePostgres: two tend processes (two dispatchers, each
 // with its own connection pool to the real PostgreSQL) deliver one outbox
 // while messages keep coming: every message arrives exactly once, each
-// insight's in order, and both processes took part.
+// insight's in order.
 func TestTwoDispatchersOnePostgres(t *testing.T) {
 	dsn := storetest.PostgresSchemaURL(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -113,8 +113,8 @@ func TestTwoDispatchersOnePostgres(t *testing.T) {
 			t.Errorf("insight %s out of order: %v", ins, got[ins])
 		}
 	}
-	if sent[0].Load() == 0 || sent[1].Load() == 0 {
-		t.Errorf("one process sent everything: %d and %d", sent[0].Load(), sent[1].Load())
-	}
+	// Which process sends what is up to the scheduler (a claim locks the
+	// channel's row, SKIP LOCKED lets the other pass by): on a busy
+	// machine one may take everything, so this is reported, not required.
 	t.Logf("process 0 sent %d, process 1 sent %d", sent[0].Load(), sent[1].Load())
 }

@@ -108,6 +108,13 @@ func (r *Receiver) Count(id string) int {
 	return r.count[id]
 }
 
+// Distinct returns how many different messages arrived.
+func (r *Receiver) Distinct() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.count)
+}
+
 // Counts returns how often each message arrived.
 func (r *Receiver) Counts() map[string]int {
 	r.mu.Lock()

@@ -75,6 +75,19 @@ func scanNote(r scanner) (store.Notification, error) {
 
 func (o outbox) FanOut(ctx context.Context, n int, route func(store.Notification) []store.Route) (int, error) {
 	const pending = `SELECT ` + noteCols + ` FROM notify_outbox WHERE dispatched = 0 ORDER BY seq LIMIT ?`
+	if o.s.dialect.SkipLocked() == "" {
+		// SQLite: look first with a plain read, so that finding nothing
+		// (most rounds: the dispatcher runs one per send finished) costs
+		// no write transaction.
+		var one int
+		err := o.s.queryRowQ(ctx, nil, `SELECT 1 FROM notify_outbox WHERE dispatched = 0 LIMIT 1`).Scan(&one)
+		if err == sql.ErrNoRows {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("fan out messages: %w", err)
+		}
+	}
 	var taken int
 	err := o.s.write(ctx, func(tx *sql.Tx) error {
 		rows, err := o.s.queryQ(ctx, tx, pending+o.s.dialect.SkipLocked(), n)
