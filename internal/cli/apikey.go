@@ -112,6 +112,7 @@ account.`,
 			return nil
 		}),
 	}
+	addAWSKeyCommands(g, list, revoke)
 	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

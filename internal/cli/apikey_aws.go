@@ -1,14 +1,21 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/access"
 	"github.com/tendhq/tend/internal/app"
 	"github.com/tendhq/tend/internal/devopsguru"
+	"github.com/tendhq/tend/internal/humanize"
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlstore"
 )
 
 // addAWSKeyFlag adds --aws to `tend apikey create`: with it, the command
@@ -70,4 +77,54 @@ func createAWSKey(g *globals, cmd *cobra.Command, name string, scopes, accounts 
 		"Store the secret now: tend cannot show it again. Use it with: aws devops-guru list-insights --endpoint-url http://HOST:PORT%s ...\n",
 		rec.AccessKeyID, rec.Name, strings.Join(rec.Scopes, ","), accText, devopsguru.Prefix, devopsguru.Prefix)
 	return nil
+}
+
+var awsKeyID = regexp.MustCompile(`^TEND[A-Z2-7]{16}$`)
+
+// addAWSKeyCommands makes `tend apikey list` list the AWS access keys too
+// and `tend apikey revoke TEND…` revoke one.
+func addAWSKeyCommands(g *globals, list, revoke *cobra.Command) {
+	bearerList := list.RunE
+	list.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := bearerList(cmd, args); err != nil {
+			return err
+		}
+		return g.withStore(func(cmd *cobra.Command, _ []string, s *sqlstore.DB) error {
+			keys, err := s.AWSKeys().List(cmd.Context())
+			if err != nil || len(keys) == 0 {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintln(out, "\nAWS access keys (the DevOps Guru API, docs/devops-guru-api.md):")
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ACCESS KEY ID\tNAME\tSCOPES\tACCOUNTS\tCREATED\tLAST USED\tSTATUS")
+			for _, k := range keys {
+				status := "active"
+				if k.Revoked() {
+					status = "revoked " + humanize.Ago(time.Now(), k.RevokedAt, "never", time.Local)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.AccessKeyID, k.Name, strings.Join(k.Scopes, ","), accountsText(k.Accounts),
+					k.CreatedAt.Local().Format("2006-01-02 15:04"), humanize.Ago(time.Now(), k.LastUsedAt, "never", time.Local), status)
+			}
+			return tw.Flush()
+		})(cmd, args)
+	}
+	bearerRevoke := revoke.RunE
+	revoke.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) != 1 || !awsKeyID.MatchString(args[0]) {
+			return bearerRevoke(cmd, args)
+		}
+		return g.withStore(func(cmd *cobra.Command, args []string, s *sqlstore.DB) error {
+			if err := s.AWSKeys().Revoke(cmd.Context(), args[0], time.Now().UTC()); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no AWS access key %q (see tend apikey list)", args[0])
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Revoked AWS access key %s: requests signed with it are refused within 5 seconds.\n", args[0])
+			return nil
+		})(cmd, args)
+	}
+	revoke.Example += `
+  tend apikey revoke TENDR5DNNIOJCBURP47H   # an AWS access key`
 }
