@@ -436,6 +436,29 @@ func TestHostileInputs(t *testing.T) {
 	}
 }
 
+func execOutput(bin string, args ...string) (string, error) {
+	out, err := exec.Command(bin, args...).Output()
+	return string(out), err
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func decodeJSON(resp *http.Response, v any) error {
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s", resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
 func hostileTail(s string, n int) string {
 	if len(s) > n {
 		return s[len(s)-n:]
