@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/logging"
 	"github.com/tendhq/tend/internal/series"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // TestInsightHealsThroughPolicy closes the loop with tend as its own
@@ -101,5 +103,44 @@ mode: auto
 	time.Sleep(300 * time.Millisecond)
 	if vs, _ := cat.Versions(ctx, "web"); len(vs) != 2 {
 		t.Fatalf("web has %d versions, want 2", len(vs))
+	}
+	// What tend did is one of the insight's related events: the run, on
+	// the host it acted on (recorded right after the version).
+	key := readKey(t, a)
+	var names []string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var page store.InsightPage
+		resp, err := authGet("http://"+a.Addr()+"/v1/insights?stack=shop", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		names = names[:0]
+		if len(page.Insights) == 1 {
+			var d struct {
+				Events []struct {
+					Name     string `json:"name"`
+					Class    string `json:"event_class"`
+					Relation string `json:"relation"`
+				} `json:"events"`
+			}
+			resp, err := authGet("http://"+a.Addr()+"/v1/insights/"+page.Insights[0].ID, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&d)
+			resp.Body.Close()
+			for _, e := range d.Events {
+				names = append(names, e.Name+"/"+e.Class+"/"+e.Relation)
+			}
+		}
+		if slices.Contains(names, "SelfHealingRun/INFRASTRUCTURE/resource") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the insight's related events are %v, want the self-healing run on host web-1", names)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
