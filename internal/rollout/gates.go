@@ -56,6 +56,7 @@ type analysis struct {
 	deployedAt  time.Time          // the wave finished deploying
 	now         time.Time
 	bake        time.Duration
+	final       bool // the bake is over: this judgement promotes or fails
 	insightGate bool
 	compare     Compare
 }
@@ -105,12 +106,20 @@ func (e *Engine) judge(ctx context.Context, a analysis) (Verdict, error) {
 		}
 		_, mv.P = MannWhitney(cs, bs)
 		mv.Result = VerdictPass
-		if mv.P < a.compare.Alpha && worse(m, a.compare.maxIncrease(m), cs, bs) {
+		// Every analysis of the bake is another look at the same wave:
+		// before the bake is over only ten times stronger evidence fails
+		// it early, so that the repeated looks do not multiply false
+		// rollbacks of good versions.
+		alpha := a.compare.Alpha
+		if !a.final {
+			alpha /= 10
+		}
+		if mv.P < alpha && worse(m, a.compare.maxIncrease(m), cs, bs) {
 			mv.Result = VerdictFail
 			if v.Result != VerdictFail {
 				v.Result = VerdictFail
 				v.Reason = fmt.Sprintf("%s of the canary is worse than the baseline's: %s against %s (Mann-Whitney p = %.2g < %g)",
-					m, show(m, cs), show(m, bs), mv.P, a.compare.Alpha)
+					m, show(m, cs), show(m, bs), mv.P, alpha)
 			}
 		}
 		v.Metrics = append(v.Metrics, mv)

@@ -193,6 +193,8 @@ func (x *exec) bake(ctx context.Context) (bool, error) {
 		bakeUntil, giveUp := x.d.BakeUntil, x.d.GiveUpAt
 		abort := x.ctl.AbortRequested
 		x.mu.Unlock()
+		end := !now.Before(bakeUntil)
+		a.final = end
 		if abort {
 			return true, nil
 		}
@@ -216,7 +218,6 @@ func (x *exec) bake(ctx context.Context) (bool, error) {
 		x.mu.Lock()
 		x.d.Verdict = &v
 		x.mu.Unlock()
-		end := !now.Before(bakeUntil)
 		switch {
 		case v.Result == VerdictFail:
 			_ = x.step(ctx, "analysis", "failed", now, map[string]any{"wave": w.Name, "canary": len(a.canary), "baseline": len(a.baseline)}, v, v.Reason)

@@ -104,7 +104,9 @@ type Gates struct {
 type Compare struct {
 	// Metrics compared (default error_rate, latency, saturation).
 	Metrics []string `yaml:"metrics" json:"metrics"`
-	// Alpha is the significance level of the one-sided test (default 0.01).
+	// Alpha is the significance level of the one-sided test (default
+	// 0.01) at the end of the bake; the analyses before it fail a wave
+	// only at a tenth of it (overwhelming evidence).
 	Alpha float64 `yaml:"alpha" json:"alpha"`
 	// MinSamples is the fewest samples of each side the comparison needs
 	// (default 10); with fewer by the end of the bake the gate waits, up
