@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/notify/message"
 	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -39,6 +40,10 @@ type proOpen struct {
 	in    store.Insight
 	an    store.Anomaly
 	saved bool // in and an are stored as they are
+	// stored is the insight as last written: its next write's messages
+	// (SEVERITY_UPGRADED, NEW_RECOMMENDATION, CLOSED_INSIGHT) are the
+	// changes from it.
+	stored store.Insight
 	// lastWall is when (engine clock) its series last moved it.
 	lastWall time.Time
 }
@@ -244,8 +249,16 @@ func (p *Proactive) closeOne(ctx context.Context, o *proOpen, now time.Time, rea
 // every tick.
 func (p *Proactive) save(ctx context.Context, o *proOpen) {
 	ins := p.st.Insights()
+	url := ""
+	if p.url != nil {
+		url = p.url(o.in.ID)
+	}
+	anoms := []store.Anomaly{o.an}
 	if o.in.Version == 0 {
-		err := ins.Create(ctx, o.in)
+		// The insight commits with its NEW_INSIGHT message (the outbox).
+		rec := o.in
+		rec.Notify = []store.Notification{message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, url, p.now())}
+		err := ins.Create(ctx, rec)
 		if errors.Is(err, store.ErrConflict) {
 			p.log.Warn("another proactive insight is ongoing for this series (another tend process observes it?)", "series", o.an.SeriesID, "boundary", o.in.BoundaryKey)
 			o.saved = true
@@ -257,11 +270,15 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 		}
 		o.in.Version = 1
 	} else {
-		stored, err := ins.Update(ctx, o.in)
+		rec := o.in
+		rec.Notify = message.InsightChanges(o.stored, rec, anoms, url, p.now())
+		stored, err := ins.Update(ctx, rec)
 		if errors.Is(err, store.ErrConflict) {
 			if fresh, gerr := ins.Get(ctx, o.in.ID); gerr == nil {
 				o.in.Version = fresh.Version
-				stored, err = ins.Update(ctx, o.in)
+				rec = o.in
+				rec.Notify = message.InsightChanges(o.stored, rec, anoms, url, p.now())
+				stored, err = ins.Update(ctx, rec)
 			}
 		}
 		if err != nil {
@@ -270,6 +287,7 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 		}
 		o.in.Version = stored.Version
 	}
+	o.stored = o.in
 	if err := p.st.Anomalies().Upsert(ctx, []store.Anomaly{o.an}); err != nil {
 		p.storeFailed(o, err)
 		return
@@ -306,7 +324,7 @@ func (p *Proactive) Load(ctx context.Context) error {
 			continue
 		}
 		a := anoms[0]
-		p.open[a.SeriesID] = &proOpen{in: in, an: a, saved: true, lastWall: now}
+		p.open[a.SeriesID] = &proOpen{in: in, an: a, saved: true, stored: in, lastWall: now}
 		sh := p.shardOf(a.SeriesID)
 		sh.mu.Lock()
 		if st := sh.m[a.SeriesID]; st != nil && st != ineligible {
