@@ -79,7 +79,11 @@ func (e *Engine) judge(ctx context.Context, a analysis) (Verdict, error) {
 		}
 	}
 	var noData []string
-	for _, m := range a.compare.Metrics {
+	var metrics []string
+	if a.compare.on() {
+		metrics = a.compare.Metrics
+	}
+	for _, m := range metrics {
 		mv := MetricVerdict{Metric: m, BaselineFrom: "peers"}
 		var cs, bs []float64
 		for _, d := range a.canary {

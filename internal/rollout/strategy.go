@@ -102,6 +102,11 @@ type Gates struct {
 
 // Compare configures the Mann-Whitney comparison of key metrics.
 type Compare struct {
+	// Enabled turns the comparison off when false (default on): for
+	// deployments whose key metrics do not reach tend (the cfn provider's
+	// stacks, judged by their CloudFormation rollback alarms and tend's
+	// insights instead).
+	Enabled *bool `yaml:"enabled" json:"enabled,omitempty"`
 	// Metrics compared (default error_rate, latency, saturation).
 	Metrics []string `yaml:"metrics" json:"metrics"`
 	// Alpha is the significance level of the one-sided test (default
@@ -325,8 +330,13 @@ func (s *Strategy) Normalise() error {
 		t := true
 		s.Gates.Insights = &t
 	}
+	if !*s.Gates.Insights && !c.on() {
+		return bad("gates", "the insights gate and the comparison are both off: a wave would be promoted on its bake time alone")
+	}
 	return nil
 }
+
+func (c Compare) on() bool { return c.Enabled == nil || *c.Enabled }
 
 func (sel *Selector) validate(field string) error {
 	if sel.Count < 0 {
