@@ -185,13 +185,20 @@ func runLoad(ctx context.Context, l *loader, url, key string, senders, rate int,
 	start := time.Now()
 	deadline := start.Add(d)
 	var offered atomic.Int64
-	for range senders {
+	// Each sender owns a fixed share of the groups and sends them round
+	// after round, as Prometheus' queue manager shards series: a series'
+	// samples arrive in order (Prometheus refuses out-of-order ones).
+	for s := range min(senders, l.groups) {
+		var own []int64
+		for g := s; g < l.groups; g += senders {
+			own = append(own, int64(g))
+		}
 		wg.Go(func() {
 			var raw, ts []byte
 			var mine []time.Duration
 			var r loadResult
-			for ctx.Err() == nil && time.Now().Before(deadline) {
-				g := next.Add(1) - 1
+			for j := int64(0); ctx.Err() == nil && time.Now().Before(deadline); j++ {
+				g := (1+j/int64(len(own)))*int64(l.groups) + own[j%int64(len(own))]
 				var body []byte
 				var n int
 				body, n, raw = l.request(g, raw, ts)

@@ -14,7 +14,9 @@ import (
 func newBenchIngestCmd() *cobra.Command {
 	var o app.IngestBench
 	var prom string
-	var noProm bool
+	var noProm, viaProm bool
+	var targets int
+	var scrapeEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "ingest",
 		Short: "Load tend's remote_write endpoint from outside and report samples/s, refused %, RSS and bytes per series",
@@ -35,7 +37,8 @@ first, for comparison on the same machine in the same run; with
   tend bench ingest                                   # 100k series, 10 samples a series a request
   tend bench ingest --samples-per-series 1 --series-per-request 2000
   tend bench ingest --match-prometheus                # tend at Prometheus' rate: refused % there
-  tend bench ingest --env TEND_INGEST_MEMORY_LIMIT=512MiB`,
+  tend bench ingest --env TEND_INGEST_MEMORY_LIMIT=512MiB
+  tend bench ingest --via-prometheus --scrape-interval 2s   # Prometheus' own queue manager → tend`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Series < 1 || o.Series > 10_000_000 {
@@ -58,6 +61,27 @@ first, for comparison on the same machine in the same run; with
 				return fmt.Errorf("--match-prometheus needs a prometheus binary (on PATH or --prometheus)")
 			}
 			o.Progress = func(s string) { fmt.Fprintf(cmd.ErrOrStderr(), "%s  %s\n", time.Now().Format("15:04:05"), s) }
+			if viaProm {
+				if o.Prometheus == "" {
+					return fmt.Errorf("--via-prometheus needs a prometheus binary (on PATH or --prometheus)")
+				}
+				qo := app.QueueManagerBench{Binary: o.Binary, Prometheus: o.Prometheus, Series: o.Series, Targets: targets,
+					ScrapeInterval: scrapeEvery, Duration: o.Duration, Env: o.Env, Progress: o.Progress}
+				if !cmd.Flags().Changed("duration") {
+					qo.Duration = time.Minute
+				}
+				r, err := app.BenchQueueManager(cmd.Context(), qo)
+				if err != nil {
+					return err
+				}
+				mib := func(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+				fmt.Fprintf(cmd.OutOrStdout(), "prometheus → tend, %d series on %d targets every %s, %s:\n", qo.Series, targets, scrapeEvery, r.Elapsed.Round(time.Second))
+				fmt.Fprintf(cmd.OutOrStdout(), "  prometheus: scraped %.0f samples; remote_storage samples sent %.0f, failed %.0f, retried %.0f, dropped %.0f, pending %.0f; up to %.0f shards; peak RSS %s\n",
+					r.Scraped, r.Sent, r.Failed, r.Retried, r.Dropped, r.Pending, r.MaxShards, mib(r.PromPeakRSS))
+				fmt.Fprintf(cmd.OutOrStdout(), "  tend: accepted %.0f samples (%.0f/s), refused %.0f (429), %.0f series; peak RSS %s, end RSS %s; load avg %s\n",
+					r.Accepted, r.Rate, r.Overloaded, r.TendSeries, mib(r.PeakRSS), mib(r.EndRSS), r.LoadAvg)
+				return nil
+			}
 			res, err := app.BenchIngest(cmd.Context(), o)
 			if err != nil {
 				return err
@@ -101,6 +125,9 @@ first, for comparison on the same machine in the same run; with
 	f.StringVar(&o.Binary, "binary", "", "tend binary to measure (default: this one)")
 	f.StringVar(&prom, "prometheus", "", "prometheus binary to compare with (default: prometheus on PATH)")
 	f.BoolVar(&noProm, "no-prometheus", false, "measure tend only")
+	f.BoolVar(&viaProm, "via-prometheus", false, "instead: a real Prometheus scrapes --series series on --targets /metrics pages every --scrape-interval and remote-writes them to tend through its queue manager; prints its samples sent/failed/retried counters (--duration defaults to 1m)")
+	f.IntVar(&targets, "targets", 10, "with --via-prometheus: /metrics pages the series are spread over")
+	f.DurationVar(&scrapeEvery, "scrape-interval", 5*time.Second, "with --via-prometheus: Prometheus' scrape_interval")
 	f.StringArrayVar(&o.Env, "env", nil, "NAME=VALUE added to tend serve's environment (repeatable), e.g. TEND_INGEST_MEMORY_LIMIT=512MiB")
 	return cmd
 }
