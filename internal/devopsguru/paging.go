@@ -80,7 +80,12 @@ func (h *Handler) pageInsights(ctx context.Context, q listQuery, max int, token 
 			f.To = upTo
 		}
 	}
-	f.Limit = 500
+	// Read what the page needs (and one more, to know whether another
+	// follows, and one the token names); more when a predicate drops rows.
+	f.Limit = max + 2
+	if q.keep != nil {
+		f.Limit = 500
+	}
 	var out []store.Insight
 	for {
 		page, err := h.o.Store.Insights().List(ctx, f)

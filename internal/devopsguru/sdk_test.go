@@ -69,6 +69,19 @@ func TestGoSDK(t *testing.T) {
 		t.Fatalf("paged %d insights in %d pages, want 250 in 3", len(seen), pages)
 	}
 
+	// A token is tied to its query.
+	first, err := c.ListInsights(ctx, &dg.ListInsightsInput{StatusFilter: &types.ListInsightsStatusFilter{
+		Ongoing: &types.ListInsightsOngoingStatusFilter{Type: types.InsightTypeReactive}}, MaxResults: aws.Int32(10)})
+	if err != nil || first.NextToken == nil {
+		t.Fatalf("first page: %v", err)
+	}
+	_, err = c.ListInsights(ctx, &dg.ListInsightsInput{StatusFilter: &types.ListInsightsStatusFilter{
+		Closed: &types.ListInsightsClosedStatusFilter{Type: types.InsightTypeReactive, EndTimeRange: &types.EndTimeRange{}}}, NextToken: first.NextToken})
+	var tokErr *types.ValidationException
+	if !errors.As(err, &tokErr) || *tokErr.Fields[0].Name != "NextToken" {
+		t.Fatalf("another query's token: %v", err)
+	}
+
 	// Ongoing only: 250 - 36 closed (every 7th of 0..249).
 	n := 0
 	op := dg.NewListInsightsPaginator(c, &dg.ListInsightsInput{StatusFilter: &types.ListInsightsStatusFilter{
