@@ -144,6 +144,9 @@ type ListEventsResponse struct {
 	NextToken string  `json:"NextToken,omitempty"`
 }
 
+// maxEvents bounds the events ListEvents reads for a time range.
+const maxEvents = 10000
+
 var eventClasses = map[string]bool{store.EventDeployment: true, store.EventConfigChange: true, store.EventInfrastructure: true,
 	store.EventSchemaChange: true, store.EventSecurityChange: true}
 
@@ -226,7 +229,11 @@ func (h *Handler) listEvents(ctx context.Context, c *call) (any, *Error) {
 				return nil, internal()
 			}
 			list = append(list, page.Events...)
-			if page.Next == "" || len(list) >= 10000 {
+			if len(list) >= maxEvents {
+				list = list[:maxEvents]
+				break
+			}
+			if page.Next == "" {
 				break
 			}
 			f.Cursor = page.Next
