@@ -395,6 +395,32 @@ func TestInsightGate(t *testing.T) {
 	}
 }
 
+// An abort while a wave bakes takes effect at once, not at the next
+// analysis (a minute away here).
+func TestAbortDoesNotWaitForTheAnalysis(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	eng := e.engine(t)
+	stop := run(t, eng)
+	defer stop()
+	s := fast(waves)
+	s.Bake, s.AnalysisInterval = rollout.Duration(time.Minute), rollout.Duration(time.Minute)
+	r, err := eng.Start(ctx, rollout.StartRequest{Product: "shop", Version: 2, Strategy: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, e.st, r.ID, func(r store.Rollout) bool { return strings.Contains(r.Summary, "baking") })
+	time.Sleep(100 * time.Millisecond) // past the first analysis
+	asked := time.Now()
+	if _, err := e.st.Rollouts().Control(ctx, r.ID, store.RolloutAbort, "ops", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r = waitState(t, e.st, r.ID, finished)
+	if took := time.Since(asked); r.State != store.RolloutAborted || took > 10*time.Second {
+		t.Fatalf("%s after %s: %s", r.State, took, r.Summary)
+	}
+}
+
 // An abort while a wave is still deploying (some of its deployments
 // updated, others not yet started) stops starting new ones, waits for
 // those in flight and rolls the whole wave back.

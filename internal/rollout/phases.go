@@ -244,11 +244,35 @@ func (x *exec) bake(ctx context.Context) (bool, error) {
 		if next <= 0 {
 			next = interval
 		}
+		if aborted, err := x.sleepUnlessAborted(ctx, next); err != nil || aborted {
+			return aborted, err
+		}
+	}
+}
+
+// sleepUnlessAborted waits d, looking every poll interval whether a
+// person (the CLI, the API, another tend) asked to abort: an abort must
+// not wait for the next analysis, which may be minutes away.
+func (x *exec) sleepUnlessAborted(ctx context.Context, d time.Duration) (bool, error) {
+	until := time.Now().Add(d)
+	for {
+		wait := min(time.Until(until), x.e.o.Poll)
+		if wait <= 0 {
+			return false, nil
+		}
 		select {
 		case <-ctx.Done():
 			return false, ctx.Err()
-		case <-time.After(next):
+		case <-time.After(wait):
 		}
+		c, err := x.e.o.Store.Rollouts().Get(ctx, x.r.ID)
+		if err != nil || !c.AbortRequested {
+			continue
+		}
+		x.mu.Lock()
+		x.ctl.AbortRequested, x.r.ControlBy = true, c.ControlBy
+		x.mu.Unlock()
+		return true, nil
 	}
 }
 
