@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Mapper derives a series' resource and application boundary from its
@@ -14,9 +15,49 @@ type Mapper struct {
 	cfg       MapperConfig
 	resLabels []resourceRule
 	stackKeys map[string]string // lowercased resource ID/name → stack
-	coverTag  string            // normalised coverage tag key
-	coverVals map[string]bool
-	stacks    map[string]bool
+	cover     atomic.Pointer[coverState]
+}
+
+// coverState is the coverage in force, replaced whole by SetCoverage.
+type coverState struct {
+	c      Coverage
+	tag    string // normalised coverage tag key
+	vals   map[string]bool
+	stacks map[string]bool
+}
+
+func newCoverState(c Coverage) *coverState {
+	cs := &coverState{c: c, tag: NormaliseTagKey(c.TagKey), vals: map[string]bool{}, stacks: map[string]bool{}}
+	for _, v := range c.TagValues {
+		cs.vals[v] = true
+	}
+	for _, s := range c.Stacks {
+		cs.stacks[s] = true
+	}
+	return cs
+}
+
+// allCovered is the coverage of a zero Mapper.
+var allCovered = newCoverState(Coverage{})
+
+// covers returns the coverage in force.
+func (m *Mapper) covers() *coverState {
+	if cs := m.cover.Load(); cs != nil {
+		return cs
+	}
+	return allCovered
+}
+
+// SetCoverage replaces the coverage (the DevOps Guru API's
+// UpdateResourceCollection). Safe while the Mapper is in use; a series'
+// boundary, derived when it was first seen, does not change.
+func (m *Mapper) SetCoverage(c Coverage) {
+	m.cover.Store(newCoverState(c))
+}
+
+// Coverage returns the coverage in force.
+func (m *Mapper) Coverage() Coverage {
+	return m.covers().c
 }
 
 // MapperConfig holds the user's overrides and coverage choice.
@@ -54,7 +95,7 @@ type resourceRule struct{ label, typ string }
 
 // NewMapper builds a Mapper from its configuration.
 func NewMapper(cfg MapperConfig) *Mapper {
-	m := &Mapper{cfg: cfg, stackKeys: map[string]string{}, coverVals: map[string]bool{}, stacks: map[string]bool{}}
+	m := &Mapper{cfg: cfg, stackKeys: map[string]string{}}
 	for l, t := range cfg.ResourceLabels {
 		m.resLabels = append(m.resLabels, resourceRule{l, t})
 	}
@@ -62,13 +103,7 @@ func NewMapper(cfg MapperConfig) *Mapper {
 	for k, v := range cfg.Stacks {
 		m.stackKeys[strings.ToLower(k)] = v
 	}
-	m.coverTag = NormaliseTagKey(cfg.Coverage.TagKey)
-	for _, v := range cfg.Coverage.TagValues {
-		m.coverVals[v] = true
-	}
-	for _, s := range cfg.Coverage.Stacks {
-		m.stacks[s] = true
-	}
+	m.cover.Store(newCoverState(cfg.Coverage))
 	return m
 }
 
@@ -89,14 +124,15 @@ func (m *Mapper) Describe(metric string, labels Labels) Info {
 
 // Covered reports whether the coverage configuration includes a series.
 func (m *Mapper) Covered(info Info) bool {
-	switch m.cfg.Coverage.Mode {
+	cs := m.covers()
+	switch cs.c.Mode {
 	case "", "all":
 		return true
 	case "stacks":
-		return info.Boundary.Kind == KindStack && m.stacks[info.Boundary.Name]
+		return info.Boundary.Kind == KindStack && cs.stacks[info.Boundary.Name]
 	case "tag":
 		for k, v := range info.Labels {
-			if NormaliseTagKey(k) == m.coverTag && (len(m.coverVals) == 0 || m.coverVals[v]) {
+			if NormaliseTagKey(k) == cs.tag && (len(cs.vals) == 0 || cs.vals[v]) {
 				return true
 			}
 		}
@@ -254,12 +290,13 @@ func (m *Mapper) boundary(l Labels, r Resource) Boundary {
 // tag finds the application tag: the coverage tag key when configured,
 // else the alphabetically first devops-guru-*/tend-* label.
 func (m *Mapper) tag(l Labels) (key, value string) {
+	coverTag := m.covers().tag
 	for k, v := range l {
 		nk := NormaliseTagKey(k)
 		if nk == "" || v == "" {
 			continue
 		}
-		if m.coverTag != "" && nk == m.coverTag {
+		if coverTag != "" && nk == coverTag {
 			return nk, v
 		}
 		if key == "" || nk < key {

@@ -99,7 +99,10 @@ type Watcher struct {
 	admit   sync.RWMutex
 	stopped bool
 	running atomic.Bool
-	m       metrics
+	// coverGen counts coverage changes (SetCoverage): a series whose
+	// coverGen differs decides again whether it is covered.
+	coverGen atomic.Uint32
+	m        metrics
 }
 
 type shard struct {
@@ -123,6 +126,9 @@ type state struct {
 	seen    int64 // wall-clock Unix milliseconds of the last sample's arrival
 	covered bool
 	counter bool
+	// coverGen is the Watcher's coverGen when covered was decided (it
+	// fits in the padding after the bools).
+	coverGen uint32
 }
 
 type metrics struct {
@@ -496,6 +502,14 @@ func (w *Watcher) process(ctx context.Context, st *state, timeMs int64, value fl
 		}
 		v /= float64(timeMs-prevMs) / 1000
 	}
+	if g := w.coverGen.Load(); g != st.coverGen {
+		st.coverGen = g
+		st.covered = w.o.Mapper.Covered(st.info)
+		if st.covered && st.scorer == nil {
+			st.scorer = w.o.NewScorer()
+			st.firstMs = timeMs // its baseline starts now
+		}
+	}
 	if !st.covered {
 		return
 	}
@@ -519,7 +533,7 @@ func (w *Watcher) newState(h uint64, metric string, labels []ingest.Label, count
 	metric, ls := w.strs.labels(metric, labels)
 	info := w.o.Mapper.Describe(metric, ls)
 	info.ID = series.FormatID(h)
-	st := &state{info: info, firstMs: firstMs, lastMs: firstMs, covered: w.o.Mapper.Covered(info), counter: counter}
+	st := &state{info: info, firstMs: firstMs, lastMs: firstMs, covered: w.o.Mapper.Covered(info), counter: counter, coverGen: w.coverGen.Load()}
 	if st.counter {
 		// Counters are analysed as their per-second rate.
 		st.info.Statistic = "rate"
@@ -535,3 +549,15 @@ func (w *Watcher) newState(h uint64, metric string, labels []ingest.Label, count
 	}
 	return st
 }
+
+// SetCoverage changes what is analysed (series.coverage; the DevOps Guru
+// API's UpdateResourceCollection): new series follow it at once, known ones
+// at their next sample. A series that becomes covered starts its baseline
+// then; one that stops being covered keeps its detector but is not scored.
+func (w *Watcher) SetCoverage(c series.Coverage) {
+	w.o.Mapper.SetCoverage(c)
+	w.coverGen.Add(1)
+}
+
+// Coverage returns the coverage in force.
+func (w *Watcher) Coverage() series.Coverage { return w.o.Mapper.Coverage() }
