@@ -31,6 +31,8 @@ type fakeProvider struct {
 	fail map[int]bool // versions whose Apply fails
 	// slow makes Apply of a version take this long (outside the lock).
 	slow map[int]time.Duration
+	// started is when each deployment last started a version.
+	started map[string]time.Time
 }
 
 func (p *fakeProvider) Apply(_ context.Context, d store.Deployment, v catalog.Version) (map[string]string, error) {
@@ -45,6 +47,7 @@ func (p *fakeProvider) Apply(_ context.Context, d store.Deployment, v catalog.Ve
 	}
 	p.running[d.ID] = v.Number
 	p.tmpl[d.ID] = string(v.Template)
+	p.started[d.ID] = time.Now()
 	p.ever[d.ID] = append(p.ever[d.ID], v.Number)
 	return map[string]string{"version": fmt.Sprint(v.Number)}, nil
 }
@@ -73,6 +76,9 @@ func (p *fakeProvider) sim(ctx context.Context, rec *rollout.Recorder, every tim
 				errRate, lat := 0.0, 0.020
 				if strings.Contains(tm, "bad") {
 					errRate, lat = 0.05, 0.060
+				}
+				if strings.Contains(tm, "coldstart") && now.Sub(p.started[id]) < 300*time.Millisecond {
+					lat = 0.200 // slow while it warms up, then as good as the rest
 				}
 				fails := 0
 				for range 20 {
@@ -134,7 +140,7 @@ func newEnv(t *testing.T) *env {
 		}
 	}
 	publish("good v1")
-	prov := &fakeProvider{running: map[string]int{}, tmpl: map[string]string{}, ever: map[string][]int{}, fail: map[int]bool{5: true}, slow: map[int]time.Duration{}}
+	prov := &fakeProvider{running: map[string]int{}, tmpl: map[string]string{}, ever: map[string][]int{}, fail: map[int]bool{5: true}, slow: map[int]time.Duration{}, started: map[string]time.Time{}}
 	fl, err := fleet.New(fleet.Options{Store: st, Catalog: cat, Providers: map[string]fleet.Provider{"process": prov}, Workers: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +175,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatalf("%s: %s v%d, want ACTIVE v1", s.ID, d.State, d.Version)
 		}
 	}
-	publish("good v2", "bad v3", "silent v4", "good v5")
+	publish("good v2", "bad v3", "silent v4", "good v5", "coldstart v6")
 	rec := rollout.NewRecorder(time.Hour, 0)
 	sctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -499,6 +505,31 @@ func TestRolloutSkipsDeploymentsOnTheVersion(t *testing.T) {
 		if s.Name == "deploy" {
 			t.Fatalf("deployed %s", s.Input)
 		}
+	}
+}
+
+// A version slow only while it warms up fails a canary judged from the
+// moment it is deployed, and passes with gates.compare.warmup past it.
+func TestWarmup(t *testing.T) {
+	for _, tc := range []struct {
+		warmup time.Duration
+		want   string
+	}{{0, store.RolloutRolledBack}, {350 * time.Millisecond, store.RolloutSucceeded}} {
+		t.Run(tc.warmup.String(), func(t *testing.T) {
+			e := newEnv(t)
+			stop := run(t, e.engine(t))
+			defer stop()
+			s := fast(rollout.Strategy{Strategy: rollout.Canary, MaxConcurrent: 11})
+			s.Bake = rollout.Duration(time.Second)
+			s.Gates.Compare.Warmup = rollout.Duration(tc.warmup)
+			r, err := e.engine(t).Start(context.Background(), rollout.StartRequest{Product: "shop", Version: 6, Strategy: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r = waitState(t, e.st, r.ID, finished); r.State != tc.want {
+				t.Fatalf("warmup %s: %s: %s", tc.warmup, r.State, r.Summary)
+			}
+		})
 	}
 }
 

@@ -86,11 +86,12 @@ func (e *Engine) judge(ctx context.Context, a analysis) (Verdict, error) {
 	for _, m := range metrics {
 		mv := MetricVerdict{Metric: m, BaselineFrom: "peers"}
 		var cs, bs []float64
+		from := a.deployedAt.Add(time.Duration(a.compare.Warmup))
 		for _, d := range a.canary {
-			cs = append(cs, e.o.Metrics.Samples(d.ID, a.version, m, a.deployedAt, a.now)...)
+			cs = append(cs, e.o.Metrics.Samples(d.ID, a.version, m, from, a.now)...)
 		}
 		for _, d := range a.baseline {
-			bs = append(bs, e.o.Metrics.Samples(d.ID, d.Version, m, a.deployedAt, a.now)...)
+			bs = append(bs, e.o.Metrics.Samples(d.ID, d.Version, m, from, a.now)...)
 		}
 		if len(a.baseline) == 0 {
 			// No peer is left on the old version: compare with the same

@@ -117,6 +117,10 @@ type Compare struct {
 	// (default 10); with fewer by the end of the bake the gate waits, up
 	// to another bake, then fails: missing data never promotes.
 	MinSamples int `yaml:"min_samples" json:"min_samples"`
+	// Warmup is how long after a wave is deployed its samples (and its
+	// peers') are left out of the comparison: a process starting, caches
+	// filling (default 0). Kayenta calls it the warm-up period.
+	Warmup Duration `yaml:"warmup" json:"warmup,omitempty"`
 	// MaxIncrease is, per metric, how much worse the canary may be before
 	// a significant difference fails it: a ratio of the baseline's median
 	// (latency 1.5 = 50 % slower, saturation 2), or for error_rate an
@@ -314,6 +318,9 @@ func (s *Strategy) Normalise() error {
 	}
 	if c.MinSamples == 0 {
 		c.MinSamples = 10
+	}
+	if c.Warmup < 0 || c.Warmup >= s.Bake {
+		return bad("gates.compare.warmup", "must be from 0 to less than the bake time %s (got %s)", s.Bake, c.Warmup)
 	}
 	if c.MinSamples < 3 || c.MinSamples > 100000 {
 		return bad("gates.compare.min_samples", "must be from 3 to 100000 (got %d)", c.MinSamples)
