@@ -10,11 +10,14 @@ import (
 	"github.com/tendhq/tend/internal/store"
 )
 
-// RegisterRuns adds the remediation run endpoints: list and show (no key),
-// approve and cancel (API key). wake tells the engine an approved run is
+// RegisterRuns adds the remediation run endpoints: list and show (read),
+// approve and cancel (admin); a run is of its problem's account. wake tells the engine an approved run is
 // due.
 func RegisterRuns(a *API, runs store.Runs, now func() time.Time, wake func()) {
 	h := runHandlers{runs: runs, now: now, wake: wake}
+	if a.store != nil {
+		h.problems = a.store.Problems()
+	}
 	a.Read("GET /v1/runs", h.list)
 	a.Read("GET /v1/runs/{id}", h.get)
 	a.Admin("POST /v1/runs/{id}/approve", h.approve)
@@ -22,9 +25,10 @@ func RegisterRuns(a *API, runs store.Runs, now func() time.Time, wake func()) {
 }
 
 type runHandlers struct {
-	runs store.Runs
-	now  func() time.Time
-	wake func()
+	runs     store.Runs
+	problems store.Problems // for the account of a run's problem
+	now      func() time.Time
+	wake     func()
 }
 
 // RunView is a run as the API shows it.
@@ -91,16 +95,19 @@ func (h runHandlers) list(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	out := make([]RunView, len(rs))
-	for i, x := range rs {
-		out[i] = NewRunView(x, nil)
+	out := make([]RunView, 0, len(rs))
+	p := Principal(r)
+	for _, x := range rs {
+		if RunVisible(r.Context(), h.problems, p, x) {
+			out = append(out, NewRunView(x, nil))
+		}
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"runs": out})
 }
 
 func (h runHandlers) get(w http.ResponseWriter, r *http.Request) {
 	x, err := h.runs.Get(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !RunVisible(r.Context(), h.problems, Principal(r), x)) {
 		WriteError(w, r, NotFound("no run %q", r.PathValue("id")))
 		return
 	}
@@ -128,6 +135,10 @@ func (h runHandlers) transition(w http.ResponseWriter, r *http.Request, fn func(
 	by := "api"
 	if k, ok := Caller(r.Context()); ok {
 		by = "api key " + k.Name
+	}
+	if cur, err := h.runs.Get(r.Context(), r.PathValue("id")); err == nil && !RunVisible(r.Context(), h.problems, Principal(r), cur) {
+		WriteError(w, r, NotFound("no run %q", r.PathValue("id")))
+		return
 	}
 	x, err := fn(r.Context(), r.PathValue("id"), by, h.now())
 	switch {

@@ -117,3 +117,16 @@ func stampProblemAccount(ctx context.Context, pr *problem.Problem) error {
 	pr.Tags["account"] = a
 	return nil
 }
+
+// RunVisible reports whether p may see a remediation run: runs are of the
+// account of the problem that started them (its account tag).
+func RunVisible(ctx context.Context, problems store.Problems, p access.Principal, run store.Run) bool {
+	if p.AllAccounts() {
+		return true
+	}
+	if problems == nil {
+		return false
+	}
+	pr, err := problems.Get(ctx, run.ProblemID)
+	return err == nil && p.SeesAccount(ProblemAccount(pr.Body))
+}

@@ -116,10 +116,6 @@ func TestEveryRouteAuthorises(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := st.Runs().Create(ctx, store.Run{ID: "run-acl", Policy: "p", ProblemID: "p1", OccurrenceID: "o1", Mode: "approve",
-		State: store.RunWaiting, Target: "web", CreatedAt: now, UpdatedAt: now, NextAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
 	admin := right[access.Admin]
 	mustDo := func(method, path, body string, want int) string {
 		t.Helper()
@@ -133,6 +129,10 @@ func TestEveryRouteAuthorises(t *testing.T) {
 		ProblemID string `json:"problem_id"`
 	}
 	_ = json.Unmarshal([]byte(mustDo("POST", "/v1/problems", `{"external_id":"acl-1","state":"OPEN","title":"seeded problem","tags":{"account":"`+testAccount+`"}}`, 202)), &pr)
+	if err := st.Runs().Create(ctx, store.Run{ID: "run-acl", Policy: "p", ProblemID: pr.ProblemID, OccurrenceID: "o1", Mode: "approve",
+		State: store.RunWaiting, Target: "web", CreatedAt: now, UpdatedAt: now, NextAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	for _, name := range []string{"ops", "gone"} {
 		mustDo("POST", "/v1/channels", `{"name":"`+name+`","type":"webhook","url":"`+hook.URL+`"}`, 201)
 	}
@@ -191,10 +191,10 @@ func TestEveryRouteAuthorises(t *testing.T) {
 		"POST /v1/problems":                       {path: "/v1/problems", body: `{"external_id":"p2","state":"OPEN","title":"t"}`, ctype: js, want: 202},
 		"GET /v1/problems":                        {path: "/v1/problems", want: 200, other: 200, hidden: "seeded problem"},
 		"GET /v1/problems/{id}":                   {path: "/v1/problems/" + pr.ProblemID, want: 200, other: 404},
-		"GET /v1/runs":                            {path: "/v1/runs", want: 200},
-		"GET /v1/runs/{id}":                       {path: "/v1/runs/run-acl", want: 200},
-		"POST /v1/runs/{id}/approve":              {path: "/v1/runs/run-acl/approve", want: 200},
-		"POST /v1/runs/{id}/cancel":               {path: "/v1/runs/run-acl/cancel", want: 200, note: "the run approved just before is cancelled"},
+		"GET /v1/runs":                            {path: "/v1/runs", want: 200, other: 200, hidden: "run-acl"},
+		"GET /v1/runs/{id}":                       {path: "/v1/runs/run-acl", want: 200, other: 404},
+		"POST /v1/runs/{id}/approve":              {path: "/v1/runs/run-acl/approve", want: 200, other: 404},
+		"POST /v1/runs/{id}/cancel":               {path: "/v1/runs/run-acl/cancel", want: 200, other: 404, note: "the run approved just before is cancelled"},
 		"GET /v1/catalog/{product}/versions":      {path: "/v1/catalog/web/versions", want: 200},
 		"GET /v1/catalog/{product}/versions/{id}": {path: "/v1/catalog/web/versions/v1", want: 200},
 		"GET /v1/catalog/{product}/diff":          {path: "/v1/catalog/web/diff?from=v1&to=v2", want: 200},
@@ -217,7 +217,7 @@ func TestEveryRouteAuthorises(t *testing.T) {
 		"POST /v1/rollouts/{id}/approve":          {path: "/v1/rollouts/ro-none/approve", want: 404},
 		"GET /{$}":                                {path: "/", want: 200, other: 200, hidden: "seeded insight"},
 		"GET /ui/insights/{id}":                   {path: "/ui/insights/" + in.ID, want: 200, other: 404},
-		"GET /ui/runs/{id}":                       {path: "/ui/runs/run-acl", want: 200},
+		"GET /ui/runs/{id}":                       {path: "/ui/runs/run-acl", want: 200, other: 404},
 		"GET /ui/channels":                        {path: "/ui/channels", want: 200},
 	}
 

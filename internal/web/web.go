@@ -147,12 +147,28 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 			d.Ongoing++
 		}
 	}
-	if d.Runs, err = u.o.Store.Runs().List(ctx, store.RunFilter{Limit: 25}); err != nil {
+	runs, err := u.o.Store.Runs().List(ctx, store.RunFilter{Limit: 25})
+	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
+	p := api.Principal(r)
+	for _, run := range runs {
+		if api.RunVisible(ctx, u.o.Store.Problems(), p, run) {
+			d.Runs = append(d.Runs, run)
+		}
+	}
 	if u.o.Series != nil {
 		all, total := u.o.Series.List(series.Selector{}, 0, 0)
+		if !p.AllAccounts() {
+			var mine []watch.Status
+			for _, s := range all {
+				if p.SeesAccount(s.Boundary.Account) {
+					mine = append(mine, s)
+				}
+			}
+			all, total = mine, len(mine)
+		}
 		d.SeriesTotal = total
 		for _, s := range all {
 			if s.Baselining {
@@ -213,6 +229,9 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	run, err := u.o.Store.Runs().Get(ctx, id)
+	if err == nil && !api.RunVisible(ctx, u.o.Store.Problems(), api.Principal(r), run) {
+		err = store.ErrNotFound // another account's: as if it did not exist
+	}
 	if err != nil {
 		u.fail(w, r, err)
 		return
