@@ -71,6 +71,7 @@ func TestEveryOperationAccess(t *testing.T) {
 		"DescribeAccountOverview":                      `{"FromTime":0}`,
 		"DescribeOrganizationOverview":                 `{"FromTime":0}`,
 		"AddNotificationChannel":                       `{"Config":{"Sns":{"TopicArn":"arn:aws:sns:eu-west-1:111111111111:ops"}}}`,
+		"UpdateResourceCollection":                     `{"Action":"ADD","ResourceCollection":{"CloudFormation":{"StackNames":["*"]}}}`,
 		"DescribeOrganizationResourceCollectionHealth": `{"OrganizationResourceCollectionType":"AWS_ACCOUNT"}`,
 	}
 	// What a read key of another account gets: 404 for the insight, 403
@@ -78,7 +79,7 @@ func TestEveryOperationAccess(t *testing.T) {
 	otherWant := map[string]int{"DescribeInsight": 404, "ListAnomaliesForInsight": 404, "DescribeAnomaly": 404, "ListRecommendations": 404,
 		"ListOrganizationInsights": 403, "SearchOrganizationInsights": 403, "DescribeOrganizationHealth": 403,
 		"DescribeOrganizationOverview": 403, "DescribeOrganizationResourceCollectionHealth": 403,
-		"AddNotificationChannel": 403, "RemoveNotificationChannel": 403}
+		"AddNotificationChannel": 403, "RemoveNotificationChannel": 403, "UpdateResourceCollection": 403}
 
 	h := devopsguru.New(devopsguru.Options{})
 	ops := h.Operations()

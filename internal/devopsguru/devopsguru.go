@@ -52,10 +52,10 @@ type Store interface {
 // for GetResourceCollection.
 type Coverage struct {
 	// Mode is all, stacks or tag.
-	Mode      string
-	Stacks    []string
-	TagKey    string
-	TagValues []string
+	Mode      string   `json:"mode"`
+	Stacks    []string `json:"stacks,omitempty"`
+	TagKey    string   `json:"tag_key,omitempty"`
+	TagValues []string `json:"tag_values,omitempty"`
 }
 
 // Options are the handler's dependencies.
@@ -71,6 +71,9 @@ type Options struct {
 	Region string
 	// Coverage returns the analysed resources (nil: everything).
 	Coverage func() Coverage
+	// SetCoverage changes them (UpdateResourceCollection) and keeps the
+	// change; nil: UpdateResourceCollection is not served.
+	SetCoverage func(ctx context.Context, c Coverage) error
 	// MetricsAnalyzed returns how many series tend analyses now, for
 	// DescribeAccountHealth (nil: 0).
 	MetricsAnalyzed func() int

@@ -28,6 +28,7 @@ func (h *Handler) table() []route {
 	h.add(&r, "DescribeAccountOverview", http.MethodPost, "/accounts/overview", access.Read, h.describeAccountOverview)
 	h.add(&r, "DescribeResourceCollectionHealth", http.MethodGet, "/accounts/health/resource-collection/{ResourceCollectionType}", access.Read, h.describeResourceCollectionHealth)
 	h.add(&r, "GetResourceCollection", http.MethodGet, "/resource-collections/{ResourceCollectionType}", access.Read, h.getResourceCollection)
+	h.add(&r, "UpdateResourceCollection", http.MethodPut, "/resource-collections", access.Admin, h.updateResourceCollection)
 	h.add(&r, "ListNotificationChannels", http.MethodPost, "/channels", access.Read, h.listChannels)
 	h.add(&r, "AddNotificationChannel", http.MethodPut, "/channels", access.Admin, h.addChannel)
 	h.add(&r, "RemoveNotificationChannel", http.MethodDelete, "/channels/{Id}", access.Admin, h.removeChannel)
