@@ -124,18 +124,20 @@ func (a *API) authorize(rt Route) http.Handler {
 		switch {
 		case errors.Is(err, access.ErrNoCredential) && a.auth.AnonymousRead && rt.Scope == access.Read:
 			p, err = access.Anonymous(), nil
-		case errors.Is(err, access.ErrNoCredential):
+		case errors.Is(err, access.ErrNoCredential) || errors.Is(err, access.ErrInvalidCredential):
 			if r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html") && a.isPage(rt.Pattern) {
+				// A browser without a session, or whose session ended: sign in.
 				http.Redirect(w, r, "/ui/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			if errors.Is(err, access.ErrInvalidCredential) {
+				a.metrics.authFailures.Inc()
+				w.Header().Set("WWW-Authenticate", `Bearer realm="tend", error="invalid_token"`)
+				deny(w, r, http.StatusUnauthorized, err.Error())
 				return
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tend"`)
 			deny(w, r, http.StatusUnauthorized, "this endpoint needs a credential: send Authorization: Bearer <key> or X-API-Key: <key> (create one with `tend apikey create --name NAME --scope "+string(rt.Scope)+"`)")
-			return
-		case errors.Is(err, access.ErrInvalidCredential):
-			a.metrics.authFailures.Inc()
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tend", error="invalid_token"`)
-			deny(w, r, http.StatusUnauthorized, err.Error())
 			return
 		case err != nil:
 			WriteError(w, r, err)

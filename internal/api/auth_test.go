@@ -210,6 +210,9 @@ func TestWebSession(t *testing.T) {
 	if code, _, _ := call(t, browser, "GET", e.srv.URL+"/v1/r", nil, ""); code != 401 {
 		t.Fatalf("read after logout = %d, want 401", code)
 	}
+	if code, _, resp := call(t, browser, "GET", e.srv.URL+"/", map[string]string{"Accept": "text/html"}, ""); code != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/ui/login") {
+		t.Fatalf("the page after logout = %d → %s, want the login", code, resp.Header.Get("Location"))
+	}
 
 	// A session ends with its key.
 	if code, _, _ := call(t, browser, "POST", e.srv.URL+"/ui/login", origin, form(e.read)); code != 303 {
@@ -221,6 +224,9 @@ func TestWebSession(t *testing.T) {
 	}
 	if code, body, _ := call(t, browser, "GET", e.srv.URL+"/v1/r", nil, ""); code != 401 || !strings.Contains(body, "sign in again") {
 		t.Fatalf("read with the session of a revoked key = %d %s", code, body)
+	}
+	if code, _, resp := call(t, browser, "GET", e.srv.URL+"/", map[string]string{"Accept": "text/html"}, ""); code != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/ui/login") {
+		t.Fatalf("the page with an ended session = %d → %s, want the login", code, resp.Header.Get("Location"))
 	}
 }
 
