@@ -73,24 +73,34 @@ func scanNote(r scanner) (store.Notification, error) {
 	return m, err
 }
 
+// fanOutLockKey is the PostgreSQL advisory lock fan-outs take ("tendfan").
+const fanOutLockKey = 0x74656e6466616e
+
 func (o outbox) FanOut(ctx context.Context, n int, route func(store.Notification) []store.Route) (int, error) {
 	const pending = `SELECT ` + noteCols + ` FROM notify_outbox WHERE dispatched = 0 ORDER BY seq LIMIT ?`
-	if o.s.dialect.SkipLocked() == "" {
-		// SQLite: look first with a plain read, so that finding nothing
-		// (most rounds: the dispatcher runs one per send finished) costs
-		// no write transaction.
-		var one int
-		err := o.s.queryRowQ(ctx, nil, `SELECT 1 FROM notify_outbox WHERE dispatched = 0 LIMIT 1`).Scan(&one)
-		if err == sql.ErrNoRows {
-			return 0, nil
-		}
-		if err != nil {
-			return 0, fmt.Errorf("fan out messages: %w", err)
-		}
+	// Look first with a plain read, so that finding nothing (most rounds:
+	// the dispatcher runs one per send finished) costs no write
+	// transaction.
+	var one int
+	err := o.s.queryRowQ(ctx, nil, `SELECT 1 FROM notify_outbox WHERE dispatched = 0 LIMIT 1`).Scan(&one)
+	if err == sql.ErrNoRows {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("fan out messages: %w", err)
 	}
 	var taken int
-	err := o.s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := o.s.queryQ(ctx, tx, pending+o.s.dialect.SkipLocked(), n)
+	err = o.s.write(ctx, func(tx *sql.Tx) error {
+		if o.s.dialect.SkipLocked() != "" {
+			// One fan-out at a time across processes: two at once (rows
+			// skipped or taken while locked) could fan out an insight's
+			// later message in a transaction that commits first, and a
+			// channel would send it first. (SQLite has one writer.)
+			if _, err := o.s.execQ(ctx, tx, `SELECT pg_advisory_xact_lock(?)`, int64(fanOutLockKey)); err != nil {
+				return err
+			}
+		}
+		rows, err := o.s.queryQ(ctx, tx, pending, n)
 		if err != nil {
 			return err
 		}

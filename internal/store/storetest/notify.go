@@ -24,6 +24,84 @@ func runNotify(t *testing.T, open func(t testing.TB) store.Store) {
 func RunSharedOutbox(t *testing.T, open func(t testing.TB) store.Store, others ...store.Store) {
 	t.Helper()
 	testSharedClaim(t, open(t), others)
+	if len(others) > 0 {
+		t.Run("FanOutOrder", func(t *testing.T) { testFanOutOrder(t, open(t), others[0]) })
+	}
+}
+
+// testFanOutOrder: while one process fans out an insight's first message,
+// another process does not fan out its second (which would be sent first,
+// its transaction committing first); it waits, and the first goes first.
+func testFanOutOrder(t *testing.T, a, b store.Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC()
+	if err := a.Channels().Put(ctx, store.Channel{Name: "ordered", Type: "webhook", Source: store.ChannelFromAPI, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	route := func(store.Notification) []store.Route { return []store.Route{{Channel: "ordered"}} }
+	// Clear what other tests left undispatched in a shared database.
+	for {
+		n, err := a.Outbox().FanOut(ctx, 500, func(store.Notification) []store.Route { return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if err := a.Outbox().Enqueue(ctx, note("fo-1", "fo-S", t0)); err != nil {
+		t.Fatal(err)
+	}
+	inside, release := make(chan struct{}), make(chan struct{})
+	aDone := make(chan error, 1)
+	go func() {
+		var once sync.Once
+		_, err := a.Outbox().FanOut(ctx, 1, func(n store.Notification) []store.Route {
+			once.Do(func() { close(inside); <-release })
+			return route(n)
+		})
+		aDone <- err
+	}()
+	<-inside
+	if err := b.Outbox().Enqueue(ctx, note("fo-2", "fo-S", t0.Add(time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	bDone := make(chan error, 1)
+	go func() {
+		_, err := b.Outbox().FanOut(ctx, 10, route)
+		bDone <- err
+	}()
+	select {
+	case err := <-bDone:
+		close(release)
+		<-aDone
+		t.Fatalf("the second process fanned out (err %v) while the first held the insight's earlier message", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-bDone; err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	got, err := b.Outbox().Claim(ctx, store.ClaimRequest{Owner: "fo", Now: now.Add(time.Minute), Until: now.Add(2 * time.Minute), MaxBatches: 10, MaxMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, bt := range got {
+		if bt.Channel != "ordered" {
+			continue
+		}
+		for _, d := range bt.Deliveries {
+			ids = append(ids, d.Message.ID)
+		}
+	}
+	if fmt.Sprint(ids) != "[fo-1 fo-2]" {
+		t.Fatalf("claimed %v, want [fo-1 fo-2] in one batch", ids)
+	}
 }
 
 func note(id, subject string, at time.Time) store.Notification {
