@@ -81,7 +81,7 @@ func invalidCombination(field, format string, args ...any) *Error {
 }
 
 func cannotParse(err error) *Error {
-	return &Error{Status: http.StatusBadRequest, Type: "SerializationException", Reason: reasonCannotParse,
+	return &Error{Status: http.StatusBadRequest, Type: "ValidationException", Reason: reasonCannotParse,
 		Message: "the request body is not valid JSON for this operation: " + err.Error()}
 }
 

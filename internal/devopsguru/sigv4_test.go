@@ -3,6 +3,7 @@ package devopsguru
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -132,5 +133,14 @@ func TestUnknownOperationShape(t *testing.T) {
 			!strings.HasPrefix(w.Body.String(), `{"message":"Unable to determine service/operation name to be authorized`) {
 			t.Errorf("%s %s: %d %q %s", c.method, c.path, w.Code, w.Header().Get("X-Amzn-Errortype"), w.Body)
 		}
+	}
+}
+
+func TestCannotParse(t *testing.T) {
+	e := cannotParse(errors.New("unexpected end of JSON input"))
+	w := httptest.NewRecorder()
+	e.write(w)
+	if w.Code != 400 || w.Header().Get("X-Amzn-Errortype") != "ValidationException" || !strings.Contains(w.Body.String(), `"Reason":"CANNOT_PARSE"`) {
+		t.Fatalf("%d %s %s", w.Code, w.Header(), w.Body)
 	}
 }
