@@ -147,7 +147,7 @@ func (a *API) authorize(rt Route) http.Handler {
 			deny(w, r, http.StatusForbidden, fmt.Sprintf("%s %s needs the %s scope; this credential (%s) has %s", r.Method, r.URL.Path, rt.Scope, p, scopeList(p.Scopes)))
 			return
 		}
-		if p.Via == access.ViaSession && !safeMethod(r.Method) && !sameOrigin(r) {
+		if p.Via == access.ViaSession && !safeMethod(r.Method) && !a.sameOrigin(r) {
 			deny(w, r, http.StatusForbidden, "a form posted with the page's session must come from the page itself (Origin or Referer of another site)")
 			return
 		}
@@ -172,8 +172,10 @@ func safeMethod(m string) bool {
 }
 
 // sameOrigin reports whether a browser's request comes from tend's own
-// page: its Origin (or, without one, its Referer) names this host.
-func sameOrigin(r *http.Request) bool {
+// page: its Origin (or, without one, its Referer) names this host — the
+// request's Host, or the X-Forwarded-Host a proxy of auth.proxy.trusted_cidrs
+// sets.
+func (a *API) sameOrigin(r *http.Request) bool {
 	src := r.Header.Get("Origin")
 	if src == "" {
 		src = r.Header.Get("Referer")
@@ -182,7 +184,14 @@ func sameOrigin(r *http.Request) bool {
 		return false
 	}
 	u, err := url.Parse(src)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	fwd := r.Header.Get("X-Forwarded-Host")
+	return fwd != "" && len(a.auth.ProxyTrusted) > 0 && a.fromTrustedProxy(r) && strings.EqualFold(u.Host, strings.TrimSpace(strings.Split(fwd, ",")[0]))
 }
 
 // isPage reports whether the pattern is one of the web page's.

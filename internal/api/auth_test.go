@@ -130,11 +130,20 @@ func TestTrustedProxyHeader(t *testing.T) {
 	if code, _, _ := call(t, nil, "POST", e.srv.URL+"/v1/w", map[string]string{"X-Forwarded-User": "alice"}, ""); code != 403 {
 		t.Fatalf("proxy user writing = %d, want 403 (proxy users have read)", code)
 	}
+	// Behind the proxy the browser's Origin is the proxy's host, which the
+	// proxy passes as X-Forwarded-Host: the login form is accepted.
+	login := map[string]string{"Origin": "https://tend.example.com", "X-Forwarded-Host": "tend.example.com", "Content-Type": "application/x-www-form-urlencoded"}
+	if code, _, _ := call(t, nil, "POST", e.srv.URL+"/ui/login", login, "key="+e.read); code != 303 {
+		t.Fatalf("login through the trusted proxy = %d, want 303", code)
+	}
 	elsewhere := loopback
 	elsewhere.ProxyTrusted = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	e = newAuthAPI(t, elsewhere)
 	if code, body, _ := call(t, nil, "GET", e.srv.URL+"/v1/r", map[string]string{"X-Forwarded-User": "mallory"}, ""); code != 401 || !strings.Contains(body, "trusted_cidrs") {
 		t.Fatalf("header from an untrusted source = %d %s, want 401", code, body)
+	}
+	if code, _, _ := call(t, nil, "POST", e.srv.URL+"/ui/login", login, "key="+e.read); code != 403 {
+		t.Fatalf("X-Forwarded-Host from an untrusted source = %d, want 403", code)
 	}
 }
 

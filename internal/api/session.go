@@ -71,7 +71,7 @@ func safeNext(next string) string {
 }
 
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !a.sameOrigin(r) {
 		WriteError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "the login form must be posted from tend's own page (Origin or Referer of another site)"})
 		return
 	}
@@ -112,7 +112,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !a.sameOrigin(r) {
 		WriteError(w, r, &Error{Status: http.StatusForbidden, Code: "forbidden", Message: "the logout form must be posted from tend's own page (Origin or Referer of another site)"})
 		return
 	}
