@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds tend's release binaries: stripped (-s -w), without local paths
-# (-trimpath), static (CGO_ENABLED=0: the SQLite driver is pure Go), with
-# the version, commit and build date that `tend version` and GET
-# /v1/version print.
+# (-trimpath), with the version, commit and build date that `tend version`
+# and GET /v1/version print. cgo stays on: `tend review`'s tree-sitter
+# grammars are C (docs/review.md#building-cgo-and-a-c-compiler); for
+# another platform give a C cross compiler in CC, or CGO_ENABLED=0 for a
+# static tend without `tend review`.
 #
 #   scripts/release.sh                         # this machine's GOOS/GOARCH into dist/
-#   PLATFORMS="linux/amd64 linux/arm64 darwin/arm64" VERSION=v1.2.0 scripts/release.sh
+#   PLATFORMS=linux/arm64 CC=aarch64-linux-gnu-gcc VERSION=v1.2.0 scripts/release.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION="${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}"
@@ -19,7 +21,7 @@ for p in $PLATFORMS; do
   os="${p%/*}" arch="${p#*/}"
   bin="$OUT/tend-$VERSION-$os-$arch"
   [ "$os" = windows ] && bin="$bin.exe"
-  CGO_ENABLED=0 GOOS="$os" GOARCH="$arch" go build -trimpath -buildvcs=false \
+  CGO_ENABLED="${CGO_ENABLED:-1}" GOOS="$os" GOARCH="$arch" go build -trimpath -buildvcs=false \
     -ldflags "-s -w -X $pkg.Version=$VERSION -X $pkg.Commit=$COMMIT -X $pkg.Date=$DATE" \
     -o "$bin" ./cmd/tend
   ( cd "$OUT" && sha256sum "$(basename "$bin")" > "$(basename "$bin").sha256" )
