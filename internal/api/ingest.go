@@ -155,6 +155,10 @@ func (h *ingestHandler) remoteWrite(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
+	if err := stampSampleAccounts(Principal(r), res.Samples); err != nil {
+		WriteError(w, r, err)
+		return
+	}
 	if err := h.o.Sink.Append(r.Context(), res.Samples); err != nil {
 		writeAppendError(w, r, err)
 		return
@@ -245,6 +249,10 @@ func (h *ingestHandler) otlp(w http.ResponseWriter, r *http.Request) {
 		// partial success, so the sender sees it.
 		otlpError(w, isJSON, http.StatusBadRequest, codes.InvalidArgument,
 			fmt.Sprintf("all %d data points were rejected: %s", res.Rejected, strings.Join(res.Reasons, "; ")), 0)
+		return
+	}
+	if err := stampSampleAccounts(Principal(r), res.Samples); err != nil {
+		otlpError(w, isJSON, http.StatusForbidden, codes.PermissionDenied, err.Error(), 0)
 		return
 	}
 	if err := h.o.Sink.Append(r.Context(), res.Samples); err != nil {

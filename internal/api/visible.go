@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tendhq/tend/internal/access"
+	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/problem"
 	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
@@ -129,4 +131,53 @@ func RunVisible(ctx context.Context, problems store.Problems, p access.Principal
 	}
 	pr, err := problems.Get(ctx, run.ProblemID)
 	return err == nil && p.SeesAccount(ProblemAccount(pr.Body))
+}
+
+// sampleAccountLabels are the labels a series' account is read from (as
+// package series reads them).
+var sampleAccountLabels = []string{"cloud.account.id", "account", "account_id", "aws_account_id", "AccountId"}
+
+// stampSampleAccounts applies stampAccount to metrics: for a credential
+// limited to accounts, a series labelled with another account refuses the
+// request (nothing is accepted), and one without an account label gets
+// account=<the key's account> when the key has one. Samples of a series
+// share their label slice, so each distinct slice is checked once.
+func stampSampleAccounts(p access.Principal, samples []ingest.Sample) error {
+	if p.AllAccounts() {
+		return nil
+	}
+	done := map[*ingest.Label][]ingest.Label{}
+	for i := range samples {
+		ls := samples[i].Labels
+		var key *ingest.Label
+		if len(ls) > 0 {
+			key = &ls[0]
+			if out, ok := done[key]; ok {
+				samples[i].Labels = out
+				continue
+			}
+		}
+		have := ""
+		for _, l := range ls {
+			if slices.Contains(sampleAccountLabels, l.Name) {
+				have = l.Value
+				break
+			}
+		}
+		acct, err := stampAccount(p, "account", have)
+		if err != nil {
+			return err
+		}
+		out := ls
+		if have == "" {
+			out = make([]ingest.Label, 0, len(ls)+1)
+			at, _ := slices.BinarySearchFunc(ls, "account", func(l ingest.Label, name string) int { return strings.Compare(l.Name, name) })
+			out = append(append(append(out, ls[:at]...), ingest.Label{Name: "account", Value: acct}), ls[at:]...)
+		}
+		if key != nil {
+			done[key] = out
+		}
+		samples[i].Labels = out
+	}
+	return nil
 }

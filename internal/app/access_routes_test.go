@@ -285,6 +285,9 @@ func TestWritesCarryTheKeysAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Start(ctx); err != nil { // the detection stage lists series
+		t.Fatal(err)
+	}
 	defer a.Stop(ctx)
 	_, k, err := a.Keys().CreateWith(ctx, apikey.Spec{Name: "shop", Scopes: []access.Scope{access.Write}, Accounts: []string{testAccount}})
 	if err != nil {
@@ -322,5 +325,42 @@ func TestWritesCarryTheKeysAccount(t *testing.T) {
 	p, err := a.Store().Problems().Get(ctx, rc.ProblemID)
 	if err != nil || !strings.Contains(string(p.Body), `"account":"`+testAccount+`"`) {
 		t.Fatalf("problem = %s, %v; want it tagged with %s", p.Body, err, testAccount)
+	}
+
+	// Metrics: remote_write samples without an account get the key's;
+	// a series of another account refuses the request.
+	write := func(labels ...ingest.Label) int {
+		body, err := remotewrite.Encode([]ingest.Sample{{Metric: "host_cpu_utilization", Labels: labels, TimeMs: time.Now().UnixMilli(), Value: 5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest("POST", "/api/v1/write", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-protobuf")
+		req.Header.Set("Content-Encoding", "snappy")
+		req.Header.Set("Authorization", "Bearer "+k)
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if code := write(ingest.Label{Name: "account_id", Value: otherAccount}, ingest.Label{Name: "host", Value: "x"}); code != 403 {
+		t.Fatalf("remote_write of another account = %d, want 403", code)
+	}
+	if code := write(ingest.Label{Name: "host", Value: "web-9"}, ingest.Label{Name: "zone", Value: "a"}); code != 204 {
+		t.Fatalf("remote_write = %d, want 204", code)
+	}
+	reader := readKey(t, a)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		req := httptest.NewRequest("GET", "/v1/series?match=host_cpu_utilization", nil)
+		req.Header.Set("Authorization", "Bearer "+reader)
+		rec := httptest.NewRecorder()
+		a.Handler().ServeHTTP(rec, req)
+		if strings.Contains(rec.Body.String(), `"account": "`+testAccount+`"`) && strings.Contains(rec.Body.String(), "web-9") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the series lacks the key's account:\n%s", rec.Body.String())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
