@@ -123,6 +123,7 @@ remediation:
 	// The killer: SIGKILL every 1–3 s, restart at once.
 	stopKilling := make(chan struct{})
 	killerDone := make(chan int)
+	var killed atomic.Int64
 	go func() {
 		kills := 0
 		for {
@@ -134,6 +135,7 @@ remediation:
 			}
 			s.stop(syscall.SIGKILL)
 			kills++
+			killed.Add(1)
 			s.start()
 		}
 	}()
@@ -180,6 +182,7 @@ remediation:
 		})
 	}
 	wg.Wait()
+	whileArriving := killed.Load()
 	// Keep killing while the runs finish; then, if there were fewer than
 	// 8 kills, more of them after everything is done (nothing may be redone).
 	deadline := time.Now().Add(3 * time.Minute)
@@ -272,6 +275,6 @@ remediation:
 			t.Errorf("problem %s acted on %d times", p, n)
 		}
 	}
-	t.Logf("%d kills; %d deliveries answered 202 (%d sent); %d runs: states %v, outcomes %v; every problem stored, one comment and one new version each",
-		kills, accepted.Load(), len(order), len(runs), states, outcomes)
+	t.Logf("%d kills (%d while the deliveries arrived); %d deliveries answered 202 (%d sent); %d runs: states %v, outcomes %v; every problem stored, one comment and one new version each",
+		kills, whileArriving, accepted.Load(), len(order), len(runs), states, outcomes)
 }
