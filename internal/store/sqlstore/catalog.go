@@ -29,6 +29,15 @@ func (c catalogStore) Publish(ctx context.Context, v store.CatalogVersion, depre
 	created := false
 	for attempt := 0; ; attempt++ {
 		err := c.s.write(ctx, func(tx *sql.Tx) error {
+			if c.s.dialect.SkipLocked() != "" {
+				// PostgreSQL: one publish of a product at a time, so that
+				// concurrent ones do not race for the next number (eight at
+				// once could outlast the retries below). SQLite has one
+				// writer.
+				if _, err := c.s.execQ(ctx, tx, `SELECT pg_advisory_xact_lock(hashtext('tend catalog ' || ?))`, v.Product); err != nil {
+					return err
+				}
+			}
 			if v.IdempotencyKey != "" {
 				prev, err := scanVersion(c.s.queryRowQ(ctx, tx, `SELECT `+versionCols+` FROM catalog_versions WHERE product = ? AND idempotency_key = ?`, v.Product, v.IdempotencyKey))
 				if err == nil {
