@@ -50,6 +50,9 @@ type QueueManagerResult struct {
 	PromPeakRSS     int64
 	Elapsed         time.Duration
 	LoadAvg         string
+	// PrometheusLog is what Prometheus logged at warn and above (why a
+	// batch was retried, say).
+	PrometheusLog string
 }
 
 // BenchQueueManager runs a real Prometheus that scrapes a synthetic fleet
@@ -188,6 +191,7 @@ remote_write:
 	res.Rate = res.Accepted / res.Elapsed.Seconds()
 	res.EndRSS, res.PeakRSS = procRSS(tend.cmd.Process.Pid)
 	res.LoadAvg = loadAvg()
+	res.PrometheusLog = prom.logTail()
 	return res, nil
 }
 

@@ -80,6 +80,9 @@ first, for comparison on the same machine in the same run; with
 					r.Scraped, r.Sent, r.Failed, r.Retried, r.Dropped, r.Pending, r.MaxShards, mib(r.PromPeakRSS))
 				fmt.Fprintf(cmd.OutOrStdout(), "  tend: accepted %.0f samples (%.0f/s), refused %.0f (429), %.0f series; peak RSS %s, end RSS %s; load avg %s\n",
 					r.Accepted, r.Rate, r.Overloaded, r.TendSeries, mib(r.PeakRSS), mib(r.EndRSS), r.LoadAvg)
+				if r.PrometheusLog != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "prometheus' log (warnings and errors, the last 2,000 bytes):\n%s\n", r.PrometheusLog)
+				}
 				return nil
 			}
 			res, err := app.BenchIngest(cmd.Context(), o)
