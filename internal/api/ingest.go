@@ -309,11 +309,27 @@ func gunzip(body []byte, max int) ([]byte, error) {
 		}
 		size = int(isize)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, min(size, max)+bytes.MinRead))
-	_, err = buf.ReadFrom(io.LimitReader(zr, int64(max)+1))
-	out := buf.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("corrupt gzip body: %v", err)
+	// One byte over the hint shows the end without growing; a stream
+	// longer than its hint grows once, to the limit, not by doubling
+	// (which would leave twice the limit in garbage per bomb).
+	out := make([]byte, 0, min(size, max)+1)
+	for {
+		if len(out) == cap(out) {
+			if len(out) > max {
+				break
+			}
+			grown := make([]byte, len(out), max+1)
+			copy(grown, out)
+			out = grown
+		}
+		n, err := zr.Read(out[len(out):cap(out)])
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("corrupt gzip body: %v", err)
+		}
 	}
 	if len(out) > max {
 		return nil, fmt.Errorf("body decompresses to more than the limit of %d bytes (ingest.max_decoded_bytes): %w", max, errTooLarge)
