@@ -140,7 +140,7 @@ func BenchIngest(ctx context.Context, o IngestBench) ([]IngestBenchResult, error
 		if lr.Offered > 0 {
 			r.RefusedPct = 100 * float64(lr.Refused) / float64(lr.Offered)
 		}
-		if m, err := scrape(ctx, c.metricsURL); err == nil {
+		if m, err := scrape(ctx, c.metricsURL, c.key); err == nil {
 			r.Series = int64(m["tend_watch_series"])
 			r.HeapBytes = int64(m["go_memstats_heap_inuse_bytes"])
 			r.Memory = map[string]float64{}
@@ -348,11 +348,15 @@ func loadAvg() string {
 }
 
 // scrape reads a Prometheus text exposition into name → value for samples
-// without labels (and sums those with labels under the bare name).
-func scrape(ctx context.Context, url string) (map[string]float64, error) {
+// without labels (and sums those with labels under the bare name); key,
+// when set, is sent as a bearer token (tend's /metrics may need one).
+func scrape(ctx context.Context, url, key string) (map[string]float64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

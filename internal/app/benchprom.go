@@ -163,14 +163,14 @@ remote_write:
 			return res, ctx.Err()
 		case <-tick.C:
 		}
-		if m, err := scrape(ctx, prom.metricsURL); err == nil {
+		if m, err := scrape(ctx, prom.metricsURL, ""); err == nil {
 			res.MaxShards = math.Max(res.MaxShards, m["prometheus_remote_storage_shards"])
 		}
 	}
 	// Let the queue send what it holds (its batch_send_deadline is 5s).
 	time.Sleep(6 * time.Second)
 	res.Elapsed = time.Since(start)
-	m, err := scrape(ctx, prom.metricsURL)
+	m, err := scrape(ctx, prom.metricsURL, "")
 	if err != nil {
 		return res, fmt.Errorf("read prometheus' metrics: %w", err)
 	}
@@ -181,7 +181,7 @@ remote_write:
 	res.Pending = m["prometheus_remote_storage_samples_pending"]
 	res.Scraped = m["prometheus_tsdb_head_samples_appended_total"]
 	_, res.PromPeakRSS = procRSS(prom.cmd.Process.Pid)
-	tm, err := scrape(ctx, tend.metricsURL)
+	tm, err := scrape(ctx, tend.metricsURL, tend.key)
 	if err != nil {
 		return res, fmt.Errorf("read tend's metrics: %w", err)
 	}
