@@ -65,6 +65,7 @@ func TestRolloutBenchmark(t *testing.T) {
 		fmt.Fprintf(os.Stderr, "100 deployments: wall %s, mean deploy %s, ideal %s, ratio %.2f\n", wall.Round(time.Millisecond), per.Round(time.Millisecond), ideal.Round(time.Millisecond), float64(wall)/float64(ideal))
 	})
 	t.Run("false rollbacks", func(t *testing.T) {
+		good := processtest.Behaviour{Latency: 20 * time.Millisecond, Load: 100} // as the proof's
 		cfg := fleetConfig(t, t.TempDir())
 		p := startTend(t, cfg)
 		publish(t, p.a.Store(), good)

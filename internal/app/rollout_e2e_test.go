@@ -177,9 +177,11 @@ var proofStrategy = map[string]any{
 		{"name": "rest"},
 	},
 	// A process just started answers slower for its first few hundred
-	// milliseconds on a busy machine: the first 500ms of each bake are
-	// left out (without it, 1 of 20 good rollouts was rolled back).
-	"gates": map[string]any{"compare": map[string]any{"min_samples": 5, "warmup": "500ms"}},
+	// milliseconds: the first 500ms of each bake are left out. Even so a
+	// good canary's median latency came out 1.6–2.1× its peers' in about
+	// one good rollout in twenty (docs/benchmarks.md), so this proof lets
+	// latency be 2.5× worse; the bad version is caught by its errors.
+	"gates": map[string]any{"compare": map[string]any{"min_samples": 5, "warmup": "500ms", "max_increase": map[string]any{"latency": 2.5}}},
 }
 
 // The proof of issue 14 on one machine with real processes: 12
@@ -195,10 +197,11 @@ func TestRolloutEndToEndWithProcesses(t *testing.T) {
 	dir := t.TempDir()
 	cfg := fleetConfig(t, dir)
 	p := startTend(t, cfg)
-	good := processtest.Behaviour{Latency: 20 * time.Millisecond, Load: 40}
+	// 100 requests/s each, so that every 200ms scrape holds about 20.
+	good := processtest.Behaviour{Latency: 20 * time.Millisecond, Load: 100}
 	publish(t, p.a.Store(), good)
 	addFleet(t, p, 12)
-	publish(t, p.a.Store(), good, processtest.Behaviour{Latency: 60 * time.Millisecond, ErrorRate: 0.05, Load: 40}) // v2 good, v3 bad
+	publish(t, p.a.Store(), good, processtest.Behaviour{Latency: 60 * time.Millisecond, ErrorRate: 0.05, Load: 100}) // v2 good, v3 bad
 
 	// Bad input is refused with the field.
 	var e struct{ Error api.Error }
