@@ -79,14 +79,19 @@ func (s *DB) prepared(db *sql.DB, c *stmtCache, q string) *sql.Stmt {
 	if st != nil {
 		return st
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st = c.m[q]; st != nil {
-		return st
-	}
+	// Prepare without holding the cache's lock: preparing waits for a
+	// connection of the pool (the writer's only one), and a transaction
+	// holding that connection may be waiting for the lock (txStmt) — a
+	// deadlock tend serve's tests met about once in forty runs.
 	st, err := db.PrepareContext(context.Background(), s.Q(q))
 	if err != nil {
 		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.m[q]; old != nil {
+		_ = st.Close() // prepared meanwhile by another caller
+		return old
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
