@@ -43,7 +43,7 @@ func TestRolloutSurvivesSIGKILL(t *testing.T) {
 	}
 	tmpl := func(n int) string {
 		p := filepath.Join(dir, fmt.Sprintf("shop-v%d.yaml", n))
-		if err := os.WriteFile(p, processtest.Template(demo, processtest.Behaviour{Latency: 20 * time.Millisecond, Load: 40}), 0o644); err != nil {
+		if err := os.WriteFile(p, processtest.Template(demo, processtest.Behaviour{Latency: 20 * time.Millisecond, Load: 100}), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
@@ -88,7 +88,19 @@ func TestRolloutSurvivesSIGKILL(t *testing.T) {
 	waitFor("4 deployments active on v1", 60*time.Second, func() bool { return onVersion(1) })
 
 	cli("catalog", "publish", "shop", "--template", tmpl(2))
-	out := cli("rollout", "start", "shop", "--version", "2", "--strategy", "canary", "--max-concurrent", "3", "--bake", "3s", "--analysis-interval", "500ms")
+	// The proof's gates (internal/app): a good version is not rolled back
+	// by a process's first, slower moments.
+	strategy := filepath.Join(dir, "canary.yaml")
+	if err := os.WriteFile(strategy, []byte(`strategy: canary
+max_concurrent: 3
+bake: 3s
+analysis_interval: 500ms
+gates:
+  compare: {min_samples: 5, warmup: 500ms, max_increase: {latency: 2.5}}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := cli("rollout", "start", "shop", "--version", "2", "--file", strategy)
 	id := regexp.MustCompile(`ro-[0-9A-Z]+`).FindString(out)
 	if id == "" {
 		t.Fatalf("no rollout id in %q", out)
