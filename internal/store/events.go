@@ -47,6 +47,12 @@ type Event struct {
 	// the Kubernetes reason), kept as strings.
 	Details    map[string]string `json:"details,omitempty"`
 	ReceivedAt time.Time         `json:"received_at"`
+
+	// Notify are messages Add puts in the outbox in the same transaction
+	// as the event (a NEW_ASSOCIATION for each ongoing insight it relates
+	// to); none when the event is a duplicate. Not stored with the event,
+	// never read back.
+	Notify []Notification `json:"-"`
 }
 
 // EventResource is a resource an event touched.
@@ -93,7 +99,8 @@ type Events interface {
 	// Add stores events durably, in one transaction. An event whose Source
 	// and Key are already stored is not stored again: Add returns, in
 	// order, each event as stored (the earlier one for a re-delivery) and
-	// whether it was a duplicate.
+	// whether it was a duplicate. The Notify messages of the events that
+	// are not duplicates are written into the outbox in that transaction.
 	Add(ctx context.Context, list []Event) ([]Event, []bool, error)
 	// Get returns the event; ErrNotFound if none.
 	Get(ctx context.Context, id string) (Event, error)

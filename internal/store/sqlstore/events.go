@@ -30,6 +30,7 @@ func (x events) Add(ctx context.Context, list []store.Event) ([]store.Event, []b
 		return out, dup, nil
 	}
 	err := x.s.Tx(ctx, func(tx *sql.Tx) error {
+		var msgs []store.Notification
 		for i, ev := range list {
 			if ev.ID == "" || ev.Source == "" || ev.Key == "" {
 				return fmt.Errorf("add event: id, source and key are required")
@@ -62,9 +63,14 @@ func (x events) Add(ctx context.Context, list []store.Event) ([]store.Event, []b
 				}
 				return fmt.Errorf("add event %q: %w", ev.ID, err)
 			}
+			msgs = append(msgs, ev.Notify...)
+			ev.Notify = nil
 			out[i] = ev
 		}
-		return nil
+		if len(msgs) == 0 {
+			return nil
+		}
+		return x.s.enqueueTx(ctx, tx, msgs)
 	})
 	if err != nil {
 		return nil, nil, err

@@ -15,6 +15,7 @@ import (
 func runNotify(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("Channels", func(t *testing.T) { testChannels(t, open(t)) })
 	t.Run("OutboxWithChange", func(t *testing.T) { testOutboxWithChange(t, open(t)) })
+	t.Run("OutboxWithEvent", func(t *testing.T) { testOutboxWithEvent(t, open(t)) })
 	t.Run("OutboxDelivery", func(t *testing.T) { testOutboxDelivery(t, open(t)) })
 	t.Run("OutboxRateLimit", func(t *testing.T) { testOutboxRateLimit(t, open(t)) })
 }
@@ -200,6 +201,47 @@ func testOutboxWithChange(t *testing.T, s store.Store) {
 	}
 	if n, _ := s.Outbox().FanOut(ctx, 100, func(store.Notification) []store.Route { return nil }); n != 0 {
 		t.Fatalf("second FanOut took %d messages, want 0", n)
+	}
+}
+
+// testOutboxWithEvent: an event's messages (NEW_ASSOCIATION) are written
+// with it; a duplicate of a stored event writes none, and neither does an
+// Add that fails.
+func testOutboxWithEvent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	ev := store.Event{ID: "evt-1", Key: "k1", Time: t0, Source: "api", Class: store.EventDeployment, Name: "deploy",
+		Resources: []store.EventResource{{Type: "host", ID: "host/web-1", Name: "web-1"}}, ReceivedAt: t0,
+		Notify: []store.Notification{note("ins-1.evt-1.NEW_ASSOCIATION", "ins-1", t0)}}
+	stored, dup, err := s.Events().Add(ctx, []store.Event{ev})
+	if err != nil || dup[0] || len(stored[0].Notify) != 0 {
+		t.Fatalf("Add = %+v, %v, %v", stored, dup, err)
+	}
+	// The same event again (same source and key), carrying another message.
+	again := ev
+	again.ID, again.Notify = "evt-2", []store.Notification{note("ins-1.evt-2.NEW_ASSOCIATION", "ins-1", t0)}
+	if _, dup, err := s.Events().Add(ctx, []store.Event{again}); err != nil || !dup[0] {
+		t.Fatalf("Add(duplicate) = %v, %v", dup, err)
+	}
+	// A failing Add (its second event has no key) writes neither event nor message.
+	fresh := ev
+	fresh.ID, fresh.Key, fresh.Notify = "evt-3", "k3", []store.Notification{note("ins-1.evt-3.NEW_ASSOCIATION", "ins-1", t0)}
+	bad := store.Event{ID: "evt-4", Time: t0, Source: "api", Name: "no key"}
+	if _, _, err := s.Events().Add(ctx, []store.Event{fresh, bad}); err == nil {
+		t.Fatal("Add(an event without a key) succeeded")
+	}
+	if _, err := s.Events().Get(ctx, "evt-3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Get(evt-3) after a failed Add = %v, want ErrNotFound", err)
+	}
+	var ids []string
+	if _, err := s.Outbox().FanOut(ctx, 100, func(m store.Notification) []store.Route {
+		ids = append(ids, m.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ins-1.evt-1.NEW_ASSOCIATION"}; fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Fatalf("outbox holds %v, want %v", ids, want)
 	}
 }
 
