@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"github.com/tendhq/tend/internal/access"
 	"net/http"
@@ -19,6 +20,11 @@ type EventsOptions struct {
 	// GitHubSecret is the webhook secret GitHub signs deliveries with
 	// (events.github_secret); without it the GitHub endpoint refuses all.
 	GitHubSecret string
+	// Associate, when set, is given the events before they are stored and
+	// returns them carrying the messages to write with them (the
+	// NEW_ASSOCIATION of each ongoing insight they relate to:
+	// insight.Associate).
+	Associate func(context.Context, []store.Event) ([]store.Event, error)
 }
 
 // EventsReceipt answers an intake: the stored events and which of them
@@ -85,6 +91,13 @@ func (h eventHandlers) store(w http.ResponseWriter, r *http.Request, evs []store
 	if err := stampEventAccounts(r, evs); err != nil {
 		WriteError(w, r, err)
 		return rc, false
+	}
+	if h.o.Associate != nil {
+		var err error
+		if evs, err = h.o.Associate(r.Context(), evs); err != nil {
+			WriteError(w, r, err)
+			return rc, false
+		}
 	}
 	stored, dup, err := h.st.Add(r.Context(), evs)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tendhq/tend/internal/api"
 	"github.com/tendhq/tend/internal/catalog"
+	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/remediate/policy"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -14,8 +15,21 @@ func init() { builders = append(builders, buildEvents) }
 
 // buildEvents serves the change-event endpoints (docs/api.md, "Events").
 func buildEvents(_ context.Context, a *App) error {
-	api.RegisterEvents(a.api, a.store, api.EventsOptions{Now: a.now, GitHubSecret: a.cfg.Events.GitHubSecret.Reveal()})
+	api.RegisterEvents(a.api, a.store, api.EventsOptions{Now: a.now, GitHubSecret: a.cfg.Events.GitHubSecret.Reveal(), Associate: a.associateEvents})
 	return nil
+}
+
+// associateEvents gives events the NEW_ASSOCIATION messages of the ongoing
+// insights they relate to, written with them (docs/notifications.md).
+func (a *App) associateEvents(ctx context.Context, evs []store.Event) ([]store.Event, error) {
+	return insight.Associate(ctx, a.store, evs, insight.AssociateOptions{Lookback: a.cfg.Events.Lookback, Now: a.now,
+		InsightURL: func(id string) string {
+			addr := a.Addr()
+			if addr == "" {
+				addr = a.cfg.Server.Listen
+			}
+			return "http://" + addr + "/v1/insights/" + id
+		}})
 }
 
 // policyTypes lists the problem types the remediation policies in force
@@ -57,7 +71,11 @@ func (c recordingCatalog) Publish(ctx context.Context, product string, p catalog
 		Resources:  []store.EventResource{{Type: "product", ID: "product/" + product, Name: product}},
 		Details:    map[string]string{"product": product, "version": v.ID, "description": v.Description, "idempotency_key": p.IdempotencyKey},
 		ReceivedAt: now.UTC()}
-	if _, _, err := c.a.store.Events().Add(ctx, []store.Event{ev}); err != nil {
+	evs, err := c.a.associateEvents(ctx, []store.Event{ev})
+	if err != nil {
+		c.a.log.Warn("relate the catalog version's event to ongoing insights", "product", product, "version", v.ID, "err", err)
+	}
+	if _, _, err := c.a.store.Events().Add(ctx, evs); err != nil {
 		c.a.log.Warn("record the catalog version as an event", "product", product, "version", v.ID, "err", err)
 	}
 	return v, nil

@@ -59,17 +59,7 @@ func LoadDetail(ctx context.Context, st DetailStore, id string, o DetailOptions)
 	if anoms == nil {
 		anoms = []store.Anomaly{}
 	}
-	lookback := o.Lookback
-	if in.Type == store.InsightProactive {
-		// What set a trend going happened when it began: anywhere in the
-		// history the forecast was fitted on.
-		for _, a := range anoms {
-			if f := a.Forecast; f != nil {
-				lookback = max(lookback, time.Duration(f.WindowSeconds*float64(time.Second)))
-			}
-		}
-	}
-	o.Lookback = lookback
+	o.Lookback = relatedLookback(in, anoms, o.Lookback)
 	from, to := events.Window(in, o.Lookback, o.Now())
 	page, err := st.Events().List(ctx, store.EventFilter{From: from, To: to, Limit: 1000})
 	if err != nil {
@@ -86,4 +76,19 @@ func LoadDetail(ctx context.Context, st DetailStore, id string, o DetailOptions)
 		d.Recommendations = []store.Recommendation{}
 	}
 	return d, nil
+}
+
+// relatedLookback is how long before the insight's start an event may be
+// to relate to it: lookback, or for a proactive insight the window its
+// forecast was fitted on when longer — what set a trend going happened
+// when it began.
+func relatedLookback(in store.Insight, anoms []store.Anomaly, lookback time.Duration) time.Duration {
+	if in.Type == store.InsightProactive {
+		for _, a := range anoms {
+			if f := a.Forecast; f != nil {
+				lookback = max(lookback, time.Duration(f.WindowSeconds*float64(time.Second)))
+			}
+		}
+	}
+	return lookback
 }

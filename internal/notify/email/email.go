@@ -149,6 +149,12 @@ func writeMessage(b *strings.Builder, m message.Message) {
 			fmt.Fprintf(b, "  - %s on %s: %s\n", name, a.Resource, a.Reason)
 		}
 	}
+	if len(m.Events) > 0 {
+		b.WriteString("\nRelated changes:\n")
+		for _, e := range m.Events {
+			fmt.Fprintf(b, "  - %s %s at %s (%s)\n", e.EventClass, e.Name, time.UnixMilli(e.Time).UTC().Format(time.RFC3339), e.DataSource)
+		}
+	}
 	if len(m.Recommendations) > 0 {
 		b.WriteString("\nRecommendations:\n")
 		for _, r := range m.Recommendations {

@@ -27,7 +27,7 @@ import (
 const (
 	NewInsight        = "NEW_INSIGHT"
 	ClosedInsight     = "CLOSED_INSIGHT"
-	NewAssociation    = "NEW_ASSOCIATION" // an anomaly joined an insight
+	NewAssociation    = "NEW_ASSOCIATION" // an anomaly or a change event joined an insight
 	SeverityUpgraded  = "SEVERITY_UPGRADED"
 	NewRecommendation = "NEW_RECOMMENDATION"
 
@@ -61,6 +61,9 @@ type Message struct {
 	StartTime          int64     `json:"StartTime,omitempty"`
 	EndTime            int64     `json:"EndTime,omitempty"`
 	Anomalies          []Anomaly `json:"Anomalies,omitempty"`
+	// Events are the change events related to the insight (a
+	// NEW_ASSOCIATION: the one that joined it).
+	Events []Event `json:"Events,omitempty"`
 	// Recommendations are the insight's (NEW_RECOMMENDATION: the new ones).
 	Recommendations []Recommendation `json:"Recommendations,omitempty"`
 
@@ -84,6 +87,34 @@ type Anomaly struct {
 	// Resource and Reason are tend's: where and why.
 	Resource string `json:"Resource,omitempty"`
 	Reason   string `json:"Reason,omitempty"`
+}
+
+// Event is a change event related to an insight, with DevOps Guru's
+// Event fields (Id, Time, EventSource, Name, DataSource, EventClass,
+// Resources) and tend's Relation.
+type Event struct {
+	Id          string `json:"Id"`
+	Time        int64  `json:"Time"`
+	EventSource string `json:"EventSource,omitempty"`
+	Name        string `json:"Name"`
+	// DataSource is where tend got it: api, cloudtrail, kubernetes,
+	// github, grafana, tend.
+	DataSource string          `json:"DataSource,omitempty"`
+	EventClass string          `json:"EventClass"`
+	Actor      string          `json:"Actor,omitempty"`
+	Resources  []EventResource `json:"Resources,omitempty"`
+	// Relation is how it relates to the insight: resource, boundary or
+	// account.
+	Relation string `json:"Relation,omitempty"`
+}
+
+// EventResource is a resource an event touched (DevOps Guru's Type,
+// Name and Arn; Id is tend's resource id when it is not an ARN).
+type EventResource struct {
+	Type string `json:"Type,omitempty"`
+	Name string `json:"Name,omitempty"`
+	Arn  string `json:"Arn,omitempty"`
+	Id   string `json:"Id,omitempty"`
 }
 
 // SourceDetail names the metric an anomaly was found in.
@@ -167,6 +198,8 @@ func (m Message) Title() string {
 		return "Closed: " + m.InsightDescription
 	case m.MessageType == SeverityUpgraded:
 		return fmt.Sprintf("Severity %s → %s: %s", strings.ToUpper(m.PreviousSeverity), strings.ToUpper(m.InsightSeverity), m.InsightDescription)
+	case m.MessageType == NewAssociation && len(m.Anomalies) == 0 && len(m.Events) > 0:
+		return fmt.Sprintf("Related change %s: %s", m.Events[0].Name, m.InsightDescription)
 	case m.MessageType == NewAssociation:
 		return "More anomalies: " + m.InsightDescription
 	case m.MessageType == NewRecommendation:
@@ -226,6 +259,10 @@ func Decode(n store.Notification) (Message, error) {
 // anoms the anomalies it lists, url the insight's link, at the event time.
 // previous is the insight before the change (zero for NEW_INSIGHT).
 func ForInsight(typ string, in, previous store.Insight, anoms []store.Anomaly, url string, at time.Time) store.Notification {
+	return insightMessage(typ, in, previous, anoms, url, at).Notification(in.ID, in.Severity, in.BoundaryKind, in.BoundaryName)
+}
+
+func insightMessage(typ string, in, previous store.Insight, anoms []store.Anomaly, url string, at time.Time) Message {
 	m := Message{
 		MessageType: typ, AccountId: in.Account, Region: in.Region,
 		InsightId: in.ID, InsightUrl: url, InsightType: in.Type, InsightDescription: in.Name,
@@ -265,7 +302,33 @@ func ForInsight(typ string, in, previous store.Insight, anoms []store.Anomaly, u
 	default:
 		m.Recommendations = recommendations(in.Recommendations)
 	}
+	return m
+}
+
+// ForEvent is the NEW_ASSOCIATION message of a change event that relates
+// to an ongoing insight (relation: resource, boundary or account). Its id
+// is the insight's and the event's: an event joins an insight once.
+func ForEvent(in store.Insight, ev store.Event, relation, url string, at time.Time) store.Notification {
+	m := insightMessage(NewAssociation, in, in, nil, url, at)
+	m.MessageId = in.ID + "." + ev.ID + "." + NewAssociation
+	m.Events = []Event{EventOf(ev, relation)}
 	return m.Notification(in.ID, in.Severity, in.BoundaryKind, in.BoundaryName)
+}
+
+// EventOf is a change event as messages carry it.
+func EventOf(ev store.Event, relation string) Event {
+	out := Event{Id: ev.ID, Time: ev.Time.UnixMilli(), EventSource: ev.EventSource, Name: ev.Name, DataSource: ev.Source,
+		EventClass: ev.Class, Actor: ev.Actor, Relation: relation}
+	for _, r := range ev.Resources {
+		er := EventResource{Type: r.Type, Name: r.Name}
+		if strings.HasPrefix(r.ID, "arn:") {
+			er.Arn = r.ID
+		} else {
+			er.Id = r.ID
+		}
+		out.Resources = append(out.Resources, er)
+	}
+	return out
 }
 
 func anomaly(a store.Anomaly) Anomaly {

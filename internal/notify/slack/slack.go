@@ -150,6 +150,17 @@ func render(m message.Message) []Block {
 		}
 		out = append(out, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: truncate(strings.Join(lines, "\n"), 2900)}})
 	}
+	if len(m.Events) > 0 {
+		var lines []string
+		for i, e := range m.Events {
+			if i == 3 {
+				lines = append(lines, fmt.Sprintf("… and %d more", len(m.Events)-3))
+				break
+			}
+			lines = append(lines, "• "+esc(e.EventClass)+" `"+esc(e.Name)+"` at "+time.UnixMilli(e.Time).UTC().Format("2006-01-02 15:04:05Z"))
+		}
+		out = append(out, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: truncate("Related changes:\n"+strings.Join(lines, "\n"), 2900)}})
+	}
 	if r := m.Run; r != nil && m.MessageType == message.RunAwaitingApproval {
 		out = append(out, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: "Approve: `" + esc(r.ApproveCommand) + "`\nCancel: `" + esc(r.CancelCommand) + "`"}})
 	}
