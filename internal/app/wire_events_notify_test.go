@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/config"
+	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/logging"
 	"github.com/tendhq/tend/internal/notify"
 	"github.com/tendhq/tend/internal/notify/message"
 	"github.com/tendhq/tend/internal/notify/notifytest"
+	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -119,5 +121,76 @@ func TestEventAssociationNotified(t *testing.T) {
 	}
 	if c := rcv.Counts(); len(c) != 1 {
 		t.Fatalf("the webhook got %v, want only %s", c, wantID)
+	}
+}
+
+// TestNewInsightListsEvents: an insight the engine opens on host web-1
+// announces in its NEW_INSIGHT the event posted on web-1 just before; an
+// event posted while it is ongoing follows as its NEW_ASSOCIATION.
+func TestNewInsightListsEvents(t *testing.T) {
+	ctx := context.Background()
+	rcv := notifytest.NewReceiver("s3cret")
+	defer rcv.Close()
+	cfg := config.Default()
+	cfg.DataDir, cfg.Server.Listen = t.TempDir(), "127.0.0.1:0"
+	cfg.Notify.Channels = []notify.Spec{{Name: "ops", Type: notify.TypeWebhook, URL: rcv.URL, Secret: "s3cret", GroupWait: notify.Dur(0)}}
+	a, err := New(ctx, &cfg, Options{Logger: logging.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop(ctx)
+	_, key, err := a.Keys().Create(ctx, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + a.Addr()
+	post := func(body string) string {
+		t.Helper()
+		code, resp := do(t, "POST", base+"/v1/events", key, body)
+		var rc struct {
+			Events []struct{ ID string }
+		}
+		if code != 202 || json.Unmarshal([]byte(resp), &rc) != nil || len(rc.Events) != 1 {
+			t.Fatalf("POST /v1/events = %d %s", code, resp)
+		}
+		return rc.Events[0].ID
+	}
+	at := time.Now().UTC()
+	before := post(`{"time":"` + at.Add(-5*time.Minute).Format(time.RFC3339) + `","name":"deploy web 1.4","event_class":"DEPLOYMENT","id":"web-14","resources":[{"type":"host","name":"web-1","id":"host/web-1"}]}`)
+
+	info := series.Info{ID: "cpu-web-1", Metric: "host_cpu_utilization", Unit: "percent",
+		Resource: series.Resource{Type: "host", ID: "host/web-1", Name: "web-1"}, Boundary: series.Boundary{Kind: "stack", Name: "shop"}}
+	for range 3 {
+		if err := a.Observer().Observe(ctx, insight.Observation{Series: info, Time: at, Value: 99, Score: 0.99, Reason: "far above"}); err != nil {
+			t.Fatal(err)
+		}
+		at = at.Add(10 * time.Second)
+	}
+	wait := func(what string, ok func(message.Message) bool) message.Message {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			for _, m := range rcv.Messages() {
+				if ok(m) {
+					return m
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s at the webhook within 20s; got %v", what, rcv.Counts())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	ni := wait("NEW_INSIGHT", func(m message.Message) bool { return m.MessageType == message.NewInsight })
+	if len(ni.Events) != 1 || ni.Events[0].Id != before || ni.Events[0].Relation != "resource" || ni.Events[0].Name != "deploy web 1.4" {
+		t.Fatalf("NEW_INSIGHT's events %+v, want %s", ni.Events, before)
+	}
+	during := post(`{"time":"` + time.Now().UTC().Format(time.RFC3339) + `","name":"restart web-1","event_class":"INFRASTRUCTURE","id":"web-restart","resources":[{"type":"host","name":"web-1","id":"host/web-1"}]}`)
+	na := wait("NEW_ASSOCIATION", func(m message.Message) bool { return m.MessageType == message.NewAssociation && len(m.Events) > 0 })
+	if na.MessageId != ni.InsightId+"."+during+"."+message.NewAssociation || na.Events[0].Id != during || na.Events[0].EventClass != store.EventInfrastructure {
+		t.Fatalf("NEW_ASSOCIATION %+v", na)
 	}
 }

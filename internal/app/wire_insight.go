@@ -47,6 +47,7 @@ func buildInsight(ctx context.Context, a *App) error {
 			}
 			return "http://" + addr + "/v1/insights/" + id
 		},
+		Lookback: a.cfg.Events.Lookback,
 	})
 	if err != nil {
 		return fmt.Errorf("build insight engine: %w", err)
@@ -66,6 +67,7 @@ func buildInsight(ctx context.Context, a *App) error {
 			},
 			Logger: log.With("engine", "proactive"), Registerer: a.reg, Now: a.now,
 			InsightURL: func(id string) string { return "http://" + a.cfg.Server.Listen + "/v1/insights/" + id },
+			Lookback:   a.cfg.Events.Lookback,
 		})
 		if err != nil {
 			return fmt.Errorf("build proactive insights: %w", err)

@@ -59,14 +59,11 @@ func LoadDetail(ctx context.Context, st DetailStore, id string, o DetailOptions)
 	if anoms == nil {
 		anoms = []store.Anomaly{}
 	}
-	o.Lookback = relatedLookback(in, anoms, o.Lookback)
-	from, to := events.Window(in, o.Lookback, o.Now())
-	page, err := st.Events().List(ctx, store.EventFilter{From: from, To: to, Limit: 1000})
+	rel, lookback, err := relatedEvents(ctx, st.Events(), in, anoms, o.Lookback, o.Now())
 	if err != nil {
-		return Detail{}, fmt.Errorf("insight %s: related events: %w", id, err)
+		return Detail{}, err
 	}
-	d := Detail{Insight: in, Anomalies: anoms, Lookback: o.Lookback.Seconds()}
-	d.Events = events.Link(in, anoms, page.Events, o.Lookback, o.Now())
+	d := Detail{Insight: in, Anomalies: anoms, Lookback: lookback.Seconds(), Events: rel}
 	var pol map[string]bool
 	if o.Policies != nil {
 		pol = o.Policies()
@@ -76,6 +73,21 @@ func LoadDetail(ctx context.Context, st DetailStore, id string, o DetailOptions)
 		d.Recommendations = []store.Recommendation{}
 	}
 	return d, nil
+}
+
+// relatedEvents reads the events related to the insight (events.Link over
+// its window) and returns them with the look-back they were linked with.
+func relatedEvents(ctx context.Context, es store.Events, in store.Insight, anoms []store.Anomaly, lookback time.Duration, now time.Time) ([]events.Related, time.Duration, error) {
+	if lookback <= 0 {
+		lookback = events.DefaultLookback
+	}
+	lookback = relatedLookback(in, anoms, lookback)
+	from, to := events.Window(in, lookback, now)
+	page, err := es.List(ctx, store.EventFilter{From: from, To: to, Limit: 1000})
+	if err != nil {
+		return nil, lookback, fmt.Errorf("insight %s: related events: %w", in.ID, err)
+	}
+	return events.Link(in, anoms, page.Events, lookback, now), lookback, nil
 }
 
 // relatedLookback is how long before the insight's start an event may be

@@ -88,6 +88,10 @@ type Options struct {
 	Now func() time.Time
 	// InsightURL, when set, links problems to the insight ("http://…/v1/insights/ID").
 	InsightURL func(id string) string
+	// Lookback is events.lookback: a NEW_INSIGHT lists the change events
+	// related to the insight over it, when Store keeps events (an
+	// Events() store.Events method). events.DefaultLookback when zero.
+	Lookback time.Duration
 }
 
 const shardCount = 64
@@ -106,14 +110,16 @@ type shard struct {
 // queue to one grouper goroutine, owned by Run, which persists them and
 // hands insights to the sink.
 type Engine struct {
-	cfg    Config
-	st     Store
-	sink   problem.Sink
-	log    *slog.Logger
-	now    func() time.Time
-	url    func(string) string
-	shards [shardCount]shard
-	queue  chan event
+	cfg  Config
+	st   Store
+	sink problem.Sink
+	log  *slog.Logger
+	now  func() time.Time
+	url  func(string) string
+	// lookback is Options.Lookback.
+	lookback time.Duration
+	shards   [shardCount]shard
+	queue    chan event
 	// wall is a coarse wall clock (Unix seconds) the hot path reads
 	// instead of calling the clock; Run refreshes it every tick.
 	wall    atomic.Int64
@@ -172,7 +178,7 @@ func New(o Options) (*Engine, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	e := &Engine{cfg: c, st: o.Store, sink: o.Sink, log: o.Logger, now: o.Now, url: o.InsightURL,
+	e := &Engine{cfg: c, st: o.Store, sink: o.Sink, log: o.Logger, now: o.Now, url: o.InsightURL, lookback: o.Lookback,
 		queue: make(chan event, c.QueueSize), stopped: make(chan struct{})}
 	for i := range e.shards {
 		e.shards[i].m = map[string]*seriesState{}

@@ -229,7 +229,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 	ins, ans := g.e.st.Insights(), g.e.st.Anomalies()
 	if !is.created {
 		is.rec = g.apply(is, g.list(is), now)
-		err := ins.Create(ctx, g.withNewInsight(is))
+		err := ins.Create(ctx, g.withNewInsight(ctx, is))
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			// Another tend process opened an insight for this boundary

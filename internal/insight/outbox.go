@@ -3,6 +3,8 @@ package insight
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"time"
 
 	"github.com/tendhq/tend/internal/notify/message"
 	"github.com/tendhq/tend/internal/store"
@@ -24,10 +26,11 @@ func (g *grouper) insightURL(id string) string {
 
 // withNewInsight is the insight record to Create, carrying its NEW_INSIGHT
 // message; the anomalies it lists need no NEW_ASSOCIATION.
-func (g *grouper) withNewInsight(is *insightState) store.Insight {
+func (g *grouper) withNewInsight(ctx context.Context, is *insightState) store.Insight {
 	anoms := g.list(is)
 	rec := is.rec
-	rec.Notify = []store.Notification{message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, g.insightURL(rec.ID), g.e.now())}
+	n := message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, g.insightURL(rec.ID), g.e.now())
+	rec.Notify = []store.Notification{withRelatedEvents(ctx, g.e.st, g.e.log, n, rec, anoms, g.e.lookback, g.e.now())}
 	if is.announced == nil {
 		is.announced = map[string]string{}
 	}
@@ -35,6 +38,27 @@ func (g *grouper) withNewInsight(is *insightState) store.Insight {
 		is.announced[a.ID] = rec.ID
 	}
 	return rec
+}
+
+// withRelatedEvents adds to an insight's NEW_INSIGHT message the change
+// events already related to it (as its Detail lists them), when the store
+// keeps events; a failure to read them is logged, and the message goes
+// without them.
+func withRelatedEvents(ctx context.Context, st Store, log *slog.Logger, n store.Notification, in store.Insight, anoms []store.Anomaly, lookback time.Duration, now time.Time) store.Notification {
+	es, ok := st.(interface{ Events() store.Events })
+	if !ok {
+		return n
+	}
+	rel, _, err := relatedEvents(ctx, es.Events(), in, anoms, lookback, now)
+	if err != nil {
+		log.Warn("list the events related to a new insight (for its NEW_INSIGHT)", "insight", in.ID, "err", err)
+		return n
+	}
+	evs := make([]message.Event, 0, len(rel))
+	for _, r := range rel {
+		evs = append(evs, message.EventOf(r.Event, r.Relation))
+	}
+	return message.WithEvents(n, evs...)
 }
 
 // withAssociation is the anomaly to store, carrying a NEW_ASSOCIATION

@@ -91,6 +91,9 @@ type ProactiveOptions struct {
 	Now        func() time.Time
 	// InsightURL links notifications to the insight.
 	InsightURL func(id string) string
+	// Lookback is events.lookback, as for the reactive engine's Options
+	// (the forecast's window when longer).
+	Lookback time.Duration
 }
 
 // Proactive is the insight.Observer that raises PROACTIVE insights. For
@@ -105,12 +108,14 @@ type ProactiveOptions struct {
 // or when the series goes silent. Observe allocates nothing for a sample
 // that completes no bucket.
 type Proactive struct {
-	cfg    ProactiveConfig
-	st     Store
-	log    *slog.Logger
-	now    func() time.Time
-	url    func(string) string
-	shards [shardCount]proShard
+	cfg ProactiveConfig
+	st  Store
+	log *slog.Logger
+	now func() time.Time
+	url func(string) string
+	// lookback is ProactiveOptions.Lookback.
+	lookback time.Duration
+	shards   [shardCount]proShard
 	// limits holds the latest value of every companion series (a memory
 	// limit, max_connections), by companion key.
 	limitsMu sync.RWMutex
@@ -196,7 +201,7 @@ func NewProactive(o ProactiveOptions) (*Proactive, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	p := &Proactive{cfg: c, st: o.Store, log: o.Logger, now: o.Now, url: o.InsightURL, limits: map[string]float64{},
+	p := &Proactive{cfg: c, st: o.Store, log: o.Logger, now: o.Now, url: o.InsightURL, lookback: o.Lookback, limits: map[string]float64{},
 		queue: make(chan proEvent, 1024), stopped: make(chan struct{}), open: map[string]*proOpen{}}
 	for i := range p.shards {
 		p.shards[i].m = map[string]*proSeries{}

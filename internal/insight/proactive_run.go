@@ -257,7 +257,8 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 	if o.in.Version == 0 {
 		// The insight commits with its NEW_INSIGHT message (the outbox).
 		rec := o.in
-		rec.Notify = []store.Notification{message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, url, p.now())}
+		n := message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, url, p.now())
+		rec.Notify = []store.Notification{withRelatedEvents(ctx, p.st, p.log, n, rec, anoms, p.lookback, p.now())}
 		err := ins.Create(ctx, rec)
 		if errors.Is(err, store.ErrConflict) {
 			p.log.Warn("another proactive insight is ongoing for this series (another tend process observes it?)", "series", o.an.SeriesID, "boundary", o.in.BoundaryKey)

@@ -315,6 +315,25 @@ func ForEvent(in store.Insight, ev store.Event, relation, url string, at time.Ti
 	return m.Notification(in.ID, in.Severity, in.BoundaryKind, in.BoundaryName)
 }
 
+// WithEvents returns the message n with evs as its Events (a NEW_INSIGHT
+// listing the change events already related to the insight).
+func WithEvents(n store.Notification, evs ...Event) store.Notification {
+	if len(evs) == 0 {
+		return n
+	}
+	m, err := Decode(n)
+	if err != nil {
+		return n
+	}
+	m.Events = evs
+	body, err := json.Marshal(m)
+	if err != nil {
+		return n
+	}
+	n.Body = body
+	return n
+}
+
 // EventOf is a change event as messages carry it.
 func EventOf(ev store.Event, relation string) Event {
 	out := Event{Id: ev.ID, Time: ev.Time.UnixMilli(), EventSource: ev.EventSource, Name: ev.Name, DataSource: ev.Source,
