@@ -249,7 +249,11 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	a.log.Info("tend is running", attrs...)
 	if keys, err := a.keys.List(ctx); err == nil && len(keys) == 0 {
-		a.log.Warn("no API keys yet: every endpoint but /healthz and /readyz answers 401 until you create one with `tend apikey create --name NAME --scope read`")
+		if aws, err := a.store.AWSKeys().List(ctx); err == nil && len(aws) == 0 {
+			a.log.Warn("no API keys yet: every endpoint but /healthz and /readyz answers 401 until you create one with `tend apikey create --name NAME --scope read`")
+		} else if err == nil {
+			a.log.Info("only AWS access keys so far: the DevOps Guru API at /devops-guru answers them; every other endpoint but /healthz and /readyz needs an API key (`tend apikey create --name NAME --scope read`)")
+		}
 	}
 	return nil
 }
