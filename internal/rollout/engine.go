@@ -46,6 +46,10 @@ type Options struct {
 	Review review.Gate
 	// Notifier receives rollout messages; nil: they are only logged.
 	Notifier Notifier
+	// Associate, when set, gives the rollout's events the NEW_ASSOCIATION
+	// messages of the ongoing insights they relate to, stored with them
+	// (insight.Associate); nil: events are stored alone.
+	Associate func(context.Context, []store.Event) ([]store.Event, error)
 
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
@@ -352,7 +356,10 @@ func (e *Engine) execute(ctx context.Context, r store.Rollout) {
 	defer func() { close(stop); wg.Wait() }()
 	for ctx.Err() == nil && !x.lost.Load() {
 		if e.fault != nil {
-			if err := e.fault(x.r, x.d.Phase); err != nil {
+			x.mu.Lock()
+			r, phase := x.r, x.d.Phase // the lease renewer writes x.r
+			x.mu.Unlock()
+			if err := e.fault(r, phase); err != nil {
 				return
 			}
 		}
