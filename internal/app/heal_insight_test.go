@@ -15,6 +15,9 @@ import (
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/logging"
+	"github.com/tendhq/tend/internal/notify"
+	"github.com/tendhq/tend/internal/notify/message"
+	"github.com/tendhq/tend/internal/notify/notifytest"
 	"github.com/tendhq/tend/internal/series"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -46,6 +49,9 @@ mode: auto
 	cfg.Ingest.Host.Enabled = false
 	cfg.Remediation.PolicyDir = policies
 	cfg.Remediation.PollInterval = 20 * time.Millisecond
+	rcv := notifytest.NewReceiver("s3cret")
+	defer rcv.Close()
+	cfg.Notify.Channels = []notify.Spec{{Name: "ops", Type: notify.TypeWebhook, URL: rcv.URL, Secret: "s3cret", GroupWait: notify.Dur(0)}}
 	a, err := New(ctx, &cfg, Options{Logger: logging.Discard()})
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +146,26 @@ mode: auto
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the insight's related events are %v, want the self-healing run on host web-1", names)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// ... and it was announced to the insight's channels as it was stored.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		announced := false
+		for _, m := range rcv.Messages() {
+			if m.MessageType == message.NewAssociation && len(m.Events) == 1 && m.Events[0].Name == "SelfHealingRun" {
+				announced = true
+			}
+		}
+		if announced {
+			break
+		}
+		if time.Now().After(deadline) {
+			var types []string
+			for _, m := range rcv.Messages() {
+				types = append(types, m.MessageType)
+			}
+			t.Fatalf("no NEW_ASSOCIATION naming the self-healing run reached the channel; messages: %v", types)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -121,7 +121,7 @@ func buildRemediation(ctx context.Context, a *App) error {
 		Logger: a.log.With("component", "remediation"), Registerer: a.reg, Now: a.now,
 		Workers: rc.Workers, Lease: rc.Lease, Poll: rc.PollInterval, MaxAttempts: rc.MaxAttempts,
 		RateLimit: rc.RateLimit, RateWindow: rc.RateWindow,
-		BaseURL: a.baseURL,
+		BaseURL: a.baseURL, Associate: a.associateEvents,
 	})
 	if err != nil {
 		return err

@@ -66,7 +66,7 @@ func buildRollout(ctx context.Context, a *App) error {
 		return err
 	}
 	st := a.store
-	ro, err := rollout.New(rollout.Options{Store: st, Catalog: a.catalog, Deployer: fl, Metrics: rec, Review: a.ReviewGate(),
+	ro, err := rollout.New(rollout.Options{Store: st, Catalog: a.catalog, Deployer: fl, Metrics: rec, Review: a.ReviewGate(), Associate: a.associateEvents,
 		Notifier: rollout.NotifierFunc(func(ctx context.Context, msgs ...store.Notification) error {
 			return st.Outbox().Enqueue(ctx, msgs...)
 		}),

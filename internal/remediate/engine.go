@@ -58,6 +58,10 @@ type Options struct {
 	// BaseURL, when set, is tend's address (http://host:port) for the
 	// links in run messages (notify).
 	BaseURL func() string
+	// Associate, when set, gives the run's event the NEW_ASSOCIATION
+	// messages of the ongoing insights it relates to, stored with it
+	// (insight.Associate); nil: the event is stored alone.
+	Associate func(context.Context, []store.Event) ([]store.Event, error)
 }
 
 // Engine accepts problems and executes remediation runs.

@@ -61,8 +61,17 @@ func (e *Engine) runEvent(x *exec) store.Event {
 // recordRunEvent stores the run's event; a failure is logged, not
 // returned: the run has acted and its record is what counts.
 func (e *Engine) recordRunEvent(ctx context.Context, x *exec) {
-	ev := e.runEvent(x)
-	if _, _, err := e.o.Store.Events().Add(context.WithoutCancel(ctx), []store.Event{ev}); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	evs := []store.Event{e.runEvent(x)}
+	if e.o.Associate != nil {
+		related, err := e.o.Associate(ctx, evs)
+		if err != nil {
+			e.log.Warn("relate the run's event to ongoing insights", "run", x.run.ID, "err", err)
+		} else {
+			evs = related
+		}
+	}
+	if _, _, err := e.o.Store.Events().Add(ctx, evs); err != nil {
 		e.log.Warn("record the run as an event", "run", x.run.ID, "err", err)
 	}
 }

@@ -424,7 +424,17 @@ func (x *exec) event(ctx context.Context, key, name string, deps []store.Deploym
 		ev.Resources = append(ev.Resources, store.EventResource{Type: "deployment", Name: d.ID, ID: d.Stack})
 		ev.Stack, ev.Account, ev.Region = d.Stack, d.Account, d.Region
 	}
-	if _, _, err := x.e.o.Store.Events().Add(context.WithoutCancel(ctx), []store.Event{ev}); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	evs := []store.Event{ev}
+	if x.e.o.Associate != nil {
+		related, err := x.e.o.Associate(ctx, evs)
+		if err != nil {
+			x.e.log.Warn("relate a rollout event to ongoing insights", "rollout", x.r.ID, "err", err)
+		} else {
+			evs = related
+		}
+	}
+	if _, _, err := x.e.o.Store.Events().Add(ctx, evs); err != nil {
 		x.e.log.Warn("record a rollout event", "rollout", x.r.ID, "err", err)
 	}
 }
