@@ -116,20 +116,7 @@ func (ds deployments) List(ctx context.Context, f store.DeploymentFilter) ([]sto
 func (ds deployments) Claim(ctx context.Context, owner string, now, until time.Time, n int) ([]store.Deployment, error) {
 	const due = `SELECT id FROM deployments WHERE state IN (?, ?) AND next_at <= ? AND lease_until < ? ORDER BY next_at, id LIMIT ?`
 	ids := func(tx *sql.Tx, q string) ([]string, error) {
-		rows, err := ds.s.queryQ(ctx, tx, q, store.DeploymentPending, store.DeploymentRemoving, Micros(now), Micros(now), n)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			out = append(out, id)
-		}
-		return out, rows.Err()
+		return ds.s.queryIDs(ctx, tx, q, store.DeploymentPending, store.DeploymentRemoving, Micros(now), Micros(now), n)
 	}
 	if ds.s.dialect.SkipLocked() == "" {
 		// SQLite: a plain read first, so that idle polling costs no write.

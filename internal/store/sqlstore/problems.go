@@ -88,20 +88,7 @@ func (p problems) record(ctx context.Context, tx *sql.Tx, rec store.ProblemRecor
 }
 
 func runIDsFor(ctx context.Context, s *DB, tx *sql.Tx, occurrenceID string) ([]string, error) {
-	rows, err := s.queryQ(ctx, tx, `SELECT id FROM remediation_runs WHERE occurrence_id = ? ORDER BY id`, occurrenceID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return s.queryIDs(ctx, tx, `SELECT id FROM remediation_runs WHERE occurrence_id = ? ORDER BY id`, occurrenceID)
 }
 
 const problemCols = `id, source, external_id, title, state, event_type, body, occurrences, first_seen, last_seen`

@@ -94,20 +94,7 @@ func (ro rollouts) Claim(ctx context.Context, owner string, now, until time.Time
 	const due = `SELECT id FROM rollouts WHERE ((state IN (?, ?) AND next_at <= ?) OR (state IN (?, ?) AND abort_requested = 1)) AND lease_until < ? ORDER BY next_at, id LIMIT ?`
 	args := []any{store.RolloutPending, store.RolloutRunning, Micros(now), store.RolloutPaused, store.RolloutWaiting, Micros(now), n}
 	ids := func(tx *sql.Tx, q string) ([]string, error) {
-		rows, err := ro.s.queryQ(ctx, tx, q, args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			out = append(out, id)
-		}
-		return out, rows.Err()
+		return ro.s.queryIDs(ctx, tx, q, args...)
 	}
 	if ro.s.dialect.SkipLocked() == "" {
 		found, err := ids(nil, due)
@@ -185,19 +172,7 @@ func (ro rollouts) Advance(ctx context.Context, owner string, x store.Rollout, s
 // change applies an UPDATE to a rollout in one of the states from, and
 // returns it; ErrConflict (with the rollout) when it is in another state.
 func (ro rollouts) change(ctx context.Context, id, what, set string, from []string, args ...any) (store.Rollout, error) {
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ")
-	all := append(append([]any{}, args...), id)
-	for _, f := range from {
-		all = append(all, f)
-	}
-	var n int64
-	err := ro.s.write(ctx, func(tx *sql.Tx) error {
-		res, err := ro.s.execQ(ctx, tx, `UPDATE rollouts SET `+set+` WHERE id = ? AND state IN (`+marks+`)`, all...)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
-	})
+	n, err := ro.s.updateInState(ctx, "rollouts", id, set, from, args...)
 	if err != nil {
 		return store.Rollout{}, fmt.Errorf("%s rollout %s: %w", what, id, err)
 	}

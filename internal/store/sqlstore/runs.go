@@ -127,20 +127,7 @@ func (r runs) Claim(ctx context.Context, owner string, now, until time.Time, n i
 }
 
 func (r runs) dueIDs(ctx context.Context, tx *sql.Tx, q string, now time.Time, n int) ([]string, error) {
-	rows, err := r.s.queryQ(ctx, tx, q, store.RunPending, Micros(now), Micros(now), n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return r.s.queryIDs(ctx, tx, q, store.RunPending, Micros(now), Micros(now), n)
 }
 
 // serialise makes decisions about one key (a policy and entity, or a
@@ -207,20 +194,7 @@ func (r runs) advanceTx(ctx context.Context, tx *sql.Tx, owner string, x store.R
 }
 
 func (r runs) transition(ctx context.Context, id, what, set string, from []string, args ...any) (store.Run, error) {
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ")
-	all := append([]any{}, args...)
-	all = append(all, id)
-	for _, f := range from {
-		all = append(all, f)
-	}
-	var n int64
-	err := r.s.write(ctx, func(tx *sql.Tx) error {
-		res, err := r.s.execQ(ctx, tx, `UPDATE remediation_runs SET `+set+` WHERE id = ? AND state IN (`+marks+`)`, all...)
-		if err == nil {
-			n, _ = res.RowsAffected()
-		}
-		return err
-	})
+	n, err := r.s.updateInState(ctx, "remediation_runs", id, set, from, args...)
 	if err != nil {
 		return store.Run{}, fmt.Errorf("%s run %s: %w", what, id, err)
 	}

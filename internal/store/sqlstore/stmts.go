@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -165,4 +166,43 @@ func (s *DB) readStmt(tx *sql.Tx, q string) *sql.Stmt {
 		return s.txStmt(q)
 	}
 	return s.stmt(q)
+}
+
+// queryIDs runs q (which selects one text column) and returns the values.
+func (s *DB) queryIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
+	rows, err := s.queryQ(ctx, tx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// updateInState applies "UPDATE table SET set" (args fill set's
+// placeholders) to the row id when its state is one of from, in a write
+// transaction, and returns how many rows changed (0: it is in another
+// state, or absent).
+func (s *DB) updateInState(ctx context.Context, table, id, set string, from []string, args ...any) (int64, error) {
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(from)), ", ")
+	all := append(append([]any{}, args...), id)
+	for _, f := range from {
+		all = append(all, f)
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := s.execQ(ctx, tx, `UPDATE `+table+` SET `+set+` WHERE id = ? AND state IN (`+marks+`)`, all...)
+		if err == nil {
+			n, _ = res.RowsAffected()
+		}
+		return err
+	})
+	return n, err
 }
