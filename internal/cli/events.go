@@ -66,20 +66,12 @@ key (--api-key, else TEND_API_KEY).`,
 			if f.limit > 0 {
 				q.Set("limit", fmt.Sprint(f.limit))
 			}
-			var all []store.Event
-			for {
-				var page store.EventPage
-				if err := cl.get(c.Context(), "/v1/events", q, &page); err != nil {
-					return err
-				}
-				all = append(all, page.Events...)
-				if page.Next == "" || !f.all {
-					if page.Next != "" && !asJSON {
-						defer fmt.Fprintln(c.ErrOrStderr(), "More events match: add --all, or narrow the filters.")
-					}
-					break
-				}
-				q.Set("cursor", page.Next)
+			all, more, err := listAll(c.Context(), cl, "/v1/events", q, f.all, func(p store.EventPage) ([]store.Event, string) { return p.Events, p.Next })
+			if err != nil {
+				return err
+			}
+			if more && !asJSON {
+				defer fmt.Fprintln(c.ErrOrStderr(), "More events match: add --all, or narrow the filters.")
 			}
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), store.EventPage{Events: all})

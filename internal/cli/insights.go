@@ -26,6 +26,23 @@ type insightClient struct {
 	key  string // API key with the read scope ("" sends none)
 }
 
+// listAll reads a paged list: the first page, or with all every page
+// (following Next as the cursor). more says a further page was left.
+func listAll[P, T any](ctx context.Context, c insightClient, path string, q url.Values, all bool, items func(P) ([]T, string)) (got []T, more bool, err error) {
+	for {
+		var page P
+		if err := c.get(ctx, path, q, &page); err != nil {
+			return nil, false, err
+		}
+		its, next := items(page)
+		got = append(got, its...)
+		if next == "" || !all {
+			return got, next != "", nil
+		}
+		q.Set("cursor", next)
+	}
+}
+
 func (c insightClient) get(ctx context.Context, path string, q url.Values, v any) error {
 	u := c.base + path
 	if len(q) > 0 {
@@ -118,20 +135,12 @@ that key may see (its accounts).`,
 			if f.limit > 0 {
 				q.Set("limit", fmt.Sprint(f.limit))
 			}
-			var all []store.Insight
-			for {
-				var page store.InsightPage
-				if err := cl.get(c.Context(), "/v1/insights", q, &page); err != nil {
-					return err
-				}
-				all = append(all, page.Insights...)
-				if page.Next == "" || !f.all {
-					if page.Next != "" && !asJSON {
-						defer fmt.Fprintln(c.ErrOrStderr(), "More insights match: add --all, or narrow the filters.")
-					}
-					break
-				}
-				q.Set("cursor", page.Next)
+			all, more, err := listAll(c.Context(), cl, "/v1/insights", q, f.all, func(p store.InsightPage) ([]store.Insight, string) { return p.Insights, p.Next })
+			if err != nil {
+				return err
+			}
+			if more && !asJSON {
+				defer fmt.Fprintln(c.ErrOrStderr(), "More insights match: add --all, or narrow the filters.")
 			}
 			if asJSON {
 				return writeJSON(c.OutOrStdout(), store.InsightPage{Insights: all})
