@@ -9,6 +9,11 @@ import (
 
 var roleName = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 
+var (
+	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+)
+
 // Fleet configures tenant deployments and rollouts (docs/rollouts.md).
 type Fleet struct {
 	// How many deployments provision (or are removed) at once.
@@ -43,11 +48,26 @@ type Fleet struct {
 	// account (arn:aws:iam::ACCOUNT:role/NAME); empty: tend's own
 	// credentials, whose account is then every deployment's.
 	CFNRole string `yaml:"cfn_role"`
+	// KeyMetrics names the ingested series that carry deployments' key
+	// metrics for the rollout comparison gate (the process provider
+	// measures its own): series labelled Label=<the deployment's stack>.
+	KeyMetrics KeyMetrics `yaml:"key_metrics"`
+}
+
+// KeyMetrics maps each key metric to the names of the gauge series that
+// carry it (docs/rollouts.md, "Gates for stacks").
+type KeyMetrics struct {
+	Label      string   `yaml:"label"`
+	ErrorRate  []string `yaml:"error_rate"`
+	Latency    []string `yaml:"latency"`
+	Saturation []string `yaml:"saturation"`
 }
 
 func defaultFleet() Fleet {
 	return Fleet{Workers: 10, PollInterval: time.Second, RolloutWorkers: 4, RolloutLease: 30 * time.Second,
-		ScrapeInterval: 10 * time.Second, StartTimeout: 30 * time.Second, CFNPoll: 5 * time.Second}
+		ScrapeInterval: 10 * time.Second, StartTimeout: 30 * time.Second, CFNPoll: 5 * time.Second,
+		KeyMetrics: KeyMetrics{Label: "stack", ErrorRate: []string{"tend:error_rate"}, Latency: []string{"tend:latency_seconds"},
+			Saturation: []string{"tend:saturation"}}}
 }
 
 func (f Fleet) validate() []FieldError {
@@ -70,6 +90,24 @@ func (f Fleet) validate() []FieldError {
 	}
 	if f.StartTimeout < 100*time.Millisecond {
 		bad("start_timeout", "must be at least 100ms")
+	}
+	if !labelName.MatchString(f.KeyMetrics.Label) {
+		bad("key_metrics.label", fmt.Sprintf("must be a label name ([a-zA-Z_][a-zA-Z0-9_]*) (got %q)", f.KeyMetrics.Label))
+	}
+	seen := map[string]string{}
+	for _, k := range []struct {
+		key   string
+		names []string
+	}{{"error_rate", f.KeyMetrics.ErrorRate}, {"latency", f.KeyMetrics.Latency}, {"saturation", f.KeyMetrics.Saturation}} {
+		for i, n := range k.names {
+			field := fmt.Sprintf("key_metrics.%s[%d]", k.key, i)
+			if !metricName.MatchString(n) {
+				bad(field, fmt.Sprintf("must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) (got %q)", n))
+			} else if other, dup := seen[n]; dup {
+				bad(field, fmt.Sprintf("%q is already a series of %s", n, other))
+			}
+			seen[n] = k.key
+		}
 	}
 	if f.CFNPoll < 10*time.Millisecond {
 		bad("cfn_poll", "must be at least 10ms")
