@@ -25,8 +25,29 @@ type Auth struct {
 	SessionTTL time.Duration `yaml:"session_ttl"`
 	// Mark the session cookie Secure even when tend itself serves plain
 	// HTTP (TLS is terminated in front). It is always Secure over TLS.
-	SecureCookie bool      `yaml:"secure_cookie"`
-	Proxy        AuthProxy `yaml:"proxy"`
+	SecureCookie bool           `yaml:"secure_cookie"`
+	Proxy        AuthProxy      `yaml:"proxy"`
+	LoginLimit   AuthLoginLimit `yaml:"login_limit"`
+}
+
+// AuthLoginLimit limits failed credentials per client address: failed
+// logins on the page and invalid API keys on the API (docs/security.md,
+// "Failed credentials"). An address may fail failures times at once, then
+// once more every window/failures; it is forgiven fully after window
+// without failures. A limited address gets 429 with Retry-After: the login
+// form refuses even a correct key until then, the API still serves valid
+// keys. The address is the connection's, or the client's in
+// X-Forwarded-For when the connection comes from auth.proxy.trusted_cidrs;
+// IPv6 addresses count by /64.
+type AuthLoginLimit struct {
+	// Failed attempts an address may make at once (0 turns the limit off).
+	Failures int `yaml:"failures"`
+	// The time over which failures refill: one more attempt every
+	// window/failures.
+	Window time.Duration `yaml:"window"`
+	// How many addresses are tracked at most; beyond, the one that failed
+	// longest ago is forgotten.
+	MaxAddresses int `yaml:"max_addresses"`
 }
 
 // AuthProxy trusts an authenticating reverse proxy (oauth2-proxy, an
@@ -44,7 +65,8 @@ type AuthProxy struct {
 }
 
 func defaultAuth() Auth {
-	return Auth{MetricsPublic: true, SessionTTL: 12 * time.Hour, Proxy: AuthProxy{Scopes: []string{"read"}}}
+	return Auth{MetricsPublic: true, SessionTTL: 12 * time.Hour, Proxy: AuthProxy{Scopes: []string{"read"}},
+		LoginLimit: AuthLoginLimit{Failures: 10, Window: 5 * time.Minute, MaxAddresses: 10000}}
 }
 
 // ProxyCIDRs parses trusted_cidrs (validated already).
@@ -62,6 +84,15 @@ func (c Auth) validate() []FieldError {
 	var errs []FieldError
 	if c.SessionTTL < time.Minute || c.SessionTTL > 30*24*time.Hour {
 		errs = append(errs, FieldError{Key: "auth.session_ttl", Reason: fmt.Sprintf("must be a duration from 1m to 720h such as 12h (got %s)", c.SessionTTL)})
+	}
+	if l := c.LoginLimit; l.Failures < 0 || l.Failures > 10000 {
+		errs = append(errs, FieldError{Key: "auth.login_limit.failures", Reason: fmt.Sprintf("must be from 1 to 10000 failed attempts, or 0 for no limit (got %d)", l.Failures)})
+	}
+	if l := c.LoginLimit; l.Window < time.Second || l.Window > 24*time.Hour {
+		errs = append(errs, FieldError{Key: "auth.login_limit.window", Reason: fmt.Sprintf("must be a duration from 1s to 24h such as 5m (got %s)", l.Window)})
+	}
+	if l := c.LoginLimit; l.MaxAddresses < 1 || l.MaxAddresses > 10000000 {
+		errs = append(errs, FieldError{Key: "auth.login_limit.max_addresses", Reason: fmt.Sprintf("must be from 1 to 10000000 addresses (got %d)", l.MaxAddresses)})
 	}
 	p := c.Proxy
 	if p.Header != "" {

@@ -18,6 +18,9 @@ func TestOrgAndAuthValidation(t *testing.T) {
 		{"bad cidr", "auth:\n  proxy:\n    trusted_cidrs: [10.0.0.0]\n", `auth.proxy.trusted_cidrs: "10.0.0.0" is not a CIDR`},
 		{"bad scope", "auth:\n  proxy:\n    scopes: [owner]\n", `auth.proxy.scopes: unknown scope "owner"`},
 		{"session", "auth:\n  session_ttl: 1s\n", "auth.session_ttl: must be a duration from 1m to 720h"},
+		{"login failures", "auth:\n  login_limit:\n    failures: -1\n", "auth.login_limit.failures: must be from 1 to 10000 failed attempts, or 0 for no limit (got -1)"},
+		{"login window", "auth:\n  login_limit:\n    window: 0s\n", "auth.login_limit.window: must be a duration from 1s to 24h"},
+		{"login addresses", "auth:\n  login_limit:\n    max_addresses: 0\n", "auth.login_limit.max_addresses: must be from 1 to 10000000 addresses (got 0)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "tend.yaml")
