@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/ingest/hostagent"
 	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/series"
@@ -69,7 +70,7 @@ func buildIngest(ctx context.Context, a *App) error {
 	}
 	a.watch = w
 	a.runners["watch"] = w
-	api.RegisterIngest(a.api, api.IngestOptions{Sink: w, Series: w, MaxDecodedBytes: cfg.Ingest.MaxDecodedBytes})
+	api.RegisterIngest(a.api, api.IngestOptions{Sink: tappedSink{a: a, next: w}, Series: w, MaxDecodedBytes: cfg.Ingest.MaxDecodedBytes})
 
 	if h := cfg.Ingest.Host; h.Enabled {
 		agent, err := hostagent.New(hostagent.Options{
@@ -81,6 +82,24 @@ func buildIngest(ctx context.Context, a *App) error {
 			return fmt.Errorf("build the host agent: %w", err)
 		}
 		a.runners["hostagent"] = agent
+	}
+	return nil
+}
+
+// tappedSink is the HTTP sources' sink: the detection stage, then the
+// rollout gate's key-metric tap (set by the rollout builder, which runs
+// later but before anything is served) sees what was accepted.
+type tappedSink struct {
+	a    *App
+	next ingest.Sink
+}
+
+func (s tappedSink) Append(ctx context.Context, batch []ingest.Sample) error {
+	if err := s.next.Append(ctx, batch); err != nil {
+		return err
+	}
+	if t := s.a.fleet.keyTap; t != nil {
+		t.Observe(batch)
 	}
 	return nil
 }

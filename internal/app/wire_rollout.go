@@ -24,6 +24,7 @@ type fleetParts struct {
 	rollouts *rollout.Engine
 	process  *process.Provider
 	recorder *rollout.Recorder
+	keyTap   *rollout.KeyTap
 }
 
 // buildRollout wires the deployment database (fleet), the process
@@ -74,11 +75,20 @@ func buildRollout(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
+	km := c.KeyMetrics
+	tap, err := rollout.NewKeyTap(rollout.KeyTapOptions{Recorder: rec, Deployments: st.Deployments(), Refresh: c.PollInterval,
+		Logger: a.log.With("component", "rollout-key-metrics"),
+		Series: rollout.KeySeries{Label: km.Label, Metrics: map[string][]string{
+			rollout.MetricErrorRate: km.ErrorRate, rollout.MetricLatency: km.Latency, rollout.MetricSaturation: km.Saturation}}})
+	if err != nil {
+		return err
+	}
 	api.RegisterFleet(a.api, fl, ro, st, a.now)
+	a.runners["rollout-key-metrics"] = tap
 	a.runners["process-provider"] = proc
 	a.runners["fleet"] = fl
 	a.runners["rollout"] = ro
-	a.fleet = fleetParts{fleet: fl, rollouts: ro, process: proc, recorder: rec}
+	a.fleet = fleetParts{fleet: fl, rollouts: ro, process: proc, recorder: rec, keyTap: tap}
 	return nil
 }
 
