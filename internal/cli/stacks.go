@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/insight"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
 	"github.com/tendhq/tend/internal/tfimport"
@@ -33,13 +34,17 @@ func storeBoundaryRegistrar(cmd *cobra.Command, g *globals) (tfimport.BoundaryRe
 	return boundaryRegistrar{open: func(ctx context.Context) (store.Store, error) {
 		s, _, err := g.openStore(ctx, cmd)
 		return s, err
-	}, where: cfg.DataDir, warn: cmd.ErrOrStderr()}, nil
+	}, where: cfg.DataDir, warn: cmd.ErrOrStderr(), lookback: cfg.Events.Lookback, listen: cfg.Server.Listen}, nil
 }
 
 type boundaryRegistrar struct {
 	open  func(ctx context.Context) (store.Store, error)
 	where string
 	warn  io.Writer
+	// lookback and listen relate the import's event to ongoing insights
+	// as tend serve does (events.lookback, the insight links' address).
+	lookback time.Duration
+	listen   string
 }
 
 var _ tfimport.BoundaryRegistrar = boundaryRegistrar{}
@@ -64,8 +69,15 @@ func (b boundaryRegistrar) RegisterStack(ctx context.Context, stack string, reso
 	if err := s.Stacks().Replace(ctx, stack, rs, now); err != nil {
 		return err
 	}
-	// The boundary is recorded; the event is best-effort.
-	if _, _, err := s.Events().Add(ctx, []store.Event{importEvent(stack, resources, now)}); err != nil && b.warn != nil {
+	// The boundary is recorded; the event is best-effort. Ongoing insights
+	// it relates to are told (NEW_ASSOCIATION, written with the event into
+	// the outbox that tend serve delivers from), as for every other event.
+	evs, err := insight.Associate(ctx, s, []store.Event{importEvent(stack, resources, now)}, insight.AssociateOptions{Lookback: b.lookback,
+		InsightURL: func(id string) string { return "http://" + b.listen + "/v1/insights/" + id }})
+	if err != nil && b.warn != nil {
+		fmt.Fprintf(b.warn, "warning: the import of stack %s is not announced to its ongoing insights: %v\n", stack, err)
+	}
+	if _, _, err := s.Events().Add(ctx, evs); err != nil && b.warn != nil {
 		fmt.Fprintf(b.warn, "warning: stack %s is registered, but the import was not recorded as an event: %v\n", stack, err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,21 @@ func TestStoreBoundaryRegistrar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An insight ongoing on the web instance: the import that registers
+	// it is announced to it (NEW_ASSOCIATION in the outbox).
+	ctx := context.Background()
+	st, _, err := g.openStore(ctx, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().UTC().Add(-10 * time.Minute)
+	in := store.Insight{ID: "ins-web", Type: store.InsightReactive, Status: store.InsightOngoing, Severity: store.SeverityHigh,
+		BoundaryKey: "stack::shop::ins-web", BoundaryKind: "stack", BoundaryName: "shop", Subject: "ins-web",
+		Resources: []store.InsightResource{{ID: "i-0abc", Name: "i-0abc"}}, StartedAt: start, CreatedAt: start, UpdatedAt: start}
+	if err := st.Insights().Create(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	res := []tfimport.StackResource{
 		{Type: "AWS::EC2::Instance", LogicalID: "AwsInstanceWeb0", PhysicalID: "i-0abc", TerraformAddress: "aws_instance.web[0]"},
 		{Type: "AWS::SQS::Queue", LogicalID: "AwsSqsQueueJobs", PhysicalID: "https://sqs.eu-west-1.amazonaws.com/1/jobs", ARN: "arn:aws:sqs:eu-west-1:1:jobs"},
@@ -46,8 +62,8 @@ func TestStoreBoundaryRegistrar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	page, err := s.Events().List(context.Background(), store.EventFilter{Resource: "i-0abc"})
-	s.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +72,13 @@ func TestStoreBoundaryRegistrar(t *testing.T) {
 	}
 	if ev := page.Events[0]; ev.Name != ImportEventName || ev.Class != store.EventInfrastructure || ev.Stack != "shop" || len(ev.Resources) != 3 {
 		t.Fatalf("event = %+v", ev)
+	}
+	var told []store.Notification
+	if _, err := s.Outbox().FanOut(context.Background(), 100, func(n store.Notification) []store.Route { told = append(told, n); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 1 || told[0].Type != "NEW_ASSOCIATION" || told[0].Subject != "ins-web" || !strings.Contains(string(told[0].Body), ImportEventName) {
+		t.Fatalf("outbox after the import = %+v, want one NEW_ASSOCIATION of ins-web naming the import", told)
 	}
 	code, _, errOut = runCLI(t, env, "stacks", "show", "nope")
 	if code == 0 || !strings.Contains(errOut, `no stack "nope"`) {
