@@ -51,10 +51,13 @@ type API struct {
 	now     func() time.Time
 	metrics metrics
 	auth    AuthOptions
+	// failLimit limits invalid credentials per address (nil: no limit).
+	failLimit *failureLimit
 
 	routesMu       sync.Mutex
 	routes         []RouteInfo
 	authenticators []access.Authenticator
+	tooLarge       map[string]func(w http.ResponseWriter, r *http.Request, limit int64) // by pattern
 	orgs           orgCache
 }
 
@@ -62,6 +65,7 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	authFailures prometheus.Counter
+	authLimited  prometheus.Counter
 }
 
 // New builds the API with the health, readiness and metrics endpoints.
@@ -76,7 +80,12 @@ func New(o Options) *API {
 	if o.Auth.SessionTTL <= 0 {
 		o.Auth.SessionTTL = 12 * time.Hour
 	}
-	a := &API{mux: http.NewServeMux(), log: o.Logger, store: o.Store, keys: o.Keys, maxBody: o.MaxBodyBytes, now: o.Now, auth: o.Auth}
+	if o.Auth.FailureWindow <= 0 {
+		o.Auth.FailureWindow = 5 * time.Minute
+	}
+	a := &API{mux: http.NewServeMux(), log: o.Logger, store: o.Store, keys: o.Keys, maxBody: o.MaxBodyBytes, now: o.Now, auth: o.Auth,
+		failLimit: newFailureLimit(o.Auth.FailureLimit, o.Auth.FailureWindow, o.Auth.FailureAddresses, o.Now),
+		tooLarge:  map[string]func(http.ResponseWriter, *http.Request, int64){}}
 	a.metrics = metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tend_http_requests_total", Help: "HTTP requests served, by route, method and status code.",
@@ -88,9 +97,12 @@ func New(o Options) *API {
 		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tend_http_auth_failures_total", Help: "Requests refused for an invalid API key.",
 		}),
+		authLimited: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tend_http_auth_limited_total", Help: "Requests refused (429) because their address sent too many invalid credentials (auth.login_limit).",
+		}),
 	}
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(a.metrics.requests, a.metrics.duration, a.metrics.authFailures)
+		o.Registerer.MustRegister(a.metrics.requests, a.metrics.duration, a.metrics.authFailures, a.metrics.authLimited)
 	}
 
 	a.Handle("GET /healthz", access.Public, func(w http.ResponseWriter, r *http.Request) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -34,17 +33,32 @@ type AuthOptions struct {
 	ProxyTrusted  []netip.Prefix
 	ProxyScopes   []access.Scope
 	ProxyAccounts []string
+	// FailureLimit is how many invalid credentials (page logins, API keys)
+	// one client address may send at once before it gets 429; then one
+	// more every FailureWindow/FailureLimit. 0: no limit.
+	FailureLimit int
+	// FailureWindow is the time over which failures are forgiven (5m when
+	// 0).
+	FailureWindow time.Duration
+	// FailureAddresses bounds the addresses tracked (10000 when 0).
+	FailureAddresses int
 }
 
 // Route is one endpoint: its pattern for http.ServeMux (with the method,
 // "GET /v1/insights/{id}"), the scope a caller needs, the handler, and
-// optionally how refusals (401, 403) are written when the endpoint speaks
+// optionally how refusals (401, 403, 429) are written when the endpoint speaks
 // another error format (the DevOps Guru API's); nil writes tend's JSON error.
 type Route struct {
 	Pattern string
 	Scope   access.Scope
 	Handler http.Handler
 	Deny    func(w http.ResponseWriter, r *http.Request, status int, message string)
+	// TooLarge, when set, answers a request whose Content-Length is over
+	// the server's body limit (server.max_body_bytes) in the endpoint's
+	// error format; nil writes tend's JSON 413. The body is not read. A
+	// body without a Content-Length is cut at the limit while the handler
+	// reads it (an *http.MaxBytesError), which the handler answers.
+	TooLarge func(w http.ResponseWriter, r *http.Request, limit int64)
 }
 
 // RouteInfo describes a registered route (for the route table test and
@@ -70,6 +84,9 @@ func (a *API) HandleRoute(rt Route) {
 	}
 	a.routesMu.Lock()
 	a.routes = append(a.routes, RouteInfo{Pattern: rt.Pattern, Scope: rt.Scope})
+	if rt.TooLarge != nil {
+		a.tooLarge[rt.Pattern] = rt.TooLarge
+	}
 	a.routesMu.Unlock()
 	if rt.Scope == access.Public || rt.Scope == access.Signed {
 		a.mux.Handle(rt.Pattern, rt.Handler)
@@ -113,8 +130,11 @@ func (a *API) authorize(rt Route) http.Handler {
 	if deny == nil {
 		deny = func(w http.ResponseWriter, r *http.Request, status int, msg string) {
 			code := "unauthorized"
-			if status == http.StatusForbidden {
+			switch status {
+			case http.StatusForbidden:
 				code = "forbidden"
+			case http.StatusTooManyRequests:
+				code = "too_many_requests"
 			}
 			WriteError(w, r, &Error{Status: status, Code: code, Message: msg})
 		}
@@ -131,7 +151,17 @@ func (a *API) authorize(rt Route) http.Handler {
 				return
 			}
 			if errors.Is(err, access.ErrInvalidCredential) {
+				// A limited address's invalid credentials get 429 (valid
+				// ones never reach here: they are always served).
+				addr := a.clientAddr(r)
+				if d := a.failLimit.wait(addr); d > 0 {
+					a.metrics.authLimited.Inc()
+					w.Header().Set("Retry-After", retryAfter(d))
+					deny(w, r, http.StatusTooManyRequests, limitedMessage(d))
+					return
+				}
 				a.metrics.authFailures.Inc()
+				a.failedCredential(r, addr, "api")
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tend", error="invalid_token"`)
 				deny(w, r, http.StatusUnauthorized, err.Error())
 				return
@@ -256,21 +286,8 @@ func presentedKey(r *http.Request) string {
 }
 
 func (a *API) fromTrustedProxy(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return false
-	}
-	ip = ip.Unmap()
-	for _, p := range a.auth.ProxyTrusted {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	ip, ok := remoteIP(r)
+	return ok && a.trusted(ip)
 }
 
 // orgCache keeps the organisation for a few seconds so that each request

@@ -114,6 +114,13 @@ func (a *API) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	if r.ContentLength > a.maxBody {
+		a.routesMu.Lock()
+		own := a.tooLarge[pattern]
+		a.routesMu.Unlock()
+		if own != nil {
+			own(sw, r, a.maxBody)
+			return
+		}
 		WriteError(sw, r, tooLarge(a.maxBody))
 		return
 	}

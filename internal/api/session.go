@@ -80,9 +80,19 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
+	// A limited address is refused without checking the key, so that the
+	// form cannot be used to guess; a person can wait.
+	addr := a.clientAddr(r)
+	if d := a.failLimit.wait(addr); d > 0 {
+		a.metrics.authLimited.Inc()
+		w.Header().Set("Retry-After", retryAfter(d))
+		a.renderLogin(w, http.StatusTooManyRequests, loginData{Error: "Too many failed sign-ins from your address: try again in " + retryAfter(d) + " seconds.", Next: next})
+		return
+	}
 	rec, err := a.keys.Verify(r.Context(), strings.TrimSpace(r.PostForm.Get("key")))
 	if errors.Is(err, apikey.ErrInvalid) {
 		a.metrics.authFailures.Inc()
+		a.failedCredential(r, addr, "login")
 		a.renderLogin(w, http.StatusUnauthorized, loginData{Error: "That API key is not valid (unknown, mistyped or revoked).", Next: next})
 		return
 	}

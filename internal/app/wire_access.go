@@ -22,6 +22,7 @@ func authOptions(c config.Auth) api.AuthOptions {
 		SessionTTL: c.SessionTTL, SecureCookie: c.SecureCookie,
 		ProxyHeader: c.Proxy.Header, ProxyTrusted: c.Proxy.ProxyCIDRs(),
 		ProxyScopes: scopes, ProxyAccounts: accounts,
+		FailureLimit: c.LoginLimit.Failures, FailureWindow: c.LoginLimit.Window, FailureAddresses: c.LoginLimit.MaxAddresses,
 	}
 }
 

@@ -74,7 +74,7 @@ func buildDevOpsGuru(ctx context.Context, a *App) error {
 		Policies: a.policyTypes,
 		Lookback: a.cfg.Events.Lookback,
 	})
-	a.api.HandleRoute(api.Route{Pattern: devopsguru.Prefix + "/", Scope: access.Signed, Handler: h})
+	a.api.HandleRoute(api.Route{Pattern: devopsguru.Prefix + "/", Scope: access.Signed, Handler: h, TooLarge: h.TooLarge})
 	a.runners["devopsguru-coverage"] = RunnerFunc(func(ctx context.Context) error {
 		t := time.NewTicker(coveragePoll)
 		defer t.Stop()

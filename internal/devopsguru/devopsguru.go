@@ -21,7 +21,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -226,12 +225,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op = rt.op
+	if r.ContentLength > MaxBodyBytes {
+		fail(tooLarge(MaxBodyBytes))
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			fail(&Error{Status: http.StatusRequestEntityTooLarge, Type: "ValidationException", Reason: reasonOther,
-				Message: "the request body is larger than " + strconv.Itoa(MaxBodyBytes) + " bytes"})
+			// MaxBodyBytes, or tend's own server.max_body_bytes if lower.
+			fail(tooLarge(tooBig.Limit))
 			return
 		}
 		fail(cannotParse(err))
@@ -263,6 +266,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = struct{}{}
 	}
 	_ = json.NewEncoder(w).Encode(out)
+}
+
+// TooLarge answers a request whose body is over limit bytes (tend's
+// server.max_body_bytes, before the handler is reached) as ServeHTTP
+// answers one over MaxBodyBytes: 413 with a ValidationException naming the
+// field body. For api.Route's TooLarge.
+func (h *Handler) TooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	w.Header().Set("X-Amzn-Requestid", newUUID())
+	op := "unknown"
+	if path, ok := strings.CutPrefix(r.URL.Path, Prefix); ok {
+		if rt, _, _ := h.match(r.Method, path); rt != nil {
+			op = rt.op
+		}
+	}
+	e := tooLarge(limit)
+	h.requests.WithLabelValues(op, e.Type).Inc()
+	e.write(w)
 }
 
 // authenticate verifies the request's Signature Version 4.

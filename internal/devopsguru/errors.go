@@ -80,6 +80,15 @@ func invalidCombination(field, format string, args ...any) *Error {
 	return e
 }
 
+// tooLarge is a body over limit bytes: a ValidationException naming the
+// field body, with status 413 (the service model has no error of its own
+// for it, and the SDKs surface the type and message whatever the status).
+func tooLarge(limit int64) *Error {
+	e := invalid("body", "the request body is larger than the limit of %d bytes: send a smaller request (for UpdateResourceCollection, fewer stack names or tag values per request)", limit)
+	e.Status = http.StatusRequestEntityTooLarge
+	return e
+}
+
 func cannotParse(err error) *Error {
 	return &Error{Status: http.StatusBadRequest, Type: "ValidationException", Reason: reasonCannotParse,
 		Message: "the request body is not valid JSON for this operation: " + err.Error()}
