@@ -36,6 +36,11 @@ type insightState struct {
 	// announced maps anomalies to the insight a message announced them in
 	// (outbox.go).
 	announced map[string]string
+	// toldEvents are the change events this process told the insight's
+	// receivers of (its NEW_INSIGHT, the catch-up); catchUntil is when the
+	// catch-up for events stored while it opened ends (zero: none).
+	toldEvents map[string]bool
+	catchUntil time.Time
 }
 
 // grouper turns anomaly transitions into insights. Only the engine's Run
@@ -250,6 +255,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 			return err
 		default:
 			is.created, is.rec.Version = true, 1
+			is.catchUntil = now.Add(catchUpFor)
 			g.e.m.insightsOpened.Inc()
 			g.notify("NEW_INSIGHT", is)
 		}
@@ -431,6 +437,9 @@ func (g *grouper) cooled(ctx context.Context, anomalyID string, at, now time.Tim
 // housekeeping closes cooled-down insights and retries failed writes.
 func (g *grouper) housekeeping(ctx context.Context, now time.Time) {
 	for _, is := range g.ongoing {
+		if !is.catchUntil.IsZero() && is.created && !is.closed {
+			g.catchUpEvents(ctx, is, now)
+		}
 		if g.cooledDown(is, now) {
 			g.close(ctx, is, now)
 		}

@@ -103,3 +103,68 @@ func TestInsightMessagesInTheOutbox(t *testing.T) {
 		t.Errorf("NEW_INSIGHT id = %s", first.MessageId)
 	}
 }
+
+// An event stored while an insight is being opened is related to it by
+// neither message: its own write did not see the insight yet, and the
+// insight's NEW_INSIGHT was written before it. The engine catches up: for
+// the first catchUpFor after opening, every tick announces related events
+// it has not told of — once, with the id the event's own write would have
+// given the message, so an event that did see the insight is not
+// announced twice.
+func TestEventsStoredWhileAnInsightOpensAreAnnounced(t *testing.T) {
+	h := newHarness(t, nil, testConfig())
+	ctx := context.Background()
+	evs := h.st.(store.Store).Events()
+	add := func(id string, at time.Time, stack string) {
+		t.Helper()
+		ev := store.Event{ID: id, Key: id, Time: at, Source: "github", Class: store.EventDeployment, Name: "deployment", Stack: stack, ReceivedAt: at}
+		if _, _, err := evs.Add(ctx, []store.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("evt-before", t0.Add(-10*time.Minute), "shop") // in the NEW_INSIGHT
+	cpu := hostSeries("host_cpu_utilization", "web-1", "shop")
+	at := t0
+	for i := 0; i < 3; i++ {
+		h.observe(cpu, at, 70, 0.6, "value 70 is 5σ from the baseline mean 12")
+		at = at.Add(10 * time.Second)
+	}
+	h.flush()
+	ins := h.insights()
+	if len(ins) != 1 {
+		t.Fatalf("%d insights", len(ins))
+	}
+	// Stored as if in the instant the insight opened: without messages.
+	add("evt-race", t0.Add(5*time.Second), "shop")
+	add("evt-other", t0.Add(5*time.Second), "billing") // unrelated
+	// Stored after, by a write that saw the insight (Associate).
+	seen, err := Associate(ctx, h.st.(store.Store), []store.Event{{ID: "evt-seen", Key: "evt-seen", Time: t0.Add(6 * time.Second), Source: "github",
+		Class: store.EventDeployment, Name: "deployment", Stack: "shop", ReceivedAt: t0.Add(6 * time.Second)}}, AssociateOptions{Now: h.clock.Now})
+	if err != nil || len(seen[0].Notify) != 1 {
+		t.Fatalf("Associate = %+v, %v", seen, err)
+	}
+	if _, _, err := evs.Add(ctx, seen); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(10 * time.Second)
+	h.advance(10 * time.Second)
+	h.advance(time.Minute) // the catch-up is over
+	add("evt-late", t0.Add(2*time.Minute), "shop")
+	h.advance(10 * time.Second)
+
+	got := h.outbox()
+	var lines []string
+	for _, m := range got {
+		line := m.MessageType
+		for _, e := range m.Events {
+			line += " " + e.Id
+		}
+		lines = append(lines, line)
+	}
+	// evt-late was stored without its write's NEW_ASSOCIATION, which the
+	// real path always writes: after the catch-up nothing else looks.
+	want := "NEW_INSIGHT evt-before | NEW_ASSOCIATION evt-seen | NEW_ASSOCIATION evt-race"
+	if s := strings.Join(lines, " | "); s != want {
+		t.Fatalf("messages\n  %s\nwant\n  %s", s, want)
+	}
+}
