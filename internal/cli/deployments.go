@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -98,9 +99,10 @@ at once (PENDING → PROVISIONING → ACTIVE or FAILED, with the error).`,
 	list.Flags().StringVar(&f.Product, "product", "", "only this product's")
 	list.Flags().StringVar(&f.State, "state", "", "only in this state (PENDING, PROVISIONING, ACTIVE, FAILED, UPDATING, REMOVING)")
 	list.Flags().StringVar(&f.Type, "type", "", "only silo or pool")
+	var showJSON bool
 	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show a deployment as JSON",
+		Use:   "show ID [--json]",
+		Short: "Show a deployment: its state, version, stack and outputs",
 		Args:  cobra.ExactArgs(1),
 		RunE: g.withStore(func(cmd *cobra.Command, args []string, st *sqlstore.DB) error {
 			d, err := st.Deployments().Get(cmd.Context(), args[0])
@@ -110,11 +112,49 @@ at once (PENDING → PROVISIONING → ACTIVE or FAILED, with the error).`,
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(api.NewDeploymentView(d))
+			v := api.NewDeploymentView(d)
+			w := cmd.OutOrStdout()
+			if showJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(v)
+			}
+			ver := dash("")
+			if v.Version > 0 {
+				ver = fmt.Sprintf("v%d", v.Version)
+			}
+			if v.Target > 0 {
+				ver += fmt.Sprintf(" → v%d (in progress)", v.Target)
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			for _, row := range [][2]string{
+				{"deployment", v.ID}, {"product", v.Product}, {"type", v.Type}, {"tenants", dash(strings.Join(v.Tenants, ", "))},
+				{"account", v.Account}, {"region", v.Region}, {"provider", v.Provider}, {"stack", v.Stack},
+				{"state", v.State}, {"version", ver}, {"error", dash(v.Error)},
+				{"created", v.CreatedAt.Local().Format(time.DateTime)}, {"updated", v.UpdatedAt.Local().Format(time.DateTime)},
+			} {
+				fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			if len(v.Outputs) > 0 {
+				keys := make([]string, 0, len(v.Outputs))
+				for k := range v.Outputs {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "\nOUTPUT\tVALUE")
+				for _, k := range keys {
+					fmt.Fprintf(tw, "%s\t%s\n", k, v.Outputs[k])
+				}
+				return tw.Flush()
+			}
+			return nil
 		}),
 	}
+	show.Flags().BoolVar(&showJSON, "json", false, "print the deployment as JSON (the API's form)")
 	var deleteResources bool
 	remove := &cobra.Command{
 		Use:   "remove ID [--delete-resources]",
