@@ -258,7 +258,7 @@ func (h eventHandlers) list(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	page, err := h.st.List(r.Context(), f)
+	page, err := listVisibleEvents(r, h.st, f)
 	if errors.Is(err, store.ErrInvalidCursor) {
 		WriteError(w, r, BadRequest("cursor", "is not a cursor this server issued: pass the \"next\" value of the previous page unchanged"))
 		return
@@ -267,7 +267,6 @@ func (h eventHandlers) list(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	page.Events = visibleEvents(r, page.Events)
 	WriteJSON(w, http.StatusOK, page)
 }
 

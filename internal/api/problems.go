@@ -143,13 +143,13 @@ func (h problemHandlers) list(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, err)
 		return
 	}
-	ps, err := h.problems.List(r.Context(), store.ProblemFilter{Source: r.URL.Query().Get("source"), Limit: limit})
+	ps, err := listVisibleProblems(r, h.problems, store.ProblemFilter{Source: r.URL.Query().Get("source"), Limit: limit})
 	if err != nil {
 		WriteError(w, r, err)
 		return
 	}
 	out := make([]ProblemView, 0, len(ps))
-	for _, p := range visibleProblems(r, ps) {
+	for _, p := range ps {
 		out = append(out, problemView(p))
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"problems": out})

@@ -17,21 +17,24 @@ import (
 )
 
 // What the caller may see of lists without an account filter in the
-// store (package access decides; the list's page may then hold fewer
-// items than its limit, and its cursor still continues it).
+// store (package access decides).
 
-func visibleEvents(r *http.Request, list []store.Event) []store.Event {
+// listVisibleEvents reads a page of events the caller may see: for a
+// credential limited to accounts, the store keeps to the accounts it sees
+// (its own, and an organisation's when it is the delegated administrator),
+// so that every page is full and its cursor continues it.
+func listVisibleEvents(r *http.Request, st store.Events, f store.EventFilter) (store.EventPage, error) {
 	p := Principal(r)
 	if p.AllAccounts() {
-		return list
+		return st.List(r.Context(), f)
 	}
-	out := []store.Event{}
-	for _, e := range list {
-		if p.SeesAccount(e.Account) {
-			out = append(out, e)
+	f.Accounts = []string{}
+	for _, a := range append(append([]string(nil), p.Accounts...), p.OrgAccounts...) {
+		if p.SeesAccount(a) && !slices.Contains(f.Accounts, a) && (f.Account == "" || a == f.Account) {
+			f.Accounts = append(f.Accounts, a)
 		}
 	}
-	return out
+	return st.List(r.Context(), f)
 }
 
 // ProblemAccount is the account a stored problem belongs to: its "account"
@@ -46,18 +49,38 @@ func ProblemAccount(body []byte) string {
 	return p.Tags["account"]
 }
 
-func visibleProblems(r *http.Request, list []store.ProblemRecord) []store.ProblemRecord {
+// maxProblemScan is how many of the newest problems are looked through for
+// a credential limited to accounts (problems keep their account in their
+// body's tags, which the store does not index).
+const maxProblemScan = 5000
+
+// listVisibleProblems returns the newest problems the caller may see, at
+// most f.Limit: for a credential limited to accounts, from the newest
+// maxProblemScan problems of every account.
+func listVisibleProblems(r *http.Request, st store.Problems, f store.ProblemFilter) ([]store.ProblemRecord, error) {
 	p := Principal(r)
 	if p.AllAccounts() {
-		return list
+		return st.List(r.Context(), f)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	f.Limit = maxProblemScan
+	list, err := st.List(r.Context(), f)
+	if err != nil {
+		return nil, err
 	}
 	var out []store.ProblemRecord
 	for _, x := range list {
+		if len(out) == limit {
+			break
+		}
 		if p.SeesAccount(ProblemAccount(x.Body)) {
 			out = append(out, x)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // visibleSeries pages the series of the accounts p may see (their

@@ -82,6 +82,9 @@ type EventFilter struct {
 	App       string
 	Namespace string
 	Account   string
+	// Accounts, when not nil, keeps only events of these accounts (none
+	// when empty): what a credential limited to accounts may see.
+	Accounts []string
 	// Limit is the page size (1–1000; 0 means 100).
 	Limit int
 	// Cursor continues a previous page (EventPage.Next).

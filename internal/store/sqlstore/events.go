@@ -135,8 +135,12 @@ func (x events) List(ctx context.Context, f store.EventFilter) (store.EventPage,
 			where, args = append(where, col+" = ?"), append(args, v)
 		}
 	}
+	if f.Accounts != nil && len(f.Accounts) == 0 {
+		return store.EventPage{Events: []store.Event{}}, nil
+	}
 	in("source", f.Sources)
 	in("event_class", f.Classes)
+	in("account", f.Accounts)
 	eq("stack", f.Stack)
 	eq("app", f.App)
 	eq("namespace", f.Namespace)

@@ -52,6 +52,8 @@ func testEvents(t *testing.T, s store.Store) {
 		{"stack", store.EventFilter{Stack: "shop"}, []string{"evt-a"}},
 		{"namespace", store.EventFilter{Namespace: "prod/shop"}, []string{"evt-b"}},
 		{"time range", store.EventFilter{From: t0.Add(30 * time.Second), To: t0.Add(time.Hour)}, []string{"evt-b"}},
+		{"accounts", store.EventFilter{Accounts: []string{"999", "111122223333"}}, []string{"evt-a"}},
+		{"no account", store.EventFilter{Accounts: []string{}}, nil},
 	} {
 		page, err := ev.List(ctx, tt.f)
 		if err != nil {
