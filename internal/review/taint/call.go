@@ -410,11 +410,11 @@ func (f *frame) typedDispatch(s *callSite, recv *Value, name string) (*Value, bo
 	if i := lastDot(short); i >= 0 {
 		short = short[i+1:]
 	}
-	cs := f.w.a.p.classes[short]
-	if len(cs) != 1 {
+	c, ok := f.javaClassNamed(short)
+	if !ok || c.mod != f.mod && len(f.w.a.p.classes[short]) != 1 {
 		return nil, false
 	}
-	m := javaMethodIn(cs[0].class, name, len(s.args))
+	m := javaMethodIn(c.class, name, len(s.args))
 	if m == nil || len(m.Body) == 0 {
 		return nil, false
 	}

@@ -48,13 +48,13 @@ func (f *frame) javaType(q string) *Value { return &Value{typ: q} }
 
 // javaName resolves a simple name that is no local, field or import.
 func (f *frame) javaName(id string) *Value {
-	if cs := f.w.a.p.classes[id]; len(cs) > 0 {
-		ms := f.w.module(cs[0].mod)
-		if v, ok := ms.env.get(id); ok {
+	if c, ok := f.javaClassNamed(id); ok {
+		ms := f.w.module(c.mod)
+		if v, ok := ms.env.get(id); ok && v.kind == kClass && v.class != nil && v.class.class == c.class {
 			return v
 		}
 		// a nested class
-		return f.classValue(cs[0].class, ms.env)
+		return f.classValue(c.class, ms.env)
 	}
 	if javaLang[id] {
 		return f.javaType("java.lang." + id)
@@ -63,6 +63,28 @@ func (f *frame) javaName(id string) *Value {
 		return f.javaType(id)
 	}
 	return &Value{typ: id}
+}
+
+// javaClassNamed finds the project class a simple name means in the current
+// file, as Java scopes it: a class declared in the file (nested classes
+// included) first, then one of the file's package, then any. Many files may
+// each declare their own private class of the same name.
+func (f *frame) javaClassNamed(id string) (javaClass, bool) {
+	cs := f.w.a.p.classes[id]
+	if len(cs) == 0 {
+		return javaClass{}, false
+	}
+	for _, c := range cs {
+		if c.mod == f.mod {
+			return c, true
+		}
+	}
+	for _, c := range cs {
+		if f.mod != nil && c.mod.Package == f.mod.Package {
+			return c, true
+		}
+	}
+	return cs[0], true
 }
 
 func (f *frame) javaCtor(c *classRef, n int) *ir.Func {
@@ -163,7 +185,7 @@ func (f *frame) javaNew(c *ir.Call, e *env) *Value {
 		short = short[j+1:]
 	}
 	// a project class
-	if cs := f.w.a.p.classes[short]; len(cs) > 0 {
+	if _, ok := f.javaClassNamed(short); ok {
 		cv := f.javaName(short)
 		if cv.kind == kClass {
 			return f.instantiate(cv, s)
@@ -438,6 +460,13 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	case short == "RandomStringUtils" || short == "RandomUtils":
 		f.flag(rule.JavaWeakRandom, short+"."+name, p)
 		return &Value{typ: "java.lang.String"}
+	case (name == "read" || name == "readFully" || name == "readNBytes") && recv.taint != nil && a0 != nil && a0.kind == kList:
+		// InputStream.read(byte[]), Reader.read(char[]), DataInput.readFully:
+		// the buffer holds what the stream held
+		delete(a0.keys, "\x00const")
+		a0.loose = true
+		a0.summary = join(a0.summary, derived("byte", recv))
+		return &Value{typ: "int"}
 	case name == "nextBytes" && a0 != nil && a0.keys != nil:
 		delete(a0.keys, "\x00const")
 		return constant(nil)
@@ -478,6 +507,9 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	case (name == "print" || name == "println" || name == "write" || name == "printf" || name == "format" || name == "append") &&
 		(strings.HasSuffix(t, "getWriter()") || strings.HasSuffix(t, "getOutputStream()")):
 		f.sinkHit(XSS, rule.JavaXSS, "response writer."+name, p, s.args...)
+		if name == "printf" || name == "format" || name == "append" {
+			return recv // PrintWriter's chaining methods return the writer
+		}
 	case (name == "setAttribute" || name == "putValue") && (strings.Contains(t, "HttpSession") || strings.HasSuffix(t, "getSession()")):
 		f.sinkHit(Trust, rule.JavaTrustBoundary, "HttpSession."+name, p, s.args...)
 	case name == "setSecure" && strings.HasSuffix(t, "Cookie"):
@@ -666,6 +698,11 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	case "split":
 		return &Value{kind: kList, typ: "java.lang.String[]", loose: true, summary: derived("java.lang.String", recv)}
 	case "replace", "replaceAll", "replaceFirst":
+		if name == "replaceAll" && keepsOnlyWordChars(s.arg(0, ""), s.arg(1, "")) {
+			// x.replaceAll("[^A-Za-z0-9_-]", ""): what is left cannot quote,
+			// separate or traverse; it is still untrusted for the session
+			return sanitize(derived("java.lang.String", recv), checked)
+		}
 		return f.replace(s, recv)
 	case "getBytes", "toCharArray":
 		out := derived("byte[]", recv)
@@ -787,4 +824,64 @@ func parseProperties(s string) map[string]string {
 		out[strings.TrimSpace(line[:i])] = strings.TrimSpace(line[i+1:])
 	}
 	return out
+}
+
+// keepsOnlyWordChars reports whether replaceAll(pattern, repl) leaves only
+// letters, digits, '_' and '-': the pattern is a negated class of those
+// ("[^a-zA-Z0-9_-]", optionally with + or *) and the replacement is made of
+// them too.
+func keepsOnlyWordChars(pattern, repl *Value) bool {
+	pat, ok := pattern.str()
+	if !ok {
+		return false
+	}
+	r, ok := repl.str()
+	if !ok || !wordChars(r) {
+		return false
+	}
+	pat = strings.TrimRight(pat, "+*")
+	if !strings.HasPrefix(pat, "[^") || !strings.HasSuffix(pat, "]") || len(pat) < 4 {
+		return false
+	}
+	return wordClass(pat[2 : len(pat)-1])
+}
+
+// wordClass reports whether a character class's body (a-zA-Z0-9_-) names
+// only word characters: each range stays within the lower-case letters, the
+// upper-case letters or the digits.
+func wordClass(c string) bool {
+	group := func(b byte) int {
+		switch {
+		case b >= 'a' && b <= 'z':
+			return 1
+		case b >= 'A' && b <= 'Z':
+			return 2
+		case b >= '0' && b <= '9':
+			return 3
+		}
+		return 0
+	}
+	for i := 0; i < len(c); i++ {
+		if i+2 < len(c) && c[i+1] == '-' {
+			lo, hi := c[i], c[i+2]
+			if g := group(lo); g == 0 || g != group(hi) || lo > hi {
+				return false
+			}
+			i += 2
+			continue
+		}
+		if !wordChars(c[i : i+1]) {
+			return false
+		}
+	}
+	return true
+}
+
+func wordChars(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
