@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // every rule, scored like the OWASP Benchmark) and pins the findings in
 // golden files.
 func TestSuites(t *testing.T) {
-	for _, suite := range []string{"pysuite", "javasuite"} {
+	for _, suite := range []string{"pysuite", "javasuite", "javabench"} {
 		t.Run(suite, func(t *testing.T) {
 			dir := filepath.Join("testdata", suite)
 			rep, err := Review(context.Background(), []string{dir}, Options{})

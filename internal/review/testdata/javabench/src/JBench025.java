@@ -1,0 +1,56 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/pathtraver/JBench025")
+public class JBench025 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        String queryString = request.getQueryString();
+        String paramval = "JBkey" + "=";
+        int paramLoc = -1;
+        if (queryString != null) paramLoc = queryString.indexOf(paramval);
+        if (paramLoc == -1) {
+            response.getWriter().println("getQueryString() couldn't find expected parameter JBkey.");
+            return;
+        }
+        String param = queryString.substring(paramLoc + paramval.length());
+        int ampersandLoc = queryString.indexOf("&", paramLoc);
+        if (ampersandLoc != -1) {
+            param = queryString.substring(paramLoc + paramval.length(), ampersandLoc);
+        }
+        param = java.net.URLDecoder.decode(param, "UTF-8");
+
+        String bar;
+        int num = 196;
+        if ((500 / 42) + num > 200) bar = param;
+        else bar = "This should never happen";
+
+        try {
+            java.net.URI fileURI = new java.net.URI("file:" + DirHelper.TESTFILES_DIR.replace('\\', '/') + bar);
+            java.io.File fileTarget = new java.io.File(fileURI);
+            response.getWriter().println("exists: " + fileTarget.exists());
+        } catch (java.net.URISyntaxException e) {
+            throw new ServletException(e);
+        }
+    }
+}

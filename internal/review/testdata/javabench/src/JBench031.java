@@ -1,0 +1,46 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/pathtraver/JBench031")
+public class JBench031 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        java.util.Map<String, String[]> map = request.getParameterMap();
+        String param = "";
+        if (!map.isEmpty()) {
+            String[] values = map.get("JBkey");
+            if (values != null) param = values[0];
+        }
+
+        String bar = "safe!";
+        java.util.HashMap<String, Object> map = new java.util.HashMap<String, Object>();
+        map.put("keyA", "a_Value");
+        map.put("keyB", param);
+        map.put("keyC", "another_Value");
+        bar = (String) map.get("keyB");
+        bar = (String) map.get("keyA");
+
+        java.io.File fileTarget = new java.io.File(DirHelper.TESTFILES_DIR, bar);
+        response.getWriter().println("exists: " + fileTarget.exists());
+    }
+}

@@ -1,0 +1,40 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/pathtraver/JBench161")
+public class JBench161 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        java.io.BufferedReader reader = request.getReader();
+        String param = reader.readLine();
+        if (param == null) param = "";
+
+        String bar = param.isEmpty() ? SAFE_VALUE : SAFE_VALUE + "-x";
+
+        java.io.BufferedReader br = new java.io.BufferedReader(new java.io.FileReader(DirHelper.TESTFILES_DIR + bar));
+        response.getWriter().println(br.readLine() != null);
+        br.close();
+    }
+
+    private static final String SAFE_VALUE = "fixed_value";
+}

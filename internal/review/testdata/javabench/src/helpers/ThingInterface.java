@@ -1,0 +1,6 @@
+package org.tend.bench.helpers;
+
+public interface ThingInterface {
+
+    String doSomething(String input);
+}
