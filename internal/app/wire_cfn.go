@@ -10,6 +10,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tendhq/tend/internal/cloud/cfnstack"
@@ -37,10 +38,20 @@ func buildCFNProvider(ctx context.Context, a *App) (fleet.Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aws: load configuration: %w", err)
 	}
+	var uploader cfnstack.TemplateUploader
+	if fc.CFNTemplateBucket != "" {
+		s3c := s3.NewFromConfig(base, func(o *s3.Options) {
+			if ac.EndpointURL != "" {
+				o.BaseEndpoint, o.UsePathStyle = awssdk.String(strings.TrimRight(ac.EndpointURL, "/")), true
+			}
+		})
+		uploader = cfnstack.NewUploader(s3c, base.Region, strings.TrimRight(ac.EndpointURL, "/"))
+	}
 	var mu sync.Mutex
 	clients := map[string]*cloudformation.Client{}
 	return cfnstack.NewProvider(cfnstack.ProviderOptions{
 		RollbackAlarms: fc.CFNRollbackAlarms, MonitoringTime: fc.CFNMonitoringTime, Poll: fc.CFNPoll,
+		TemplateBucket: fc.CFNTemplateBucket, TemplatePrefix: fc.CFNTemplatePrefix, Uploader: uploader,
 		Logger: a.log.With("component", "cfn-provider"),
 		Clients: func(_ context.Context, account, region string) (cfnstack.DeployAPI, error) {
 			mu.Lock()

@@ -12,6 +12,7 @@ var roleName = regexp.MustCompile(`^([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 var (
 	labelName  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 	metricName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+	bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 )
 
 // Fleet configures tenant deployments and rollouts (docs/rollouts.md).
@@ -48,6 +49,12 @@ type Fleet struct {
 	// account (arn:aws:iam::ACCOUNT:role/NAME); empty: tend's own
 	// credentials, whose account is then every deployment's.
 	CFNRole string `yaml:"cfn_role"`
+	// S3 bucket (in tend's account and region) for product templates over
+	// CloudFormation's inline limit of 51,200 bytes, and the key prefix:
+	// the stacks read them by TemplateURL (their accounts need
+	// s3:GetObject on it). Empty: such versions are refused.
+	CFNTemplateBucket string `yaml:"cfn_template_bucket"`
+	CFNTemplatePrefix string `yaml:"cfn_template_prefix"`
 	// KeyMetrics names the ingested series that carry deployments' key
 	// metrics for the rollout comparison gate (the process provider
 	// measures its own): series labelled Label=<the deployment's stack>.
@@ -65,7 +72,7 @@ type KeyMetrics struct {
 
 func defaultFleet() Fleet {
 	return Fleet{Workers: 10, PollInterval: time.Second, RolloutWorkers: 4, RolloutLease: 30 * time.Second,
-		ScrapeInterval: 10 * time.Second, StartTimeout: 30 * time.Second, CFNPoll: 5 * time.Second,
+		ScrapeInterval: 10 * time.Second, StartTimeout: 30 * time.Second, CFNPoll: 5 * time.Second, CFNTemplatePrefix: "tend/templates/",
 		KeyMetrics: KeyMetrics{Label: "stack", ErrorRate: []string{"tend:error_rate"}, Latency: []string{"tend:latency_seconds"},
 			Saturation: []string{"tend:saturation"}}}
 }
@@ -108,6 +115,12 @@ func (f Fleet) validate() []FieldError {
 			}
 			seen[n] = k.key
 		}
+	}
+	if b := f.CFNTemplateBucket; b != "" && !bucketName.MatchString(b) {
+		bad("cfn_template_bucket", fmt.Sprintf("must be an S3 bucket name (3–63 lowercase letters, digits, dots and hyphens) (got %q)", b))
+	}
+	if len(f.CFNTemplatePrefix) > 512 || strings.HasPrefix(f.CFNTemplatePrefix, "/") {
+		bad("cfn_template_prefix", "must be an S3 key prefix of at most 512 bytes, not starting with /")
 	}
 	if f.CFNPoll < 10*time.Millisecond {
 		bad("cfn_poll", "must be at least 10ms")

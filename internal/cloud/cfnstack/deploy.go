@@ -2,6 +2,8 @@ package cfnstack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,8 +50,18 @@ const (
 	TagVersion    = "tend:version"
 )
 
-// maxTemplateBody is CloudFormation's limit on an inline TemplateBody.
-const maxTemplateBody = 51200
+// CloudFormation's limits on a template: inline (TemplateBody), and read
+// from S3 (TemplateURL).
+const (
+	maxTemplateBody = 51200
+	maxTemplateURL  = 1000000
+)
+
+// TemplateUploader puts a template too large for TemplateBody where
+// CloudFormation reads it, and returns its TemplateURL (Uploader: S3).
+type TemplateUploader interface {
+	Upload(ctx context.Context, bucket, key string, body []byte) (string, error)
+}
 
 // ProviderOptions configure the deployment provider.
 type ProviderOptions struct {
@@ -65,6 +77,12 @@ type ProviderOptions struct {
 	// MonitoringTime is how long CloudFormation watches the alarms after
 	// an update (whole minutes, at most 3h; 0: only during it).
 	MonitoringTime time.Duration
+	// TemplateBucket, with Uploader, receives templates over 51,200 bytes
+	// (CloudFormation's inline limit), under TemplatePrefix; the stacks
+	// read them by TemplateURL. Without them such versions are refused.
+	TemplateBucket string
+	TemplatePrefix string
+	Uploader       TemplateUploader
 	// Poll is the interval between status checks while waiting (default 5s).
 	Poll   time.Duration
 	Logger *slog.Logger
@@ -122,8 +140,12 @@ func (p *Provider) Apply(ctx context.Context, d store.Deployment, v catalog.Vers
 	if v.Format != catalog.FormatCFNYAML && v.Format != catalog.FormatCFNJSON {
 		return nil, fmt.Errorf("version %d of %s is a %s template; the cfn provider deploys CloudFormation templates", v.Number, v.Product, v.Format)
 	}
-	if len(v.Template) > maxTemplateBody {
-		return nil, fmt.Errorf("version %d of %s: the template is %d bytes, over CloudFormation's inline limit of %d", v.Number, v.Product, len(v.Template), maxTemplateBody)
+	switch {
+	case len(v.Template) > maxTemplateURL:
+		return nil, fmt.Errorf("version %d of %s: the template is %d bytes, over CloudFormation's limit of %d", v.Number, v.Product, len(v.Template), maxTemplateURL)
+	case len(v.Template) > maxTemplateBody && (p.o.Uploader == nil || p.o.TemplateBucket == ""):
+		return nil, fmt.Errorf("version %d of %s: the template is %d bytes, over CloudFormation's inline limit of %d: set fleet.cfn_template_bucket to deploy it through S3",
+			v.Number, v.Product, len(v.Template), maxTemplateBody)
 	}
 	declared, err := templateParameters(v.Template)
 	if err != nil {
@@ -159,6 +181,18 @@ func (p *Provider) Apply(ctx context.Context, d store.Deployment, v catalog.Vers
 		}
 	}
 	in := p.inputs(d, v, name, declared, st)
+	if len(v.Template) > maxTemplateBody {
+		// Content-addressed: the same version uploads to the same key, so
+		// a retried apply overwrites it with the same bytes.
+		sum := sha256.Sum256(v.Template)
+		key := fmt.Sprintf("%s%s/v%d-%s.template", p.o.TemplatePrefix, v.Product, v.Number, hex.EncodeToString(sum[:8]))
+		u, err := p.o.Uploader.Upload(ctx, p.o.TemplateBucket, key, v.Template)
+		if err != nil {
+			return nil, fmt.Errorf("version %d of %s: %w", v.Number, v.Product, err)
+		}
+		in.body, in.url = "", u
+		p.o.Logger.Info("template uploaded for CloudFormation", "stack", name, "bytes", len(v.Template), "url", u)
+	}
 	if st == nil {
 		return p.create(ctx, c, api, name, in)
 	}
@@ -171,6 +205,7 @@ type deployInput struct {
 	tags     []types.Tag
 	rollback *types.RollbackConfiguration
 	body     string
+	url      string // TemplateURL instead of body, for a template over the inline limit
 	token    string
 }
 
@@ -216,7 +251,7 @@ var capabilities = []types.Capability{types.CapabilityCapabilityIam, types.Capab
 
 func (p *Provider) create(ctx context.Context, c *Client, api DeployAPI, name string, in deployInput) (map[string]string, error) {
 	out, err := api.CreateStack(ctx, &cloudformation.CreateStackInput{
-		StackName: aws.String(name), TemplateBody: aws.String(in.body), Parameters: in.params, Tags: in.tags,
+		StackName: aws.String(name), TemplateBody: optional(in.body), TemplateURL: optional(in.url), Parameters: in.params, Tags: in.tags,
 		Capabilities: capabilities, RollbackConfiguration: in.rollback, OnFailure: types.OnFailureRollback,
 		ClientRequestToken: aws.String(in.token),
 	})
@@ -241,7 +276,7 @@ func (p *Provider) update(ctx context.Context, c *Client, api DeployAPI, st *Sta
 	csName := fmt.Sprintf("tend-v%d-%s", v.Number, strconv.FormatInt(time.Now().UnixNano(), 36))
 	out, err := api.CreateChangeSet(ctx, &cloudformation.CreateChangeSetInput{
 		StackName: aws.String(name), ChangeSetName: aws.String(csName), ChangeSetType: types.ChangeSetTypeUpdate,
-		TemplateBody: aws.String(in.body), Parameters: in.params, Tags: in.tags, Capabilities: capabilities,
+		TemplateBody: optional(in.body), TemplateURL: optional(in.url), Parameters: in.params, Tags: in.tags, Capabilities: capabilities,
 		RollbackConfiguration: in.rollback, Description: aws.String(fmt.Sprintf("tend: %s version %d", v.Product, v.Number)),
 	})
 	if err != nil {
@@ -338,4 +373,12 @@ func templateParameters(tmpl []byte) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// optional is nil for "" (a field the request leaves out).
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
 }

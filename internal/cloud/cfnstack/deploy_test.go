@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/tendhq/tend/internal/catalog"
 	"github.com/tendhq/tend/internal/cloud/cfnstack"
 	"github.com/tendhq/tend/internal/cloud/cfnstack/cfnfake"
@@ -230,13 +234,74 @@ func TestProviderRefusesWhatItCannotDeploy(t *testing.T) {
 	}
 	v = productTemplate(1)
 	v.Template = []byte(strings.Repeat("#", 60000) + "\n" + string(v.Template))
-	if _, err := p.Apply(context.Background(), deployment, v); err == nil || !strings.Contains(err.Error(), "51200") {
-		t.Fatalf("large: %v", err)
+	if _, err := p.Apply(context.Background(), deployment, v); err == nil || !strings.Contains(err.Error(), "51200") || !strings.Contains(err.Error(), "fleet.cfn_template_bucket") {
+		t.Fatalf("large without a template bucket: %v", err)
 	}
 	for _, a := range []string{"arn:aws:sns:us-east-1:1:topic", "alarm"} {
 		if _, err := cfnstack.NewProvider(cfnstack.ProviderOptions{Clients: func(context.Context, string, string) (cfnstack.DeployAPI, error) { return nil, nil },
 			RollbackAlarms: []string{a}}); err == nil || !strings.Contains(err.Error(), a) {
 			t.Fatalf("alarm %q: %v", a, err)
 		}
+	}
+}
+
+// A version over CloudFormation's inline limit of 51,200 bytes goes
+// through S3: uploaded (through the real SDK, to the S3 fake) under a key
+// named for its content, and read by the stack's create and its update's
+// change set as TemplateURL. Over CloudFormation's 1,000,000 bytes it is
+// refused before anything is called.
+func TestProviderDeploysLargeTemplatesThroughS3(t *testing.T) {
+	ctx := context.Background()
+	fakes, srv := setup(t)
+	s3c := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), HTTPClient: srv.Client()})
+	p, err := cfnstack.NewProvider(cfnstack.ProviderOptions{
+		Clients:        func(context.Context, string, string) (cfnstack.DeployAPI, error) { return cfnClient(srv), nil },
+		TemplateBucket: "tend-templates", TemplatePrefix: "tend/", Uploader: cfnstack.NewUploader(s3c, "eu-west-1", srv.URL),
+		Poll:           time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	large := func(n int) catalog.Version {
+		v := productTemplate(n)
+		v.Template = []byte(strings.Repeat("# padding to beyond the inline limit\n", 2000) + string(v.Template))
+		return v
+	}
+	for n := 1; n <= 2; n++ {
+		v := large(n)
+		if len(v.Template) <= 51200 {
+			t.Fatalf("template of %d bytes is not large", len(v.Template))
+		}
+		if _, err := p.Apply(ctx, deployment, v); err != nil {
+			t.Fatalf("apply v%d: %v", n, err)
+		}
+		st, _ := fakes.CloudFormation.Stack("tend-shop-acme")
+		if st.Tags["tend:version"] != fmt.Sprint(n) || st.Template != string(v.Template) {
+			t.Fatalf("after v%d: %s v%s, template of %d bytes", n, st.Status, st.Tags["tend:version"], len(st.Template))
+		}
+	}
+	var urls []string
+	for _, r := range fakes.CloudFormation.Requests {
+		if r.Get("TemplateBody") != "" {
+			t.Errorf("%s sent a TemplateBody", r.Get("Action"))
+		}
+		urls = append(urls, r.Get("TemplateURL"))
+	}
+	if len(urls) != 2 || !strings.HasPrefix(urls[0], srv.URL+"/tend-templates/tend/shop/v1-") || !strings.HasPrefix(urls[1], srv.URL+"/tend-templates/tend/shop/v2-") {
+		t.Fatalf("TemplateURLs %v", urls)
+	}
+	key := strings.TrimPrefix(urls[1], srv.URL+"/")
+	if b, ok := fakes.S3.Object(key); !ok || string(b) != string(large(2).Template) {
+		t.Fatalf("object %s in S3: %v (%d bytes)", key, ok, len(b))
+	}
+	huge := productTemplate(3)
+	huge.Template = []byte(strings.Repeat("#", 1000001))
+	before := len(fakes.CloudFormation.Requests)
+	if _, err := p.Apply(ctx, deployment, huge); err == nil || !strings.Contains(err.Error(), "1000000") {
+		t.Fatalf("huge: %v", err)
+	}
+	if len(fakes.CloudFormation.Requests) != before {
+		t.Fatal("a template over CloudFormation's limit was sent")
 	}
 }

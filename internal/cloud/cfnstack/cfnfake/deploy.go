@@ -116,10 +116,23 @@ func resolve(n *yaml.Node, params map[string]string) string {
 // configuration of a CreateStack or CreateChangeSet.
 func (f *CloudFormation) readDeploy(form url.Values, previous map[string]string) (deployed, []string, int, *apiError) {
 	body := form.Get("TemplateBody")
-	if body == "" {
-		return deployed{}, nil, 0, validation("TemplateBody is required (this fake does not fetch TemplateURL for stack updates)")
-	}
-	if len(body) > 51200 {
+	switch u := form.Get("TemplateURL"); {
+	case u != "" && body != "":
+		return deployed{}, nil, 0, validation("Specify exactly one of TemplateBody and TemplateURL")
+	case u != "":
+		var ok bool
+		if f.FetchTemplate == nil {
+			return deployed{}, nil, 0, validation("TemplateURL %s cannot be fetched", u)
+		}
+		if body, ok = f.FetchTemplate(u); !ok {
+			return deployed{}, nil, 0, validation("TemplateURL must be a supported URL; S3 error: Access Denied for %s", u)
+		}
+		if len(body) > 1000000 {
+			return deployed{}, nil, 0, validation("Template may not exceed 1000000 bytes in size.")
+		}
+	case body == "":
+		return deployed{}, nil, 0, validation("Either Template URL or Template Body must be specified.")
+	case len(body) > 51200:
 		return deployed{}, nil, 0, validation("1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200")
 	}
 	doc, err := parseTemplate(body)
