@@ -30,6 +30,10 @@ func (f *frame) eval(x ir.Expr, e *env) *Value {
 			if x.Name != "length" || v.kind != kList {
 				f.deref(v, x.X, x.Pos)
 			}
+			if x.Name == "length" && !(v.kind == kObject && v.class != nil) && v.kind != kClass && v.kind != kModule {
+				// a field access .length is an array's length, a number
+				return &Value{typ: "int"}
+			}
 		}
 		return f.attr(v, x.Name, x.Pos)
 	case *ir.Index:

@@ -451,7 +451,9 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		f.flag(rule.JavaWeakHash, "DigestUtils."+name, p)
 	case short == "Hashing" && (name == "md5" || name == "sha1"):
 		f.flag(rule.JavaWeakHash, "Hashing."+name, p)
-	case (t == "java.util.Random" || short == "ThreadLocalRandom" || strings.HasSuffix(t, "ThreadLocalRandom.current()")) && javaWeakRandom[name]:
+	case (t == "java.util.Random" && recv.kind == kObject || short == "ThreadLocalRandom" || strings.HasSuffix(t, "ThreadLocalRandom.current()")) && javaWeakRandom[name]:
+		// a value only declared java.util.Random (a parameter) may be a
+		// SecureRandom: the call is judged where the object is known
 		f.flag(rule.JavaWeakRandom, "java.util.Random."+name, p)
 		return &Value{typ: "int", weak: &trace{step: Step{File: f.mod.Path, Pos: p, Note: name}}}
 	case short == "Math" && name == "random":
@@ -581,8 +583,12 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 			}
 			return constant(nil)
 		}
+		// the file is not in the project: its keys are unknown, and
+		// getProperty(key, default) reads the default
 		recv.loose = true
-		recv.summary = join(recv.summary, &Value{typ: "java.lang.String"})
+		if a0 != nil && a0.taint != nil {
+			recv.summary = join(recv.summary, derived("java.lang.String", a0))
+		}
 		return constant(nil)
 	}
 	// StringBuilder
@@ -678,6 +684,16 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 			return derived("java.util.Optional", a0)
 		}
 	}
+	switch binaryText(t, short, name) {
+	case textEncode:
+		// Base64 and hex text holds no quote, bracket, markup or shell
+		// metacharacter ('/' still makes a path)
+		return sanitize(derived("java.lang.String", s.args...), base64Safe)
+	case textDecode:
+		out := derived("byte[]", s.args...)
+		out.san = 0 // what was encoded comes back as it was
+		return out
+	}
 	if m, ok := javaSanitizers[name]; ok && (recv.taint != nil || len(s.args) > 0) {
 		in := append([]*Value{recv}, s.args...)
 		if len(s.args) > 0 && recv.taint == nil {
@@ -720,9 +736,15 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 			if v, ok := f.keyedGet(recv, s); ok {
 				return v
 			}
-			if name == "getProperty" && len(s.args) == 2 {
+		}
+		if name == "getProperty" && len(s.args) == 2 && (recv.kind == kDict || short == "Properties") {
+			// Properties.getProperty(key, default): the key is in no file of
+			// the project, so the code's own default is the value; input
+			// loaded into the properties still flows
+			if recv.summary != nil && recv.summary.taint != nil {
 				return join(recv.summary, s.args[1])
 			}
+			return s.args[1]
 		}
 	}
 	q := t + "." + name
@@ -884,4 +906,42 @@ func wordChars(s string) bool {
 		}
 	}
 	return true
+}
+
+const base64Safe = 1<<SQL | 1<<Cmd | 1<<LDAP | 1<<XPath | 1<<XSS
+
+const (
+	textOther = iota
+	textEncode
+	textDecode
+)
+
+// binaryText tells Base64 and hex encoders (java.util.Base64's encoders,
+// commons-codec Base64 and Hex) and their decoders.
+func binaryText(t, short, name string) int {
+	switch {
+	case strings.HasSuffix(t, "Base64.getEncoder()") || strings.HasSuffix(t, "Base64.getUrlEncoder()") || strings.HasSuffix(t, "Base64.getMimeEncoder()"):
+		if name == "encode" || name == "encodeToString" {
+			return textEncode
+		}
+	case strings.HasSuffix(t, "Base64.getDecoder()") || strings.HasSuffix(t, "Base64.getUrlDecoder()") || strings.HasSuffix(t, "Base64.getMimeDecoder()"):
+		if name == "decode" {
+			return textDecode
+		}
+	case short == "Base64":
+		switch name {
+		case "encodeBase64", "encodeBase64String", "encodeBase64URLSafe", "encodeBase64URLSafeString", "encodeBase64Chunked", "encodeToString":
+			return textEncode
+		case "decodeBase64", "decode":
+			return textDecode
+		}
+	case short == "Hex":
+		switch name {
+		case "encodeHex", "encodeHexString":
+			return textEncode
+		case "decodeHex":
+			return textDecode
+		}
+	}
+	return textOther
 }

@@ -2,6 +2,7 @@ package taint_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -181,6 +182,14 @@ func TestJava(t *testing.T) {
 		{"string builder", `StringBuilder sb = new StringBuilder("ls "); sb.append(p); Runtime.getRuntime().exec(sb.toString());`, "java/command-injection"},
 		{"file", `new java.io.File("/tmp/" + p);`, "java/path-traversal"},
 		{"parseInt", `int n = Integer.parseInt(p); new java.io.File("/tmp/" + n);`, ""},
+		{"stream read fills the buffer", `java.io.InputStream in = request.getInputStream(); byte[] b = new byte[8]; in.read(b); new java.io.File(new String(b));`, "java/path-traversal"},
+		{"allowlist replaceAll", `new java.io.File("/tmp/" + p.replaceAll("[^a-zA-Z0-9_-]", ""));`, ""},
+		{"wide range replaceAll", `new java.io.File("/tmp/" + p.replaceAll("[^0-z]", ""));`, "java/path-traversal"},
+		{"writer append chain", `response.getWriter().append("<p>").append(p);`, "java/reflected-xss"},
+		{"array length", `byte[] b = p.getBytes(); response.getWriter().println(b.length);`, ""},
+		{"base64 text", `response.getWriter().println(java.util.Base64.getEncoder().encodeToString(p.getBytes()));`, ""},
+		{"base64 round trip", `byte[] e = java.util.Base64.getEncoder().encode(p.getBytes()); response.getWriter().println(new String(java.util.Base64.getDecoder().decode(e)));`, "java/reflected-xss"},
+		{"properties default", `java.util.Properties pr = new java.util.Properties(); pr.load(getClass().getResourceAsStream("none.properties")); java.security.MessageDigest.getInstance(pr.getProperty("h", "MD5"));`, "java/weak-hash"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := rules(analyse(t, ir.Java, map[string]string{"S.java": strings.Replace(servlet, "%s", tc.body, 1)}))
@@ -188,6 +197,32 @@ func TestJava(t *testing.T) {
 				t.Errorf("got %q, want %q\n%s", got, tc.want, tc.body)
 			}
 		})
+	}
+}
+
+// Every servlet may declare its own private class Test: a name means the
+// class of its own file.
+func TestJavaSameNamedNestedClasses(t *testing.T) {
+	const src = "public class %s extends HttpServlet {\n  public void doPost(HttpServletRequest req, HttpServletResponse res) throws Exception {\n    String p = req.getParameter(\"x\");\n    Runtime.getRuntime().exec(new Test().pick(p));\n  }\n  private class Test {\n    String pick(String v) { return %s; }\n  }\n}\n"
+	fs := analyse(t, ir.Java, map[string]string{
+		"A.java": fmt.Sprintf(src, "A", "v"),
+		"B.java": fmt.Sprintf(src, "B", "\"constant\""),
+	})
+	if len(fs) != 1 || fs[0].File != "A.java" {
+		t.Fatalf("findings %+v, want one in A.java", fs)
+	}
+}
+
+// A parameter declared java.util.Random may be a SecureRandom: the call is
+// judged where the generator is made.
+func TestJavaRandomParameter(t *testing.T) {
+	const src = "public class R {\n  static long roll(java.util.Random r) { return r.nextLong(); }\n  long %s() { return roll(new %s()); }\n}\n"
+	fs := analyse(t, ir.Java, map[string]string{
+		"A.java": fmt.Sprintf(src, "a", "java.security.SecureRandom"),
+		"B.java": fmt.Sprintf(src, "b", "java.util.Random"),
+	})
+	if len(fs) != 1 || fs[0].File != "B.java" || fs[0].Rule != "java/insecure-random" {
+		t.Fatalf("findings %+v, want one java/insecure-random in B.java", fs)
 	}
 }
 

@@ -1,0 +1,40 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/xss/JBench208")
+public class JBench208 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        String param = "";
+        java.util.Enumeration<String> headers = request.getHeaders("JBkey");
+        if (headers != null && headers.hasMoreElements()) {
+            param = headers.nextElement();
+        }
+        param = java.net.URLDecoder.decode(param, "UTF-8");
+
+        String bar = param.length() > 3 ? param : "short";
+
+        response.setHeader("X-XSS-Protection", "0");
+        response.getWriter().println("Parameter value: " + bar);
+    }
+}

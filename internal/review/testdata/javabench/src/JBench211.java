@@ -1,0 +1,41 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/cmdi/JBench211")
+public class JBench211 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        String param = "";
+        if (request.getHeader("Referer") != null) {
+            param = request.getHeader("Referer");
+        }
+        param = java.net.URLDecoder.decode(param, "UTF-8");
+
+        java.util.List<String> valuesList = java.util.Arrays.asList("safe", param, "moresafe");
+        String bar = valuesList.get(1);
+
+        String cmd = "ls ";
+        Process p = Runtime.getRuntime().exec(cmd + bar);
+        p.destroy();
+    }
+}
