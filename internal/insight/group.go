@@ -234,7 +234,16 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 	ins, ans := g.e.st.Insights(), g.e.st.Anomalies()
 	if !is.created {
 		is.rec = g.apply(is, g.list(is), now)
-		err := ins.Create(ctx, g.withNewInsight(ctx, is))
+		rec := g.withNewInsight(ctx, is)
+		// The insight and the anomalies that open it are stored in one
+		// transaction: never one without the other.
+		first := make([]store.Anomaly, 0, len(is.unsaved))
+		for id := range is.unsaved {
+			a := is.anoms[id]
+			a.InsightID = rec.ID
+			first = append(first, g.withAssociation(ctx, is, a))
+		}
+		err := ins.Open(ctx, rec, first)
 		switch {
 		case errors.Is(err, store.ErrConflict):
 			// Another tend process opened an insight for this boundary
@@ -254,6 +263,12 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 		case err != nil:
 			return err
 		default:
+			for id := range is.unsaved {
+				a := is.anoms[id]
+				a.InsightID = rec.ID
+				is.anoms[id] = a
+			}
+			clear(is.unsaved)
 			is.created, is.rec.Version = true, 1
 			is.catchUntil = now.Add(catchUpFor)
 			g.e.m.insightsOpened.Inc()

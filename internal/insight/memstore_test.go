@@ -49,6 +49,13 @@ func (s memInsights) Create(_ context.Context, in store.Insight) error {
 	return nil
 }
 
+func (s memInsights) Open(ctx context.Context, in store.Insight, list []store.Anomaly) error {
+	if err := s.Create(ctx, in); err != nil {
+		return err
+	}
+	return memAnomalies(s).Upsert(ctx, list)
+}
+
 func (s memInsights) Get(_ context.Context, id string) (store.Insight, error) {
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()

@@ -259,7 +259,8 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 		rec := o.in
 		n := message.ForInsight(message.NewInsight, rec, store.Insight{}, anoms, url, p.now())
 		rec.Notify = []store.Notification{withRelatedEvents(ctx, p.st, p.log, n, rec, anoms, p.lookback, p.now())}
-		err := ins.Create(ctx, rec)
+		// With its anomaly, in one transaction.
+		err := ins.Open(ctx, rec, anoms)
 		if errors.Is(err, store.ErrConflict) {
 			p.log.Warn("another proactive insight is ongoing for this series (another tend process observes it?)", "series", o.an.SeriesID, "boundary", o.in.BoundaryKey)
 			o.saved = true
@@ -270,6 +271,9 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 			return
 		}
 		o.in.Version = 1
+		o.stored = o.in
+		o.saved = true
+		return
 	} else {
 		rec := o.in
 		rec.Notify = message.InsightChanges(o.stored, rec, anoms, url, p.now())

@@ -139,6 +139,11 @@ type Insights interface {
 	// one, Subject) (another tend process won
 	// the race: adopt that one with Ongoing).
 	Create(ctx context.Context, in Insight) error
+	// Open is Create together with the insight's first anomalies
+	// (Anomalies.Upsert), and the messages of both, in one transaction:
+	// an insight is never stored without the anomalies that opened it.
+	// ErrConflict as Create, and then nothing is stored.
+	Open(ctx context.Context, in Insight, anomalies []Anomaly) error
 	// Get returns the insight; ErrNotFound if none.
 	Get(ctx context.Context, id string) (Insight, error)
 	// Update replaces every field but ID, CreatedAt and BoundaryKey when

@@ -105,36 +105,39 @@ func (x anomalies) Upsert(ctx context.Context, list []store.Anomaly) error {
 	if len(list) == 0 {
 		return nil
 	}
-	return x.s.Tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, x.s.Q(`INSERT INTO anomalies (`+anomalyCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET insight_id = excluded.insight_id, status = excluded.status,
-			ended_at = excluded.ended_at, peak_score = excluded.peak_score, peak_value = excluded.peak_value,
-			peak_at = excluded.peak_at, reason = excluded.reason, excerpt = excluded.excerpt,
-			owner = excluded.owner, updated_at = excluded.updated_at, forecast = excluded.forecast`))
+	return x.s.Tx(ctx, func(tx *sql.Tx) error { return x.upsertTx(ctx, tx, list) })
+}
+
+// upsertTx is Upsert in tx.
+func (x anomalies) upsertTx(ctx context.Context, tx *sql.Tx, list []store.Anomaly) error {
+	stmt, err := tx.PrepareContext(ctx, x.s.Q(`INSERT INTO anomalies (`+anomalyCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET insight_id = excluded.insight_id, status = excluded.status,
+		ended_at = excluded.ended_at, peak_score = excluded.peak_score, peak_value = excluded.peak_value,
+		peak_at = excluded.peak_at, reason = excluded.reason, excerpt = excluded.excerpt,
+		owner = excluded.owner, updated_at = excluded.updated_at, forecast = excluded.forecast`))
+	if err != nil {
+		return fmt.Errorf("upsert anomalies: %w", err)
+	}
+	defer stmt.Close()
+	for _, a := range list {
+		labels, err := marshalJSON(a.Labels, "{}")
 		if err != nil {
-			return fmt.Errorf("upsert anomalies: %w", err)
+			return fmt.Errorf("upsert anomaly %q: encode labels: %w", a.ID, err)
 		}
-		defer stmt.Close()
-		for _, a := range list {
-			labels, err := marshalJSON(a.Labels, "{}")
-			if err != nil {
-				return fmt.Errorf("upsert anomaly %q: encode labels: %w", a.ID, err)
-			}
-			excerpt, err := marshalJSON(a.Excerpt, "[]")
-			if err != nil {
-				return fmt.Errorf("upsert anomaly %q: encode excerpt: %w", a.ID, err)
-			}
-			if _, err := stmt.ExecContext(ctx,
-				a.ID, a.InsightID, a.Status, a.SeriesID, a.Metric, labels, a.Statistic, a.Period.Milliseconds(), a.Unit,
-				a.Family, a.ProblemType, a.Resource.ID, a.Resource.Type, a.Resource.Name, a.Resource.InstanceID, a.Resource.InstanceType,
-				a.BoundaryKey, Micros(a.StartedAt), Micros(a.EndedAt), a.PeakScore, a.PeakValue, Micros(a.PeakAt), a.Reason, excerpt,
-				a.Owner, Micros(a.UpdatedAt), forecastJSON(a)); err != nil {
-				return fmt.Errorf("upsert anomaly %q: %w", a.ID, err)
-			}
+		excerpt, err := marshalJSON(a.Excerpt, "[]")
+		if err != nil {
+			return fmt.Errorf("upsert anomaly %q: encode excerpt: %w", a.ID, err)
 		}
-		return x.s.anomalyNotes(ctx, tx, list)
-	})
+		if _, err := stmt.ExecContext(ctx,
+			a.ID, a.InsightID, a.Status, a.SeriesID, a.Metric, labels, a.Statistic, a.Period.Milliseconds(), a.Unit,
+			a.Family, a.ProblemType, a.Resource.ID, a.Resource.Type, a.Resource.Name, a.Resource.InstanceID, a.Resource.InstanceType,
+			a.BoundaryKey, Micros(a.StartedAt), Micros(a.EndedAt), a.PeakScore, a.PeakValue, Micros(a.PeakAt), a.Reason, excerpt,
+			a.Owner, Micros(a.UpdatedAt), forecastJSON(a)); err != nil {
+			return fmt.Errorf("upsert anomaly %q: %w", a.ID, err)
+		}
+	}
+	return x.s.anomalyNotes(ctx, tx, list)
 }
 
 func (x anomalies) Get(ctx context.Context, id string) (store.Anomaly, error) {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -53,6 +54,20 @@ func (i insights) Create(ctx context.Context, in store.Insight) error {
 		return fmt.Errorf("create insight %q: %w", in.ID, err)
 	}
 	return nil
+}
+
+// Open implements store.Insights (without messages: notifyingInsights
+// writes those).
+func (i insights) Open(ctx context.Context, in store.Insight, list []store.Anomaly) error {
+	return i.s.write(ctx, func(tx *sql.Tx) error {
+		if err := i.Create(withTx(ctx, tx), in); err != nil {
+			return err
+		}
+		if len(list) == 0 {
+			return nil
+		}
+		return anomalies(i).upsertTx(ctx, tx, list)
+	})
 }
 
 func predStart(in store.Insight) int64 {

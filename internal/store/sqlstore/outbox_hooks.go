@@ -58,6 +58,23 @@ func (n notifyingInsights) Create(ctx context.Context, in store.Insight) error {
 	})
 }
 
+func (n notifyingInsights) Open(ctx context.Context, in store.Insight, list []store.Anomaly) error {
+	return n.s.write(ctx, func(tx *sql.Tx) error {
+		if err := n.insights.Create(withTx(ctx, tx), in); err != nil {
+			return err
+		}
+		if len(in.Notify) > 0 {
+			if err := n.s.enqueueTx(ctx, tx, in.Notify); err != nil {
+				return err
+			}
+		}
+		if len(list) == 0 {
+			return nil
+		}
+		return anomalies{n.s}.upsertTx(ctx, tx, list)
+	})
+}
+
 func (n notifyingInsights) Update(ctx context.Context, in store.Insight) (store.Insight, error) {
 	if len(in.Notify) == 0 {
 		return n.insights.Update(ctx, in)

@@ -15,6 +15,7 @@ import (
 func runNotify(t *testing.T, open func(t testing.TB) store.Store) {
 	t.Run("Channels", func(t *testing.T) { testChannels(t, open(t)) })
 	t.Run("OutboxWithChange", func(t *testing.T) { testOutboxWithChange(t, open(t)) })
+	t.Run("OpenInsight", func(t *testing.T) { testOpenInsight(t, open(t)) })
 	t.Run("OutboxWithEvent", func(t *testing.T) { testOutboxWithEvent(t, open(t)) })
 	t.Run("OutboxDelivery", func(t *testing.T) { testOutboxDelivery(t, open(t)) })
 	t.Run("OutboxRateLimit", func(t *testing.T) { testOutboxRateLimit(t, open(t)) })
@@ -474,5 +475,48 @@ func testSharedClaim(t *testing.T, s store.Store, others []store.Store) {
 		if k != 1 {
 			t.Errorf("message %s claimed %d times", id, k)
 		}
+	}
+}
+
+// testOpenInsight: Open stores an insight, its first anomalies and the
+// messages of both together — or, when another ONGOING insight holds the
+// boundary, none of them.
+func testOpenInsight(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	in := store.Insight{ID: "ins-1", Type: store.InsightReactive, Status: store.InsightOngoing, Severity: store.SeverityLow,
+		BoundaryKey: "stack::shop", BoundaryKind: "stack", BoundaryName: "shop", StartedAt: t0, CreatedAt: t0, UpdatedAt: t0,
+		Notify: []store.Notification{note("ins-1/NEW_INSIGHT", "ins-1", t0)}}
+	anom := func(id, insight string) store.Anomaly {
+		return store.Anomaly{ID: id, InsightID: insight, Status: store.AnomalyOpen, SeriesID: "s-" + id, Metric: "cpu", BoundaryKey: "stack::shop",
+			StartedAt: t0, PeakAt: t0, UpdatedAt: t0}
+	}
+	a2 := anom("ano-2", "ins-1")
+	a2.Notify = []store.Notification{note("ins-1/ano-2/NEW_ASSOCIATION", "ins-1", t0)}
+	if err := s.Insights().Open(ctx, in, []store.Anomaly{anom("ano-1", "ins-1"), a2}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Anomalies().ListByInsight(ctx, "ins-1"); err != nil || len(got) != 2 {
+		t.Fatalf("anomalies of the opened insight = %v, %v", got, err)
+	}
+	if got, err := s.Insights().Get(ctx, "ins-1"); err != nil || got.Version != 1 {
+		t.Fatalf("opened insight = %+v, %v", got, err)
+	}
+	dup := in
+	dup.ID, dup.Notify = "ins-2", []store.Notification{note("ins-2/NEW_INSIGHT", "ins-2", t0)}
+	a3 := anom("ano-3", "ins-2")
+	a3.Notify = []store.Notification{note("ins-2/ano-3/NEW_ASSOCIATION", "ins-2", t0)}
+	if err := s.Insights().Open(ctx, dup, []store.Anomaly{a3}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("Open(second ongoing) = %v, want ErrConflict", err)
+	}
+	if _, err := s.Anomalies().Get(ctx, "ano-3"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the refused insight's anomaly was stored: %v", err)
+	}
+	var ids []string
+	if _, err := s.Outbox().FanOut(ctx, 100, func(m store.Notification) []store.Route { ids = append(ids, m.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"ins-1/NEW_INSIGHT", "ins-1/ano-2/NEW_ASSOCIATION"}; fmt.Sprint(ids) != fmt.Sprint(want) {
+		t.Fatalf("outbox holds %v, want %v", ids, want)
 	}
 }
