@@ -27,9 +27,7 @@ func (f *frame) eval(x ir.Expr, e *env) *Value {
 			if v.kind == kUnknown && v.typ != "" && v.taint == nil && isPackageName(v.typ) {
 				return f.javaType(v.typ + "." + x.Name)
 			}
-			if x.Name != "length" || v.kind != kList {
-				f.deref(v, x.X, x.Pos)
-			}
+			f.deref(v, x.X, x.Pos)
 			if x.Name == "length" && !(v.kind == kObject && v.class != nil) && v.kind != kClass && v.kind != kModule {
 				// a field access .length is an array's length, a number
 				return &Value{typ: "int"}

@@ -321,6 +321,10 @@ func (f *frame) whileStmt(s *ir.While, e *env) *env {
 
 func (f *frame) forStmt(s *ir.For, e *env) *env {
 	iter := f.eval(s.Iter, e)
+	if f.lang == ir.Java {
+		// for (T x : xs) throws on a null xs
+		f.deref(iter, s.Iter, s.Iter.Position())
+	}
 	elem := f.iterElem(iter)
 	if iter.kind == kList && !iter.loose && iter.summary == nil && len(iter.elems) == 0 {
 		return f.exec(s.Else, e)
