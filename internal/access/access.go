@@ -170,6 +170,22 @@ func (p Principal) Can(s Scope) bool {
 // AllAccounts reports whether the principal sees every account.
 func (p Principal) AllAccounts() bool { return p.Accounts == nil }
 
+// VisibleAccounts lists the accounts whose data the principal may see (its
+// own and, as the delegated administrator, its organisation's), for a
+// store filter; nil when it sees every account (AllAccounts).
+func (p Principal) VisibleAccounts() []string {
+	if p.AllAccounts() {
+		return nil
+	}
+	out := []string{}
+	for _, a := range append(append([]string(nil), p.Accounts...), p.OrgAccounts...) {
+		if a != "" && p.SeesAccount(a) && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // SeesAccount reports whether the principal may see data of the account
 // (for insights use SeesInsight, which also applies the time rule). Data
 // with no account ("") is seen only by principals that see every account.

@@ -112,3 +112,23 @@ func TestContext(t *testing.T) {
 		t.Fatalf("Authenticate = %+v, %v", got, err)
 	}
 }
+
+func TestVisibleAccounts(t *testing.T) {
+	type Principal = access.Principal
+	for _, tt := range []struct {
+		name string
+		p    Principal
+		want []string
+	}{
+		{"every account", Principal{}, nil},
+		{"none", Principal{Accounts: []string{}}, []string{}},
+		{"its own, once", Principal{Accounts: []string{"111", "222", "111"}}, []string{"111", "222"}},
+		{"an organisation's as its administrator", Principal{Accounts: []string{"999"}, OrgAdmin: true, OrgAccounts: []string{"111", "999"}}, []string{"999", "111"}},
+		{"not an organisation's otherwise", Principal{Accounts: []string{"999"}, OrgAccounts: []string{"111"}}, []string{"999"}},
+	} {
+		got := tt.p.VisibleAccounts()
+		if (got == nil) != (tt.want == nil) || !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

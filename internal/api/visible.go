@@ -29,8 +29,8 @@ func listVisibleEvents(r *http.Request, st store.Events, f store.EventFilter) (s
 		return st.List(r.Context(), f)
 	}
 	f.Accounts = []string{}
-	for _, a := range append(append([]string(nil), p.Accounts...), p.OrgAccounts...) {
-		if p.SeesAccount(a) && !slices.Contains(f.Accounts, a) && (f.Account == "" || a == f.Account) {
+	for _, a := range p.VisibleAccounts() {
+		if f.Account == "" || a == f.Account {
 			f.Accounts = append(f.Accounts, a)
 		}
 	}

@@ -218,7 +218,9 @@ func (h *Handler) listEvents(ctx context.Context, c *call) (any, *Error) {
 			list = append(list, r.Event)
 		}
 	} else {
-		f := store.EventFilter{From: from, To: to, Limit: 1000}
+		// The store keeps to the caller's accounts, so that the cap is
+		// spent on events it may see.
+		f := store.EventFilter{From: from, To: to, Limit: 1000, Accounts: c.p.VisibleAccounts()}
 		if fl.EventClass != "" {
 			f.Classes = []string{fl.EventClass}
 		}
