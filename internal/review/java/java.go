@@ -506,6 +506,93 @@ func (l *lowerer) switchStmt(n *sitter.Node) ir.Stmt {
 	return s
 }
 
+// switchExpr lowers a switch expression (case A, B -> value) to nested
+// conditionals, so a constant subject picks its arm as a statement switch
+// does. An arm that is a block yields the join of its yields; one that
+// throws has no value.
+func (l *lowerer) switchExpr(n *sitter.Node) ir.Expr {
+	p := l.pos(n)
+	subject := n.ChildByFieldName("condition")
+	type arm struct {
+		values []ir.Expr
+		x      ir.Expr
+	}
+	var arms []arm
+	var def ir.Expr = &ir.Unknown{Pos: p}
+	for _, g := range named(n.ChildByFieldName("body")) {
+		var a arm
+		isDefault, throws := false, false
+		switch l.typ(g) {
+		case "switch_rule":
+			for _, k := range named(g) {
+				switch l.typ(k) {
+				case "switch_label":
+					ks := named(k)
+					if len(ks) == 0 {
+						isDefault = true
+					}
+					for _, v := range ks {
+						a.values = append(a.values, l.expr(v))
+					}
+				case "expression_statement":
+					if ks := named(k); len(ks) > 0 {
+						a.x = l.expr(ks[0])
+					}
+				case "throw_statement":
+					throws = true
+				default:
+					a.x = &ir.Unknown{Pos: l.pos(k), Kids: l.yields(k)}
+				}
+			}
+		default:
+			// case X: ... yield v; (with fall-through): join every yield
+			return &ir.Unknown{Pos: p, Kids: l.yields(n.ChildByFieldName("body"))}
+		}
+		if throws || a.x == nil {
+			continue
+		}
+		if isDefault {
+			def = a.x
+			continue
+		}
+		arms = append(arms, a)
+	}
+	out := def
+	for i := len(arms) - 1; i >= 0; i-- {
+		var test ir.Expr
+		for _, v := range arms[i].values {
+			eq := &ir.Binary{Pos: p, Op: "==", X: l.cond(subject), Y: v}
+			if test == nil {
+				test = eq
+			} else {
+				test = &ir.Binary{Pos: p, Op: "||", X: test, Y: eq}
+			}
+		}
+		if test == nil {
+			continue
+		}
+		out = &ir.Cond{Pos: p, Test: test, Then: arms[i].x, Else: out}
+	}
+	return out
+}
+
+// yields are the values of the yield statements under n.
+func (l *lowerer) yields(n *sitter.Node) []ir.Expr {
+	var out []ir.Expr
+	for _, k := range named(n) {
+		switch l.typ(k) {
+		case "yield_statement":
+			if ks := named(k); len(ks) > 0 {
+				out = append(out, l.expr(ks[0]))
+			}
+		case "switch_expression", "class_body", "lambda_expression":
+		default:
+			out = append(out, l.yields(k)...)
+		}
+	}
+	return out
+}
+
 func (l *lowerer) args(n *sitter.Node) []ir.Expr {
 	var out []ir.Expr
 	for _, k := range named(n) {
@@ -649,7 +736,7 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 	case "class_literal":
 		return &ir.Const{Pos: p, Value: typeText(l.text(n))}
 	case "switch_expression":
-		return &ir.Unknown{Pos: p}
+		return l.switchExpr(n)
 	case "ERROR":
 		l.errors++
 	}

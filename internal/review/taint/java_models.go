@@ -694,6 +694,26 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		out.san = 0 // what was encoded comes back as it was
 		return out
 	}
+	if strings.HasPrefix(name, "decodeFor") || strings.HasPrefix(name, "unescape") || name == "htmlUnescape" {
+		// ESAPI decodeForHTML, commons unescapeHtml4, Spring htmlUnescape
+		// undo an encoder
+		out := derived("java.lang.String", append([]*Value{recv}, s.args...)...)
+		out.san = 0
+		return out
+	}
+	if short == "System" && name == "arraycopy" && len(s.args) == 5 {
+		// System.arraycopy(src, i, dst, j, n): dst holds src's elements
+		if dst := s.args[2]; dst.kind == kList {
+			delete(dst.keys, "\x00const")
+			dst.loose = true
+			src := s.args[0]
+			if src.kind == kList {
+				src = src.all()
+			}
+			dst.summary = join(dst.summary, derived("", src))
+		}
+		return constant(nil)
+	}
 	if m, ok := javaSanitizers[name]; ok && (recv.taint != nil || len(s.args) > 0) {
 		in := append([]*Value{recv}, s.args...)
 		if len(s.args) > 0 && recv.taint == nil {

@@ -1,0 +1,32 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/crypto/JBench256")
+public class JBench256 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        try { javax.crypto.Cipher c = javax.crypto.Cipher.getInstance(ALG); } catch (java.security.GeneralSecurityException e) { throw new ServletException(e); }
+    }
+
+    private static final String ALG = "DES/ECB/PKCS5Padding";
+}
