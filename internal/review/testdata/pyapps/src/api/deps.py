@@ -1,0 +1,5 @@
+import sqlite3
+
+
+def get_conn():
+    return sqlite3.connect("/var/lib/api/api.db")

@@ -1,0 +1,9 @@
+import ldap
+from django.http import JsonResponse
+
+
+def staff_lookup(request):
+    email = request.GET.get("email", "")
+    conn = ldap.initialize("ldap://ldap.internal")
+    res = conn.search_s("ou=staff,dc=blog,dc=example", ldap.SCOPE_SUBTREE, "(mail=%s)" % email, ["cn"])
+    return JsonResponse({"found": len(res)})
