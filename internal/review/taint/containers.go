@@ -37,6 +37,11 @@ func (f *frame) listMethod(s *callSite, l *Value, name string) (*Value, bool) {
 	a0 := s.arg(0, "")
 	switch name {
 	case "append", "add", "push", "addLast", "offer":
+		if name == "push" && f.lang == ir.Java && !strings.HasSuffix(l.typ, "Stack") {
+			// Deque.push is addFirst (java.util.Stack pushes on the end)
+			f.listInsert(l, constant(int64(0)), a0)
+			return constant(nil), true
+		}
 		if name == "add" && len(s.args) == 2 && f.lang == ir.Java {
 			// add(index, x)
 			f.listInsert(l, s.args[0], s.args[1])
@@ -79,10 +84,10 @@ func (f *frame) listMethod(s *callSite, l *Value, name string) (*Value, bool) {
 			return constant(nil), true
 		}
 		idx := a0
-		if name == "pop" && idx == nil && f.lang == ir.Python || name == "removeLast" || name == "pollLast" {
+		if name == "pop" && idx == nil && (f.lang == ir.Python || strings.HasSuffix(l.typ, "Stack")) || name == "removeLast" || name == "pollLast" {
 			idx = constant(int64(-1))
 		}
-		if name == "removeFirst" || name == "poll" || name == "pollFirst" || (f.lang == ir.Java && name == "pop") {
+		if name == "removeFirst" || name == "poll" || name == "pollFirst" || (f.lang == ir.Java && name == "pop" && !strings.HasSuffix(l.typ, "Stack")) {
 			idx = constant(int64(0))
 		}
 		if n, ok := idx.int(); ok && !l.loose {
@@ -110,6 +115,9 @@ func (f *frame) listMethod(s *callSite, l *Value, name string) (*Value, bool) {
 		switch name {
 		case "getFirst", "peek", "peekFirst", "element", "firstElement":
 			idx = constant(int64(0))
+			if name == "peek" && strings.HasSuffix(l.typ, "Stack") {
+				idx = constant(int64(-1))
+			}
 		case "getLast", "peekLast", "lastElement":
 			idx = constant(int64(-1))
 		}

@@ -88,6 +88,14 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 				f.validateFor(recv, e, charChecked)
 			}
 		case "startswith", "endswith", "startsWith", "endsWith", "matches", "equals", "equalsIgnoreCase":
+			if name == "matches" && f.lang == ir.Java && len(t.Args) == 1 {
+				// String.matches(regex) validates when the regex admits
+				// only word characters
+				if pat, ok := f.eval(t.Args[0], e).str(); outcome && recv != nil && ok && restrictiveRegex(pat) {
+					f.validate(recv, e)
+				}
+				return e
+			}
 			if outcome && recv != nil {
 				f.validate(recv, e)
 				if (name == "equals" || name == "equalsIgnoreCase") && len(t.Args) == 1 {

@@ -694,6 +694,15 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 		out.san = 0 // what was encoded comes back as it was
 		return out
 	}
+	if short == "URLEncoder" && name == "encode" {
+		// %-encoded text holds no quote, bracket or markup ('*' and '.' stay)
+		return sanitize(derived("java.lang.String", s.args...), 1<<SQL|1<<XPath|1<<XSS)
+	}
+	if short == "URLDecoder" && name == "decode" {
+		out := derived("java.lang.String", s.args...)
+		out.san = 0
+		return out
+	}
 	if strings.HasPrefix(name, "decodeFor") || strings.HasPrefix(name, "unescape") || name == "htmlUnescape" {
 		// ESAPI decodeForHTML, commons unescapeHtml4, Spring htmlUnescape
 		// undo an encoder
@@ -964,4 +973,44 @@ func binaryText(t, short, name string) int {
 		}
 	}
 	return textOther
+}
+
+// restrictiveRegex reports whether a whole-string pattern such as
+// "^[a-zA-Z0-9_-]+$" or "\\w{1,32}" admits only letters, digits, '_' and '-':
+// anchors, quantifiers, word-character classes, \d and \w, literal word
+// characters; no '.', alternation, groups or other characters.
+func restrictiveRegex(p string) bool {
+	if p == "" {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '^' || c == '$' || c == '+' || c == '*' || c == '?':
+		case c == '{':
+			j := strings.IndexByte(p[i:], '}')
+			if j < 0 || strings.Trim(p[i+1:i+j], "0123456789,") != "" {
+				return false
+			}
+			i += j
+		case c == '\\':
+			if i+1 >= len(p) || p[i+1] != 'd' && p[i+1] != 'w' {
+				return false
+			}
+			i++
+		case c == '[':
+			j := strings.IndexByte(p[i:], ']')
+			if j < 0 {
+				return false
+			}
+			body := strings.NewReplacer(`\d`, "0-9", `\w`, "a-zA-Z0-9_").Replace(p[i+1 : i+j])
+			if strings.HasPrefix(body, "^") || !wordClass(body) {
+				return false
+			}
+			i += j
+		case !wordChars(string(c)):
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,33 @@
+package org.tend.bench;
+
+import java.io.IOException;
+import javax.servlet.ServletException;
+import javax.servlet.annotation.WebServlet;
+import javax.servlet.http.HttpServlet;
+import javax.servlet.http.HttpServletRequest;
+import javax.servlet.http.HttpServletResponse;
+import org.tend.bench.helpers.DbHelper;
+import org.tend.bench.helpers.DirHelper;
+import org.tend.bench.helpers.LdapHelper;
+
+@WebServlet(value = "/xss/JBench296")
+public class JBench296 extends HttpServlet {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void doGet(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        doPost(request, response);
+    }
+
+    @Override
+    public void doPost(HttpServletRequest request, HttpServletResponse response)
+            throws ServletException, IOException {
+        response.setContentType("text/html;charset=UTF-8");
+        String param = request.getParameter("JBkey");
+        if (param == null) param = "";
+        String bar = java.net.URLDecoder.decode(java.net.URLEncoder.encode(param, "UTF-8"), "UTF-8");
+        response.getWriter().println(bar);
+    }
+}
