@@ -80,15 +80,26 @@ var pySinks = map[string]sinkSpec{
 	"elementpath.select":      sk(XPath, rule.PyXPathInjection, 1),
 	"elementpath.iter_select": sk(XPath, rule.PyXPathInjection, 1),
 	// redirects
-	"flask.redirect":                   sk(Redirect, rule.PyOpenRedirect, 0),
-	"werkzeug.utils.redirect":          sk(Redirect, rule.PyOpenRedirect, 0),
-	"django.shortcuts.redirect":        sk(Redirect, rule.PyOpenRedirect, 0),
-	"django.http.HttpResponseRedirect": sk(Redirect, rule.PyOpenRedirect, 0),
+	"flask.redirect":                            sk(Redirect, rule.PyOpenRedirect, 0),
+	"werkzeug.utils.redirect":                   sk(Redirect, rule.PyOpenRedirect, 0),
+	"django.shortcuts.redirect":                 sk(Redirect, rule.PyOpenRedirect, 0),
+	"django.http.HttpResponseRedirect":          sk(Redirect, rule.PyOpenRedirect, 0),
+	"django.http.HttpResponsePermanentRedirect": sk(Redirect, rule.PyOpenRedirect, 0),
+	"fastapi.responses.RedirectResponse":        {kind: Redirect, rule: rule.PyOpenRedirect, args: []int{0}, kws: []string{"url"}},
+	"starlette.responses.RedirectResponse":      {kind: Redirect, rule: rule.PyOpenRedirect, args: []int{0}, kws: []string{"url"}},
 	// XSS
 	"flask.render_template_string":      sk(XSS, rule.PyXSS, 0),
 	"markupsafe.Markup":                 sk(XSS, rule.PyXSS, 0),
 	"django.utils.safestring.mark_safe": sk(XSS, rule.PyXSS, 0),
 	"django.http.HttpResponse":          sk(XSS, rule.PyXSS, 0),
+	"fastapi.responses.HTMLResponse":    {kind: XSS, rule: rule.PyXSS, args: []int{0}, kws: []string{"content"}},
+	"starlette.responses.HTMLResponse":  {kind: XSS, rule: rule.PyXSS, args: []int{0}, kws: []string{"content"}},
+	// files sent by path
+	"fastapi.responses.FileResponse":   {kind: Path, rule: rule.PyPathTraversal, args: []int{0}, kws: []string{"path"}},
+	"starlette.responses.FileResponse": {kind: Path, rule: rule.PyPathTraversal, args: []int{0}, kws: []string{"path"}},
+	// SQL text in Django expressions
+	"django.db.models.expressions.RawSQL": {kind: SQL, rule: rule.PySQLInjection, args: []int{0}, kws: []string{"sql"}},
+	"django.db.models.RawSQL":             {kind: SQL, rule: rule.PySQLInjection, args: []int{0}, kws: []string{"sql"}},
 	// commands with a shell
 	"os.system":                  sk(Cmd, rule.PyCommandInj, 0),
 	"os.popen":                   sk(Cmd, rule.PyCommandInj, 0),
@@ -131,6 +142,11 @@ var pySanitizers = map[string]Mask{
 	"urllib.parse.quote":                   bit(XSS) | bit(Cmd) | bit(SQL) | bit(LDAP) | bit(XPath),
 	"urllib.parse.quote_plus":              bit(XSS) | bit(Cmd) | bit(SQL) | bit(LDAP) | bit(XPath) | bit(Path),
 	"json.dumps":                           0,
+	// URLs of the application's own routes
+	"flask.url_for":                bit(Redirect),
+	"flask.helpers.url_for":        bit(Redirect),
+	"django.urls.reverse":          bit(Redirect),
+	"django.shortcuts.resolve_url": bit(Redirect),
 }
 
 // pyClean returns values that carry no injectable text.
@@ -159,6 +175,8 @@ func (f *frame) library(v *Value, p ir.Pos) *Value {
 		v.kind = kUnknown
 	case "sys.argv", "os.environ", "sys.stdin":
 		v.taint = &trace{step: Step{File: f.mod.Path, Pos: p, Note: v.typ}}
+	default:
+		v = pyFrameworkAttr(v)
 	}
 	return v
 }
@@ -184,6 +202,9 @@ func (f *frame) pyCall(s *callSite, fn *Value) *Value {
 		f.flag(rule.PyWeakRandom, q, p)
 		out := &Value{typ: "random"}
 		out.weak = &trace{step: Step{File: f.mod.Path, Pos: p, Note: q + "()"}}
+		return out
+	}
+	if out, ok := f.pyFrameworkCall(q, s); ok {
 		return out
 	}
 	switch q {
@@ -255,16 +276,6 @@ func (f *frame) pyCall(s *callSite, fn *Value) *Value {
 		return derived("", f.iterElem(orUnknown(s.arg(0, ""))))
 	case "open", "io.open", "codecs.open":
 		return &Value{kind: kObject, typ: "file"}
-	case "flask.make_response", "flask.Response", "werkzeug.wrappers.Response":
-		// the body is the first argument, or the first element of a
-		// (body, status, headers) tuple; headers are not HTML
-		body := s.arg(0, "response")
-		if body != nil && body.kind == kList && !body.loose && len(body.elems) > 0 {
-			body = body.elems[0]
-		}
-		out := derived(q+"()", body)
-		out.kind = kObject
-		return out
 	case "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath":
 		return derived("pathlib.Path", s.args...)
 	case "os.path.join", "posixpath.join":
@@ -389,6 +400,9 @@ func (f *frame) pyMethod(s *callSite, recv *Value, name string) *Value {
 		q = recv.typ + "." + name
 	}
 	p := s.c.Pos
+	if out, ok := f.pyFrameworkMethod(s, recv, name); ok {
+		return out
+	}
 	if q != "" && recv.kind == kModule && recv.taint == nil {
 		// a function reached through a library module: xml.dom.minidom.parseString
 		return f.pyCall(s, &Value{typ: q})

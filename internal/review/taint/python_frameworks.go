@@ -1,0 +1,327 @@
+package taint
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/tendhq/tend/internal/review/ir"
+	"github.com/tendhq/tend/internal/review/rule"
+)
+
+// This file models how Flask, Django and FastAPI applications receive
+// their input and end a request: the parameters a framework fills from the
+// URL, the annotations FastAPI converts them with, the calls that never
+// return (abort), the checks that make a redirect target local, and what a
+// route's return value becomes (HTML in Flask, JSON in FastAPI).
+
+// pyParam is a Python root's parameter as a web framework fills it, when
+// it does: a Django view's URL keyword arguments are untrusted text; a
+// route parameter FastAPI converts to a number, a UUID or a date, or one a
+// Flask converter (<int:id>) matched, carries no text.
+func (f *frame) pyParam(fn *ir.Func, p ir.Param) (*Value, bool) {
+	if f.lang != ir.Python || p.Name == "self" || p.Name == "cls" {
+		return nil, false
+	}
+	if isRouteHandler(fn) {
+		if t := convertedRouteParam(fn, p, f.w.a.moduleImports(f.mod, "fastapi")); t != "" {
+			return &Value{typ: t}, true
+		}
+		return nil, false
+	}
+	if p.Name == "request" || !djangoView(fn) || !f.w.a.webModule(f.mod) {
+		return nil, false
+	}
+	if !f.w.a.moduleImports(f.mod, "django") && !f.w.a.moduleImports(f.mod, "rest_framework") {
+		return nil, false
+	}
+	v := &Value{typ: "str"}
+	if p.DStar {
+		v.typ = ""
+	}
+	v.taint = &trace{step: Step{File: f.mod.Path, Pos: fn.Pos, Note: "URL parameter " + p.Name}}
+	return v, true
+}
+
+// djangoView reports whether fn takes the request first (after self): a
+// Django function view, or a class-based view's get/post/… method, whose
+// further parameters are the URL pattern's captured values.
+func djangoView(fn *ir.Func) bool {
+	ps := fn.Params
+	if fn.Class != nil && len(ps) > 0 && ps[0].Name == "self" {
+		if !httpVerbs[fn.Name] {
+			return false
+		}
+		ps = ps[1:]
+	}
+	return len(ps) > 1 && ps[0].Name == "request"
+}
+
+var httpVerbs = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "head": true, "options": true}
+
+// scalarAnnotations are parameter types FastAPI (pydantic) converts the
+// request's text to, refusing the request when it does not parse.
+var scalarAnnotations = map[string]string{
+	"int": "int", "float": "float", "bool": "bool", "UUID": "uuid", "uuid.UUID": "uuid", "datetime": "datetime",
+	"datetime.datetime": "datetime", "date": "datetime", "datetime.date": "datetime", "Decimal": "float",
+	"decimal.Decimal": "float", "PositiveInt": "int", "NonNegativeInt": "int", "conint": "int", "confloat": "float",
+}
+
+var flaskConverter = regexp.MustCompile(`<(int|float|uuid):(\w+)>`)
+
+// convertedRouteParam is the type a route parameter arrives as when the
+// framework converted it from text ("" when it is text).
+func convertedRouteParam(fn *ir.Func, p ir.Param, fastapi bool) string {
+	if fastapi && p.Type != "" {
+		t := strings.TrimSpace(p.Type)
+		t = strings.TrimSuffix(strings.TrimSuffix(t, "| None"), " ")
+		t = strings.TrimPrefix(t, "None |")
+		t = strings.TrimSpace(t)
+		if strings.HasPrefix(t, "Optional[") && strings.HasSuffix(t, "]") {
+			t = t[len("Optional[") : len(t)-1]
+		}
+		if i := strings.IndexByte(t, '('); i > 0 {
+			t = t[:i] // conint(gt=0)
+		}
+		if s, ok := scalarAnnotations[t]; ok {
+			return s
+		}
+	}
+	for _, d := range fn.Decorators {
+		c, ok := d.(*ir.Call)
+		if !ok || len(c.Args) == 0 {
+			continue
+		}
+		k, ok := c.Args[0].(*ir.Const)
+		if !ok {
+			continue
+		}
+		s, _ := k.Value.(string)
+		for _, m := range flaskConverter.FindAllStringSubmatch(s, -1) {
+			if m[2] == p.Name {
+				if m[1] == "uuid" {
+					return "uuid"
+				}
+				return m[1]
+			}
+		}
+	}
+	return ""
+}
+
+// moduleImports reports whether m imports the package root (or a module
+// under it).
+func (a *analyzer) moduleImports(m *ir.Module, root string) bool {
+	found := false
+	for _, s := range m.Body {
+		forEachNested(s, func(s ir.Stmt) {
+			if im, ok := s.(*ir.Import); ok && (im.Module == root || strings.HasPrefix(im.Module, root+".")) {
+				found = true
+			}
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// noReturn are library functions that end the request or the process by
+// raising (abort(404), sys.exit()): the statements after them do not run.
+var noReturn = map[string]bool{
+	"flask.abort": true, "werkzeug.exceptions.abort": true, "quart.abort": true, "bottle.abort": true,
+	"sys.exit": true, "os._exit": true, "exit": true, "quit": true, "pyramid.httpexceptions.exception_response": true,
+}
+
+// pyNoReturn reports whether the expression statement x is a call that
+// never returns.
+func (f *frame) pyNoReturn(x ir.Expr, e *env) bool {
+	c, ok := x.(*ir.Call)
+	if !ok || f.lang != ir.Python {
+		return false
+	}
+	switch fn := c.Fn.(type) {
+	case *ir.Name:
+		if fn.ID != "abort" && fn.ID != "exit" && fn.ID != "quit" {
+			return false
+		}
+	case *ir.Attr:
+		if fn.Name != "abort" && fn.Name != "exit" && fn.Name != "_exit" {
+			return false
+		}
+	default:
+		return false
+	}
+	return noReturn[f.eval(c.Fn, e).typ]
+}
+
+// pyHTMLRoute reports whether the handler being interpreted sends a
+// returned string as HTML: Flask and Bottle do; FastAPI serialises it as
+// JSON unless the route's response_class is an HTMLResponse.
+func (f *frame) pyHTMLRoute() bool {
+	if f.fn == nil || !isRouteHandler(f.fn) {
+		return false
+	}
+	if !f.w.a.moduleImports(f.mod, "fastapi") {
+		return true
+	}
+	for _, d := range f.fn.Decorators {
+		c, ok := d.(*ir.Call)
+		if !ok {
+			continue
+		}
+		for _, k := range c.Kw {
+			if k.Name == "response_class" && strings.Contains(exprText(k.Value), "HTML") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func exprText(x ir.Expr) string {
+	switch x := x.(type) {
+	case *ir.Name:
+		return x.ID
+	case *ir.Attr:
+		return exprText(x.X) + "." + x.Name
+	}
+	return ""
+}
+
+// localURLChecks are predicates that hold only for a URL on an allowed
+// host (or a relative one).
+var localURLChecks = map[string]bool{
+	"django.utils.http.url_has_allowed_host_and_scheme": true, "django.utils.http.is_safe_url": true,
+}
+
+// pyRefineCall narrows e on the branch where a Python predicate call
+// evaluated to outcome.
+func (f *frame) pyRefineCall(t *ir.Call, e *env, outcome bool) {
+	if !outcome || len(t.Args) == 0 {
+		return
+	}
+	name, _ := callName(t)
+	if name != "url_has_allowed_host_and_scheme" && name != "is_safe_url" {
+		return
+	}
+	if localURLChecks[f.eval(t.Fn, e).typ] {
+		f.validateFor(t.Args[0], e, bit(Redirect))
+	}
+}
+
+// pyRefineAttr narrows e on the branch where an attribute was truthy
+// (outcome) or not: a parsed URL without a network location is relative,
+// so the text it was parsed from is a local redirect target.
+func (f *frame) pyRefineAttr(t *ir.Attr, e *env, outcome bool) {
+	if outcome || t.Name != "netloc" {
+		return
+	}
+	v := f.eval(t.X, e)
+	if strings.Contains(v.typ, "urlparse") || strings.Contains(v.typ, "urlsplit") {
+		f.validateFor(t.X, e, bit(Redirect))
+	}
+}
+
+// pyFrameworkCall models framework calls by qualified name; ok is false
+// when q is not one of them.
+func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
+	switch q {
+	case "flask.make_response", "flask.Response", "werkzeug.wrappers.Response", "flask.wrappers.Response":
+		// the body is the first argument, or the first element of a
+		// (body, status, headers) tuple; headers are not HTML. Flask sends
+		// text as text/html unless told otherwise.
+		body := s.arg(0, "response")
+		if body != nil && body.kind == kList && !body.loose && len(body.elems) > 0 {
+			body = body.elems[0]
+		}
+		if body != nil && isHTMLBody(body) && htmlMimetype(s) {
+			f.sinkHit(XSS, rule.PyXSS, q, s.c.Pos, body)
+		}
+		out := derived(q+"()", body)
+		out.kind = kObject
+		return out, true
+	case "django.utils.html.format_html":
+		// the arguments are escaped into the template
+		var args []*Value
+		if len(s.args) > 1 {
+			args = s.args[1:]
+		}
+		for _, v := range s.kw {
+			args = append(args, v)
+		}
+		out := sanitize(derived("str", args...), bit(XSS))
+		return derived("str", s.arg(0, "format_string"), out), true
+	case "locals", "vars":
+		if len(s.args) > 0 || s.e == nil {
+			return nil, false
+		}
+		// the function's own variables, as a dict
+		d := newDict()
+		d.typ = "dict"
+		names := make([]string, 0, len(s.e.vars))
+		for n := range s.e.vars {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			d.setKey("s:"+n, s.e.vars[n])
+		}
+		return d, true
+	}
+	return nil, false
+}
+
+// htmlMimetype reports whether a response is made without a mimetype or
+// content type other than HTML.
+func htmlMimetype(s *callSite) bool {
+	for _, k := range []string{"mimetype", "content_type"} {
+		if v := s.arg(-1, k); v != nil {
+			if t, ok := v.str(); ok && !strings.Contains(t, "html") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// pyFrameworkMethod models framework methods by name and receiver; ok is
+// false when it is not one of them.
+func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value, bool) {
+	switch name {
+	case "save":
+		// werkzeug FileStorage.save(dst): an uploaded file written where
+		// the destination says
+		if strings.HasPrefix(recv.typ, "flask.request.files") {
+			f.sinkHit(Path, rule.PyPathTraversal, "FileStorage.save", s.c.Pos, s.arg(0, "dst"))
+			return constant(nil), true
+		}
+	case "extra":
+		// QuerySet.extra(where=[...], select={...}, tables=[...], order_by=[...]) is SQL text
+		if strings.Contains(recv.typ, "objects") {
+			var vals []*Value
+			for _, k := range []string{"select", "where", "tables", "order_by"} {
+				if v := s.arg(-1, k); v != nil {
+					vals = append(vals, v)
+				}
+			}
+			if len(s.args) > 0 {
+				vals = append(vals, s.args[0])
+			}
+			if len(s.args) > 1 {
+				vals = append(vals, s.args[1])
+			}
+			f.sinkHit(SQL, rule.PySQLInjection, "QuerySet.extra", s.c.Pos, vals...)
+		}
+	}
+	return nil, false
+}
+
+// pyFrameworkAttr models attributes read from framework values: the last
+// part of a pathlib path (Path(x).name) names no directory.
+func pyFrameworkAttr(v *Value) *Value {
+	if v.taint != nil && (strings.HasPrefix(v.typ, "pathlib.") && strings.HasSuffix(v.typ, ".name")) {
+		return sanitize(v, bit(Path))
+	}
+	return v
+}
