@@ -327,6 +327,9 @@ func (f *frame) paramValue(fn *ir.Func, p ir.Param, i int) *Value {
 	if f.lang == ir.Java {
 		return f.javaParam(fn, p, i)
 	}
+	if v, ok := f.pyParam(fn, p); ok {
+		return v
+	}
 	v := unknown()
 	src := ""
 	switch {
