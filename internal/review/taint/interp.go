@@ -179,6 +179,9 @@ func (f *frame) stmt(s ir.Stmt, e *env) *env {
 	switch s := s.(type) {
 	case *ir.ExprStmt:
 		f.eval(s.X, e)
+		if f.pyNoReturn(s.X, e) {
+			return nil
+		}
 		return e
 	case *ir.Assign:
 		f.assignStmt(s, e)
@@ -194,7 +197,7 @@ func (f *frame) stmt(s ir.Stmt, e *env) *env {
 		if s.X != nil {
 			v = f.eval(s.X, e)
 		}
-		if f.depth == 0 && f.lang == ir.Python && f.fn != nil && isRouteHandler(f.fn) && isHTMLBody(v) {
+		if f.depth == 0 && f.lang == ir.Python && f.pyHTMLRoute() && isHTMLBody(v) {
 			f.sinkHit(XSS, rule.PyXSS, "the response of "+f.fn.Name, s.Pos, v)
 		}
 		f.ret = join(f.ret, v)
