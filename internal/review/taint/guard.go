@@ -81,6 +81,9 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 			return e
 		}
 	case *ir.Call:
+		if f.lang == ir.Python {
+			f.pyRefineCall(t, e, outcome)
+		}
 		name, recv := callName(t)
 		switch name {
 		case "isalnum", "isalpha", "isdigit", "isdecimal", "isnumeric", "isidentifier":
@@ -137,6 +140,10 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 		if outcome {
 			f.markNonNull(t, e)
 		}
+	case *ir.Attr:
+		if f.lang == ir.Python {
+			f.pyRefineAttr(t, e, outcome)
+		}
 	}
 	return e
 }
@@ -154,6 +161,10 @@ func isNull(x ir.Expr) bool {
 func isConstCollection(v *Value) bool {
 	switch v.kind {
 	case kList:
+		if v.loose && (v.typ == "set" || v.typ == "frozenset") && v.taint == nil && v.summary != nil {
+			// a set literal of constants: its elements are not kept in order
+			return v.summary.taint == nil && v.summary.kind != kList && v.summary.kind != kDict
+		}
 		if v.loose || v.taint != nil {
 			return false
 		}
