@@ -686,7 +686,24 @@ func (l *lowerer) expr(n *sitter.Node) ir.Expr {
 		if v := n.ChildByFieldName("value"); v != nil {
 			return l.expr(v)
 		}
-		return &ir.Call{Pos: p, New: true, Fn: &ir.Name{Pos: p, ID: l.text(n.ChildByFieldName("type")) + "[]"}}
+		c := &ir.Call{Pos: p, New: true, Fn: &ir.Name{Pos: p, ID: l.text(n.ChildByFieldName("type")) + "[]"}}
+		var dims []*sitter.Node
+		multi := false
+		for _, k := range named(n) {
+			switch l.typ(k) {
+			case "dimensions_expr":
+				dims = append(dims, k)
+			case "dimensions":
+				multi = true
+			}
+		}
+		if len(dims) == 1 && !multi {
+			// new T[n]: the length, so a constant one gives n elements
+			if ks := named(dims[0]); len(ks) == 1 {
+				c.Args = []ir.Expr{l.expr(ks[0])}
+			}
+		}
+		return c
 	case "array_initializer":
 		return &ir.Seq{Pos: p, Kind: ir.Array, Elts: l.args(n)}
 	case "array_access":

@@ -176,8 +176,19 @@ func (f *frame) javaNew(c *ir.Call, e *env) *Value {
 		short = short[:i]
 	}
 	if strings.HasSuffix(short, "[]") {
-		// new T[n]: zero values
+		// new T[n]: zero values, one element each for a small constant n
 		arr := &Value{kind: kList, typ: short, loose: true, summary: constant(int64(0))}
+		elem := strings.TrimSuffix(short, "[]")
+		if !isPrimitive(elem) {
+			arr.summary = &Value{typ: f.javaTypeName(elem)} // null, but not worth reporting
+		}
+		if n, ok := s.arg(0, "").int(); ok && len(s.args) == 1 && n >= 0 && n <= 64 && !strings.HasSuffix(elem, "[]") {
+			arr.loose = false
+			for i := int64(0); i < n; i++ {
+				arr.elems = append(arr.elems, arr.summary)
+			}
+			arr.summary = nil
+		}
 		arr.keys = map[string]*Value{"\x00const": constant(true)}
 		return arr
 	}
@@ -462,15 +473,18 @@ func (f *frame) javaMethod(s *callSite, recv *Value, name string) *Value {
 	case short == "RandomStringUtils" || short == "RandomUtils":
 		f.flag(rule.JavaWeakRandom, short+"."+name, p)
 		return &Value{typ: "java.lang.String"}
-	case (name == "read" || name == "readFully" || name == "readNBytes") && recv.taint != nil && a0 != nil && a0.kind == kList:
+	case (name == "read" || name == "readFully" || name == "readNBytes") && a0 != nil && a0.kind == kList:
 		// InputStream.read(byte[]), Reader.read(char[]), DataInput.readFully:
 		// the buffer holds what the stream held
 		delete(a0.keys, "\x00const")
 		a0.loose = true
-		a0.summary = join(a0.summary, derived("byte", recv))
+		if recv.taint != nil {
+			a0.summary = join(a0.summary, derived("byte", recv))
+		}
 		return &Value{typ: "int"}
 	case name == "nextBytes" && a0 != nil && a0.keys != nil:
 		delete(a0.keys, "\x00const")
+		a0.loose = true // its elements are no longer the zeros
 		return constant(nil)
 	}
 	// sinks
