@@ -310,6 +310,11 @@ func (f *frame) attr(v *Value, name string, p ir.Pos) *Value {
 			if x := f.classAttr(v.class, name); x != nil {
 				return x
 			}
+			if f.lang == ir.Python && v.class.class != nil {
+				// an attribute a library base class provides
+				// (Model.objects): named after the class
+				return &Value{typ: v.class.class.Name + "." + name}
+			}
 			return unknown()
 		}
 	case kFunc:
