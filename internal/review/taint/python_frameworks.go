@@ -289,6 +289,15 @@ func htmlMimetype(s *callSite) bool {
 // false when it is not one of them.
 func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value, bool) {
 	switch name {
+	case "get":
+		if recv.kind != kDict && recv.keys == nil && recv.taint != nil {
+			// one entry of a mapping (a parsed JSON body, request.GET): a
+			// check of the entry says nothing of the others, so the
+			// mapping is not among the variables the entry is made from
+			out := derived(q(recv, name), append([]*Value{recv}, s.all()...)...)
+			out.roots = nil
+			return out, true
+		}
 	case "save":
 		// werkzeug FileStorage.save(dst): an uploaded file written where
 		// the destination says
@@ -324,4 +333,11 @@ func pyFrameworkAttr(v *Value) *Value {
 		return sanitize(v, bit(Path))
 	}
 	return v
+}
+
+func q(recv *Value, name string) string {
+	if recv.typ == "" {
+		return "()"
+	}
+	return recv.typ + "." + name + "()"
 }
