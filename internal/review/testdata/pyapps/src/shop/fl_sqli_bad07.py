@@ -2,7 +2,7 @@ import json
 
 from flask import Flask, request, jsonify
 
-from .db import run_query, products_where
+from .db import get_db, products_where
 
 app = Flask(__name__)
 
@@ -14,4 +14,4 @@ def products_by():
     if field not in ("name", "category"):
         return jsonify(error="bad field"), 400
     sql = products_where(field, data["value"])
-    return jsonify(run_query(sql))
+    return jsonify(get_db().execute(sql).fetchall())
