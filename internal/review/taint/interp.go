@@ -197,7 +197,7 @@ func (f *frame) stmt(s ir.Stmt, e *env) *env {
 		if s.X != nil {
 			v = f.eval(s.X, e)
 		}
-		if f.depth == 0 && f.lang == ir.Python && f.pyHTMLRoute() && isHTMLBody(v) {
+		if f.depth == 0 && f.lang == ir.Python && f.pyHTMLRoute() && pyHTMLBody(v) {
 			f.sinkHit(XSS, rule.PyXSS, "the response of "+f.fn.Name, s.Pos, v)
 		}
 		f.ret = join(f.ret, v)

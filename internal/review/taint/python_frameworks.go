@@ -23,11 +23,22 @@ func (f *frame) pyParam(fn *ir.Func, p ir.Param) (*Value, bool) {
 	if f.lang != ir.Python || p.Name == "self" || p.Name == "cls" {
 		return nil, false
 	}
+	if dependency(p) {
+		// FastAPI's Depends(...) / Security(...): the application's own
+		// object, not the request's text
+		return unknown(), true
+	}
 	if isRouteHandler(fn) {
 		if t := convertedRouteParam(fn, p, f.w.a.moduleImports(f.mod, "fastapi")); t != "" {
 			return &Value{typ: t}, true
 		}
 		return nil, false
+	}
+	if flaskViewMethod(fn) && f.w.a.moduleImports(f.mod, "flask") {
+		if t := convertedRouteParam(fn, p, false); t != "" {
+			return &Value{typ: t}, true
+		}
+		return f.source("str", "route parameter "+p.Name, fn.Pos), true
 	}
 	if p.Name == "request" || !djangoView(fn) || !f.w.a.webModule(f.mod) {
 		return nil, false
@@ -55,6 +66,33 @@ func djangoView(fn *ir.Func) bool {
 		ps = ps[1:]
 	}
 	return len(ps) > 1 && ps[0].Name == "request"
+}
+
+// flaskViewMethod reports whether fn is a get/post/… method of a Flask
+// class-based view (MethodView, View), which add_url_rule calls with the
+// route's variables.
+func flaskViewMethod(fn *ir.Func) bool {
+	if fn.Class == nil || !httpVerbs[fn.Name] {
+		return false
+	}
+	for _, b := range fn.Class.Bases {
+		t := exprText(b)
+		if t == "MethodView" || strings.HasSuffix(t, ".MethodView") || t == "views.View" || t == "flask.views.View" {
+			return true
+		}
+	}
+	return false
+}
+
+// dependency reports whether p's default is FastAPI's Depends(...) or
+// Security(...).
+func dependency(p ir.Param) bool {
+	c, ok := p.Default.(*ir.Call)
+	if !ok {
+		return false
+	}
+	t := exprText(c.Fn)
+	return t == "Depends" || t == "Security" || strings.HasSuffix(t, ".Depends") || strings.HasSuffix(t, ".Security")
 }
 
 var httpVerbs = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "head": true, "options": true}
@@ -241,6 +279,16 @@ func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
 		out := derived(q+"()", body)
 		out.kind = kObject
 		return out, true
+	case "django.http.HttpResponse":
+		// HttpResponse(content, content_type=None, ...): HTML unless the
+		// content type says otherwise
+		ct := s.arg(1, "content_type")
+		if ct == nil || mimeHTML(ct) {
+			f.sinkHit(XSS, rule.PyXSS, q, s.c.Pos, s.arg(0, "content"))
+		}
+		out := derived(q+"()", s.all()...)
+		out.kind = kObject
+		return out, true
 	case "django.utils.html.format_html":
 		// the arguments are escaped into the template
 		var args []*Value
@@ -276,13 +324,40 @@ func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
 // content type other than HTML.
 func htmlMimetype(s *callSite) bool {
 	for _, k := range []string{"mimetype", "content_type"} {
-		if v := s.arg(-1, k); v != nil {
-			if t, ok := v.str(); ok && !strings.Contains(t, "html") {
-				return false
-			}
+		if v := s.arg(-1, k); v != nil && !mimeHTML(v) {
+			return false
 		}
 	}
 	return true
+}
+
+// mimeHTML reports whether a content type may be rendered as a document
+// that runs script (HTML, XHTML, SVG, XML), or is not known.
+func mimeHTML(v *Value) bool {
+	t, ok := v.str()
+	if !ok {
+		return true
+	}
+	t = strings.ToLower(t)
+	return strings.Contains(t, "html") || strings.Contains(t, "svg") || strings.Contains(t, "xml")
+}
+
+// pyHTMLBody reports whether a route's returned value is sent as HTML: a
+// string, a response made from one, or text read straight from the
+// request (request.form["x"], request.args.get("x")) — not its JSON.
+func pyHTMLBody(v *Value) bool {
+	if isHTMLBody(v) {
+		return true
+	}
+	if v.kind != kUnknown || !strings.HasPrefix(v.typ, "flask.request.") {
+		return false
+	}
+	for _, part := range []string{".args", ".form", ".values", ".headers", ".cookies", ".data", ".get_data"} {
+		if strings.HasPrefix(v.typ[len("flask.request"):], part) {
+			return true
+		}
+	}
+	return false
 }
 
 // pyFrameworkMethod models framework methods by name and receiver; ok is

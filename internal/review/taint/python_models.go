@@ -91,7 +91,6 @@ var pySinks = map[string]sinkSpec{
 	"flask.render_template_string":      sk(XSS, rule.PyXSS, 0),
 	"markupsafe.Markup":                 sk(XSS, rule.PyXSS, 0),
 	"django.utils.safestring.mark_safe": sk(XSS, rule.PyXSS, 0),
-	"django.http.HttpResponse":          sk(XSS, rule.PyXSS, 0),
 	"fastapi.responses.HTMLResponse":    {kind: XSS, rule: rule.PyXSS, args: []int{0}, kws: []string{"content"}},
 	"starlette.responses.HTMLResponse":  {kind: XSS, rule: rule.PyXSS, args: []int{0}, kws: []string{"content"}},
 	// files sent by path
