@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def plain_echo(request):
+    return HttpResponse(request.GET.get("q", ""), content_type="text/plain")
