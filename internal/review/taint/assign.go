@@ -35,6 +35,10 @@ func (f *frame) assignStmt(s *ir.Assign, e *env) {
 		return
 	}
 	if s.Type != "" {
+		if f.lang == ir.Java && v.null != nil && isPrimitive(s.Type) && s.Type[0] >= 'a' && s.Type[0] <= 'z' && s.Value != nil {
+			// int n = map.get(k): unboxing a null throws
+			f.deref(v, s.Value, s.Pos)
+		}
 		v = f.declared(v, s.Type)
 	}
 	for _, t := range s.Targets {

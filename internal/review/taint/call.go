@@ -82,6 +82,16 @@ func (f *frame) call(c *ir.Call, e *env) *Value {
 		s := f.evalArgs(c, e)
 		if f.lang == ir.Java {
 			f.deref(recv, at.X, at.Pos)
+			v := f.method(s, recv, at.Name)
+			if v != nil && v.null != nil {
+				// the same call was checked for null on this path
+				if key, ok := callFact(c.Fn, c.Args); ok {
+					if _, checked := e.lookup(key); checked {
+						return withoutNull(v)
+					}
+				}
+			}
+			return v
 		}
 		return f.method(s, recv, at.Name)
 	}

@@ -1,5 +1,7 @@
 package taint
 
+import "strings"
+
 // env maps names to values in one scope; lookups fall back to parent (the
 // enclosing function for a closure, then the module).
 type env struct {
@@ -61,12 +63,12 @@ func merge(a, b *env) *env {
 	for k, av := range a.vars {
 		if bv, ok := b.vars[k]; ok {
 			out.vars[k] = join(av, bv)
-		} else {
+		} else if !strings.HasPrefix(k, factPrefix) {
 			out.vars[k] = av
 		}
 	}
 	for k, bv := range b.vars {
-		if _, ok := a.vars[k]; !ok {
+		if _, ok := a.vars[k]; !ok && !strings.HasPrefix(k, factPrefix) {
 			out.vars[k] = bv
 		}
 	}

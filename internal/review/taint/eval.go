@@ -515,6 +515,9 @@ func (f *frame) binary(x *ir.Binary, e *env) *Value {
 	}
 	a := f.eval(x.X, e)
 	b := f.eval(x.Y, e)
+	if f.lang == ir.Java {
+		f.unboxed(x, a, b)
+	}
 	switch x.Op {
 	case "==", "!=", "<", "<=", ">", ">=", "is", "is not", "in", "not in", "instanceof":
 		return f.compare(x.Op, a, b)
@@ -886,4 +889,30 @@ func (f *frame) routePath() string {
 		path = p
 	}
 	return path
+}
+
+// unboxed reports a maybe-null operand of arithmetic or an ordering: only a
+// boxed number can be one, and unboxing null throws. + is concatenation
+// when either side is a string, so there only a boxed number counts.
+func (f *frame) unboxed(x *ir.Binary, a, b *Value) {
+	switch x.Op {
+	case "-", "*", "/", "%", "<", "<=", ">", ">=", "<<", ">>", ">>>":
+		f.deref(a, x.X, x.Pos)
+		f.deref(b, x.Y, x.Pos)
+	case "+":
+		if isBoxedNumber(a.typ) && !isStringType(b.typ) {
+			f.deref(a, x.X, x.Pos)
+		}
+		if isBoxedNumber(b.typ) && !isStringType(a.typ) {
+			f.deref(b, x.Y, x.Pos)
+		}
+	}
+}
+
+func isBoxedNumber(t string) bool {
+	switch strings.TrimPrefix(t, "java.lang.") {
+	case "Integer", "Long", "Short", "Byte", "Double", "Float", "Character":
+		return true
+	}
+	return false
 }

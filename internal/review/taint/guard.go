@@ -1,6 +1,8 @@
 package taint
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/tendhq/tend/internal/review/ir"
@@ -108,6 +110,12 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 				}
 			}
 		case "contains", "containsKey":
+			if name == "containsKey" && outcome && recv != nil && len(t.Args) == 1 && f.lang == ir.Java {
+				// map.containsKey(k): map.get(k) finds it
+				if key, ok := callFact(&ir.Attr{X: recv, Name: "get"}, t.Args); ok {
+					e.vars[key] = constant(true)
+				}
+			}
 			if recv != nil && len(t.Args) == 1 {
 				rv := f.eval(recv, e)
 				if outcome && isConstCollection(rv) {
@@ -129,6 +137,13 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 			}
 		case "isinstance":
 			return e
+		case "isNotEmpty", "isNotBlank", "hasText", "hasLength", "isEmpty", "isBlank", "isNullOrEmpty":
+			// StringUtils.isNotEmpty(s), Strings.isNullOrEmpty(s): null-safe
+			// checks; s is not null where it is not empty
+			notEmpty := name == "isNotEmpty" || name == "isNotBlank" || name == "hasText" || name == "hasLength"
+			if f.lang == ir.Java && len(t.Args) == 1 && outcome == notEmpty {
+				f.markNonNull(t.Args[0], e)
+			}
 		}
 		if outcome && f.lang == ir.Python && len(t.Args) == 1 {
 			// a project predicate such as is_safe(x) / valid_name(x)
@@ -285,6 +300,13 @@ func (f *frame) markNonNull(x ir.Expr, e *env) {
 	if a, ok := x.(*ir.AssignExpr); ok {
 		x = a.Target
 	}
+	if c, ok := x.(*ir.Call); ok && f.lang == ir.Java {
+		// map.get(k) != null: the same call again returns the same
+		if key, ok := callFact(c.Fn, c.Args); ok {
+			e.vars[key] = constant(true)
+		}
+		return
+	}
 	n, ok := x.(*ir.Name)
 	if !ok {
 		if a, ok := x.(*ir.Attr); ok && f.lang == ir.Java {
@@ -338,4 +360,43 @@ func mergeInto(e, a, b *env) *env {
 		}
 	}
 	return e
+}
+
+// factPrefix marks an env entry that records a check of a call, not a
+// variable.
+const factPrefix = "\x00nonnull:"
+
+// callFact names a call made of plain names and constants
+// (map.get(k), request.getParameter("x")) so that a check of it can be
+// found when the same call is made again.
+func callFact(fn ir.Expr, args []ir.Expr) (string, bool) {
+	recv, ok := plainExpr(fn)
+	if !ok {
+		return "", false
+	}
+	parts := make([]string, 0, len(args))
+	for _, a := range args {
+		s, ok := plainExpr(a)
+		if !ok {
+			return "", false
+		}
+		parts = append(parts, s)
+	}
+	return factPrefix + recv + "(" + strings.Join(parts, ",") + ")", true
+}
+
+func plainExpr(x ir.Expr) (string, bool) {
+	switch x := x.(type) {
+	case *ir.Name:
+		return x.ID, true
+	case *ir.Attr:
+		s, ok := plainExpr(x.X)
+		return s + "." + x.Name, ok
+	case *ir.Const:
+		if s, ok := x.Value.(string); ok {
+			return strconv.Quote(s), true
+		}
+		return fmt.Sprint(x.Value), true
+	}
+	return "", false
 }

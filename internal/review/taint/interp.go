@@ -421,6 +421,10 @@ func (f *frame) tryStmt(s *ir.Try, e *env) *env {
 
 func (f *frame) switchStmt(s *ir.Switch, e *env) *env {
 	subj := f.eval(s.Subject, e)
+	if f.lang == ir.Java && !hasNullCase(s) {
+		// switch (x) throws on a null x unless a case is null
+		f.deref(subj, s.Subject, s.Pos)
+	}
 	lc := &loopCtx{isSwitch: true}
 	if s.Fallthrough {
 		f.loops = append(f.loops, lc)
@@ -731,4 +735,15 @@ func (a *analyzer) assigned(c *ir.Class) map[string]bool {
 	}
 	a.fieldWrites[c] = m
 	return m
+}
+
+func hasNullCase(s *ir.Switch) bool {
+	for _, c := range s.Cases {
+		for _, v := range c.Values {
+			if isNull(v) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -256,6 +256,28 @@ func TestJavaInjectedService(t *testing.T) {
 	}
 }
 
+func TestJavaNullChecks(t *testing.T) {
+	const src = "import java.util.*;\npublic class C {\n  Object f(Map<String, String> m, Map<String, Integer> n, String k) {\n    %s\n  }\n}\n"
+	for _, tc := range []struct{ name, body, want string }{
+		{"containsKey then get", `if (m.containsKey(k)) { return m.get(k).trim(); } return null;`, ""},
+		{"get checked then get", `if (m.get(k) != null) { return m.get(k).trim(); } return null;`, ""},
+		{"check on one branch only", `if (k.isEmpty() && m.containsKey(k)) { k = "x"; } return m.get(k).trim();`, "java/null-dereference"},
+		{"unboxed by arithmetic", `Integer c = n.get(k); return c + 1;`, "java/null-dereference"},
+		{"unboxed into a primitive", `int c = n.get(k); return c;`, "java/null-dereference"},
+		{"concatenation", `return "a" + m.get(k);`, ""},
+		{"switch on null", `switch (m.get(k)) { case "a": return 1; default: return 2; }`, "java/null-dereference"},
+		{"StringUtils.isNotEmpty", `String v = m.get(k); if (org.apache.commons.lang3.StringUtils.isNotEmpty(v)) { return v.trim(); } return null;`, ""},
+		{"Strings.isNullOrEmpty", `String v = m.get(k); if (com.google.common.base.Strings.isNullOrEmpty(v)) { return null; } return v.trim();`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rules(analyse(t, ir.Java, map[string]string{"C.java": fmt.Sprintf(src, tc.body)}))
+			if got != tc.want {
+				t.Errorf("got %q, want %q\n%s", got, tc.want, tc.body)
+			}
+		})
+	}
+}
+
 func TestJavaNullableParameter(t *testing.T) {
 	const src = "public class P {\n  int a(@Nullable String s) { return s.length(); }\n  int b(@Nullable String s) { return s == null ? 0 : s.length(); }\n}\n"
 	fs := analyse(t, ir.Java, map[string]string{"P.java": src})

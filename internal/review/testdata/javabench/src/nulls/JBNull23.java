@@ -1,0 +1,10 @@
+import java.util.*;
+import java.io.*;
+
+public class JBNull23 {
+
+    public Object run(Map<String, String> map, String k, HttpLike req) throws Exception {
+        String v = Optional.ofNullable(map.get(k)).orElse(null); return v.trim();
+        return null;
+    }
+}
