@@ -258,7 +258,7 @@ func TestProviderDeploysLargeTemplatesThroughS3(t *testing.T) {
 	p, err := cfnstack.NewProvider(cfnstack.ProviderOptions{
 		Clients:        func(context.Context, string, string) (cfnstack.DeployAPI, error) { return cfnClient(srv), nil },
 		TemplateBucket: "tend-templates", TemplatePrefix: "tend/", Uploader: cfnstack.NewUploader(s3c, "eu-west-1", srv.URL),
-		Poll:           time.Millisecond,
+		Poll: time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
