@@ -93,6 +93,11 @@ func (f *frame) refine(test ir.Expr, e *env, outcome bool) *env {
 				f.validateFor(recv, e, charChecked)
 			}
 		case "startswith", "endswith", "startsWith", "endsWith", "matches", "equals", "equalsIgnoreCase":
+			if (name == "startsWith" || name == "endsWith") && f.lang == ir.Java {
+				// a prefix or suffix says nothing of the rest of the text
+				// ("abc/../../etc/passwd".startsWith("abc"), "//evil".startsWith("/"))
+				return e
+			}
 			if name == "matches" && f.lang == ir.Java && len(t.Args) == 1 {
 				// String.matches(regex) validates when the regex admits
 				// only word characters
