@@ -95,7 +95,9 @@ func dependency(p ir.Param) bool {
 	return t == "Depends" || t == "Security" || strings.HasSuffix(t, ".Depends") || strings.HasSuffix(t, ".Security")
 }
 
-var httpVerbs = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "head": true, "options": true}
+var httpVerbs = map[string]bool{"get": true, "post": true, "put": true, "patch": true, "delete": true, "head": true, "options": true,
+	// Django REST framework ViewSet actions
+	"list": true, "retrieve": true, "create": true, "update": true, "partial_update": true, "destroy": true}
 
 // scalarAnnotations are parameter types FastAPI (pydantic) converts the
 // request's text to, refusing the request when it does not parse.
@@ -289,6 +291,23 @@ func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
 		out := derived(q+"()", s.all()...)
 		out.kind = kObject
 		return out, true
+	case "torch.load", "numpy.load":
+		// pickle underneath, unless weights_only=True / allow_pickle=False (numpy's default)
+		kw, unsafe := "weights_only", true
+		if q == "numpy.load" {
+			kw, unsafe = "allow_pickle", false
+		}
+		if v := s.arg(-1, kw); v != nil {
+			if b, ok := truth(v); ok {
+				unsafe = b == (q == "numpy.load")
+			}
+		}
+		if unsafe {
+			f.sinkHit(Deser, rule.PyDeserialization, q, s.c.Pos, s.arg(0, "f"), s.arg(0, "file"))
+		}
+		return derived(q+"()", s.all()...), true
+	case "django.shortcuts.get_object_or_404", "django.shortcuts.get_list_or_404", "flask_sqlalchemy.SQLAlchemy.get_or_404":
+		return &Value{kind: kObject, typ: q + "()"}, true
 	case "django.utils.html.format_html":
 		// the arguments are escaped into the template
 		var args []*Value
@@ -363,7 +382,27 @@ func pyHTMLBody(v *Value) bool {
 // pyFrameworkMethod models framework methods by name and receiver; ok is
 // false when it is not one of them.
 func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value, bool) {
+	if dbRowMethods[name] && dbQuery(recv) {
+		return &Value{typ: recv.typ + "." + name + "()"}, true
+	}
 	switch name {
+	case "format":
+		if strings.HasSuffix(recv.typ, "Markup()") {
+			// Markup.format escapes its arguments
+			out := sanitize(derived("str", s.all()...), bit(XSS))
+			return derived("markupsafe.Markup()", recv, out), true
+		}
+	case "fetch", "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetch_val", "exec_driver_sql", "executemany":
+		// asyncpg / databases / SQLAlchemy: the first argument is SQL text
+		if name == "exec_driver_sql" || strings.Contains(recv.typ, "asyncpg") || strings.Contains(recv.typ, "databases") {
+			f.sinkHit(SQL, rule.PySQLInjection, name, s.c.Pos, s.arg(0, "query"))
+		}
+	case "set_signed_cookie":
+		if sec := s.arg(-1, "secure"); sec == nil {
+			f.flag(rule.PyInsecureCookie, "set_signed_cookie without secure=True", s.c.Pos)
+		} else if b, ok := truth(sec); ok && !b {
+			f.flag(rule.PyInsecureCookie, "set_signed_cookie(secure=False)", s.c.Pos)
+		}
 	case "get":
 		if recv.kind != kDict && recv.keys == nil && recv.taint != nil {
 			// one entry of a mapping (a parsed JSON body, request.GET): a
@@ -415,4 +454,117 @@ func q(recv *Value, name string) string {
 		return "()"
 	}
 	return recv.typ + "." + name + "()"
+}
+
+// redirectTarget is the IR of a redirect call's target argument.
+func redirectTarget(s *callSite) ir.Expr {
+	for _, k := range s.c.Kw {
+		if k.Name == "url" || k.Name == "location" || k.Name == "redirect_to" || k.Name == "to" {
+			return k.Value
+		}
+	}
+	if len(s.c.Args) > 0 {
+		return s.c.Args[0]
+	}
+	return nil
+}
+
+// constPrefix is the literal text an expression's string starts with: of
+// an f-string, a concatenation, a %-format or a str.format template.
+func constPrefix(x ir.Expr) string {
+	switch x := x.(type) {
+	case *ir.Const:
+		s, _ := x.Value.(string)
+		return s
+	case *ir.Concat:
+		if len(x.Parts) > 0 {
+			if c, ok := x.Parts[0].(*ir.Const); ok {
+				s, _ := c.Value.(string)
+				return s
+			}
+		}
+	case *ir.Binary:
+		switch x.Op {
+		case "+":
+			return constPrefix(x.X)
+		case "%":
+			p := constPrefix(x.X)
+			if i := strings.IndexByte(p, '%'); i >= 0 {
+				p = p[:i]
+			}
+			return p
+		}
+	case *ir.Call:
+		if at, ok := x.Fn.(*ir.Attr); ok && at.Name == "format" {
+			p := constPrefix(at.X)
+			if i := strings.IndexByte(p, '{'); i >= 0 {
+				p = p[:i]
+			}
+			return p
+		}
+	}
+	return ""
+}
+
+var fixedOrigin = regexp.MustCompile(`^(/[^/\\]|https?://[^/\\?#@]+[/?#])`)
+
+// localRedirect reports whether a redirect's target starts with a literal
+// path of this site (/users/…) or a literal origin (https://host/…): what
+// follows cannot change where the browser goes.
+func localRedirect(s *callSite) bool {
+	x := redirectTarget(s)
+	return x != nil && fixedOrigin.MatchString(constPrefix(x))
+}
+
+// dbRowMethods return rows a query read from the database: their values
+// are the database's, not the request's text the query was filtered by.
+var dbRowMethods = map[string]bool{
+	"first": true, "one": true, "one_or_none": true, "all": true, "scalar": true, "scalar_one": true,
+	"scalar_one_or_none": true, "first_or_404": true, "get_or_404": true, "one_or_404": true, "fetchone": true,
+	"fetchall": true, "fetchmany": true, "values_list": true, "count": true, "exists": true, "latest": true, "earliest": true,
+}
+
+// dbQuery reports whether a receiver is a query: a SQLAlchemy Model.query
+// or session.query(...), a Django manager or QuerySet.
+func dbQuery(recv *Value) bool {
+	t := recv.typ
+	return strings.Contains(t, ".query") || strings.Contains(t, ".objects") || strings.Contains(t, "session.execute") ||
+		strings.Contains(t, ".scalars")
+}
+
+// djangoViewBases are class-based view bases whose instances hold the
+// request (self.request) and the URL's keyword arguments (self.kwargs).
+var djangoViewBases = map[string]bool{
+	"View": true, "TemplateView": true, "ListView": true, "DetailView": true, "FormView": true, "CreateView": true,
+	"UpdateView": true, "DeleteView": true, "RedirectView": true, "APIView": true, "GenericAPIView": true,
+	"ViewSet": true, "ModelViewSet": true, "ReadOnlyModelViewSet": true, "GenericViewSet": true, "ListAPIView": true,
+	"RetrieveAPIView": true, "ListCreateAPIView": true, "RetrieveUpdateDestroyAPIView": true, "CreateAPIView": true,
+}
+
+// pySelf fills self for a root method of a Django or DRF class-based
+// view: self.request is the request, self.kwargs and self.args the URL's.
+func (f *frame) pySelf(c *ir.Class, self *Value) {
+	if c == nil || self == nil || !f.w.a.webModule(f.mod) {
+		return
+	}
+	if !f.w.a.moduleImports(f.mod, "django") && !f.w.a.moduleImports(f.mod, "rest_framework") {
+		return
+	}
+	view := false
+	for _, b := range c.Bases {
+		t := exprText(b)
+		if i := strings.LastIndexByte(t, '.'); i >= 0 {
+			t = t[i+1:]
+		}
+		if djangoViewBases[t] {
+			view = true
+		}
+	}
+	if !view {
+		return
+	}
+	req := f.source("django.request", "request", c.Pos)
+	self.setKey("request", req)
+	self.setKey("kwargs", f.source("", "URL parameters", c.Pos))
+	self.setKey("args", f.source("", "URL parameters", c.Pos))
 }

@@ -27,35 +27,38 @@ var pySinks = map[string]sinkSpec{
 	"pandas.read_sql":                sk(SQL, rule.PySQLInjection, 0),
 	"pandas.read_sql_query":          sk(SQL, rule.PySQLInjection, 0),
 	// files
-	"open":              {kind: Path, rule: rule.PyPathTraversal, args: []int{0}, kws: []string{"file"}},
-	"io.open":           sk(Path, rule.PyPathTraversal, 0),
-	"codecs.open":       sk(Path, rule.PyPathTraversal, 0),
-	"os.open":           sk(Path, rule.PyPathTraversal, 0),
-	"os.remove":         sk(Path, rule.PyPathTraversal, 0),
-	"os.unlink":         sk(Path, rule.PyPathTraversal, 0),
-	"os.rmdir":          sk(Path, rule.PyPathTraversal, 0),
-	"os.mkdir":          sk(Path, rule.PyPathTraversal, 0),
-	"os.makedirs":       sk(Path, rule.PyPathTraversal, 0),
-	"os.listdir":        sk(Path, rule.PyPathTraversal, 0),
-	"os.scandir":        sk(Path, rule.PyPathTraversal, 0),
-	"os.stat":           sk(Path, rule.PyPathTraversal, 0),
-	"os.chmod":          sk(Path, rule.PyPathTraversal, 0),
-	"os.rename":         sk(Path, rule.PyPathTraversal, 0, 1),
-	"os.replace":        sk(Path, rule.PyPathTraversal, 0, 1),
-	"os.path.exists":    sk(Path, rule.PyPathTraversal, 0),
-	"os.path.isfile":    sk(Path, rule.PyPathTraversal, 0),
-	"os.path.isdir":     sk(Path, rule.PyPathTraversal, 0),
-	"os.path.getsize":   sk(Path, rule.PyPathTraversal, 0),
-	"shutil.copy":       sk(Path, rule.PyPathTraversal, 0, 1),
-	"shutil.copyfile":   sk(Path, rule.PyPathTraversal, 0, 1),
-	"shutil.copy2":      sk(Path, rule.PyPathTraversal, 0, 1),
-	"shutil.move":       sk(Path, rule.PyPathTraversal, 0, 1),
-	"shutil.rmtree":     sk(Path, rule.PyPathTraversal, 0),
-	"flask.send_file":   sk(Path, rule.PyPathTraversal, 0),
-	"tarfile.open":      sk(Path, rule.PyPathTraversal, 0),
-	"zipfile.ZipFile":   sk(Path, rule.PyPathTraversal, 0),
-	"fileinput.input":   sk(Path, rule.PyPathTraversal, 0),
-	"linecache.getline": sk(Path, rule.PyPathTraversal, 0),
+	"open":                      {kind: Path, rule: rule.PyPathTraversal, args: []int{0}, kws: []string{"file"}},
+	"io.open":                   sk(Path, rule.PyPathTraversal, 0),
+	"codecs.open":               sk(Path, rule.PyPathTraversal, 0),
+	"os.open":                   sk(Path, rule.PyPathTraversal, 0),
+	"os.remove":                 sk(Path, rule.PyPathTraversal, 0),
+	"os.unlink":                 sk(Path, rule.PyPathTraversal, 0),
+	"os.rmdir":                  sk(Path, rule.PyPathTraversal, 0),
+	"os.mkdir":                  sk(Path, rule.PyPathTraversal, 0),
+	"os.makedirs":               sk(Path, rule.PyPathTraversal, 0),
+	"os.listdir":                sk(Path, rule.PyPathTraversal, 0),
+	"os.scandir":                sk(Path, rule.PyPathTraversal, 0),
+	"os.stat":                   sk(Path, rule.PyPathTraversal, 0),
+	"os.chmod":                  sk(Path, rule.PyPathTraversal, 0),
+	"os.rename":                 sk(Path, rule.PyPathTraversal, 0, 1),
+	"os.replace":                sk(Path, rule.PyPathTraversal, 0, 1),
+	"os.path.exists":            sk(Path, rule.PyPathTraversal, 0),
+	"os.path.isfile":            sk(Path, rule.PyPathTraversal, 0),
+	"os.path.isdir":             sk(Path, rule.PyPathTraversal, 0),
+	"os.path.getsize":           sk(Path, rule.PyPathTraversal, 0),
+	"shutil.copy":               sk(Path, rule.PyPathTraversal, 0, 1),
+	"shutil.copyfile":           sk(Path, rule.PyPathTraversal, 0, 1),
+	"shutil.copy2":              sk(Path, rule.PyPathTraversal, 0, 1),
+	"shutil.move":               sk(Path, rule.PyPathTraversal, 0, 1),
+	"shutil.rmtree":             sk(Path, rule.PyPathTraversal, 0),
+	"flask.send_file":           sk(Path, rule.PyPathTraversal, 0),
+	"tarfile.open":              sk(Path, rule.PyPathTraversal, 0),
+	"zipfile.ZipFile":           sk(Path, rule.PyPathTraversal, 0),
+	"fileinput.input":           sk(Path, rule.PyPathTraversal, 0),
+	"linecache.getline":         sk(Path, rule.PyPathTraversal, 0),
+	"aiofiles.open":             sk(Path, rule.PyPathTraversal, 0),
+	"shutil.unpack_archive":     sk(Path, rule.PyPathTraversal, 0, 1),
+	"flask.send_from_directory": sk(Path, rule.PyPathTraversal, 0),
 	// code
 	"eval":          sk(Code, rule.PyCodeInjection, 0),
 	"exec":          sk(Code, rule.PyCodeInjection, 0),
@@ -74,6 +77,10 @@ var pySinks = map[string]sinkSpec{
 	"yaml.unsafe_load":     sk(Deser, rule.PyDeserialization, 0),
 	"yaml.unsafe_load_all": sk(Deser, rule.PyDeserialization, 0),
 	"shelve.open":          sk(Deser, rule.PyDeserialization, 0),
+	"joblib.load":          sk(Deser, rule.PyDeserialization, 0),
+	"marshal.load":         sk(Deser, rule.PyDeserialization, 0),
+	"dill.load":            sk(Deser, rule.PyDeserialization, 0),
+	"pickle.Unpickler":     sk(Deser, rule.PyDeserialization, 0),
 	// XPath
 	"lxml.etree.XPath":        sk(XPath, rule.PyXPathInjection, 0),
 	"lxml.etree.ETXPath":      sk(XPath, rule.PyXPathInjection, 0),
@@ -90,6 +97,8 @@ var pySinks = map[string]sinkSpec{
 	// XSS
 	"flask.render_template_string":      sk(XSS, rule.PyXSS, 0),
 	"markupsafe.Markup":                 sk(XSS, rule.PyXSS, 0),
+	"flask.Markup":                      sk(XSS, rule.PyXSS, 0),
+	"jinja2.Markup":                     sk(XSS, rule.PyXSS, 0),
 	"django.utils.safestring.mark_safe": sk(XSS, rule.PyXSS, 0),
 	"fastapi.responses.HTMLResponse":    {kind: XSS, rule: rule.PyXSS, args: []int{0}, kws: []string{"content"}},
 	"starlette.responses.HTMLResponse":  {kind: XSS, rule: rule.PyXSS, args: []int{0}, kws: []string{"content"}},
@@ -132,6 +141,7 @@ var pySanitizers = map[string]Mask{
 	"jinja2.escape":                        bit(XSS),
 	"bleach.clean":                         bit(XSS),
 	"django.utils.html.escape":             bit(XSS),
+	"django.utils.html.conditional_escape": bit(XSS),
 	"xml.sax.saxutils.escape":              bit(XSS),
 	"shlex.quote":                          bit(Cmd),
 	"pipes.quote":                          bit(Cmd),
@@ -186,7 +196,7 @@ func (f *frame) pyCall(s *callSite, fn *Value) *Value {
 	if fn.self != nil && fn.method != "" {
 		return f.pyMethod(s, fn.self, fn.method)
 	}
-	if spec, ok := pySinks[q]; ok {
+	if spec, ok := pySinks[q]; ok && (spec.kind != Redirect || !localRedirect(s)) {
 		f.checkSink(spec, q, s, nil)
 	}
 	if pyProcess[q] || strings.HasPrefix(q, "os.spawn") || strings.HasPrefix(q, "os.exec") {
@@ -686,7 +696,11 @@ func (f *frame) pyCrypto(q string, s *callSite) {
 		}
 	case "cryptography.hazmat.primitives.ciphers.algorithms.TripleDES", "cryptography.hazmat.primitives.ciphers.algorithms.Blowfish",
 		"cryptography.hazmat.primitives.ciphers.algorithms.ARC4", "cryptography.hazmat.primitives.ciphers.algorithms.CAST5",
-		"cryptography.hazmat.primitives.ciphers.algorithms.IDEA", "cryptography.hazmat.primitives.ciphers.algorithms.SEED":
+		"cryptography.hazmat.primitives.ciphers.algorithms.IDEA", "cryptography.hazmat.primitives.ciphers.algorithms.SEED",
+		"cryptography.hazmat.decrepit.ciphers.algorithms.TripleDES", "cryptography.hazmat.decrepit.ciphers.algorithms.Blowfish",
+		"cryptography.hazmat.decrepit.ciphers.algorithms.ARC4", "cryptography.hazmat.decrepit.ciphers.algorithms.CAST5",
+		"cryptography.hazmat.decrepit.ciphers.algorithms.IDEA", "cryptography.hazmat.decrepit.ciphers.algorithms.SEED",
+		"cryptography.hazmat.decrepit.ciphers.algorithms.RC2":
 		f.flag(rule.PyWeakCipher, q, p)
 	}
 	for _, pre := range []string{"Crypto.Cipher.", "Cryptodome.Cipher."} {
