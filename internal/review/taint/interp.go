@@ -114,6 +114,8 @@ func (w *world) runRoot(m *ir.Module, r root) {
 		self = f.newObject(cls)
 		if m.Lang == ir.Java {
 			f.initFields(cls, self)
+		} else {
+			f.pySelf(r.class, self)
 		}
 	}
 	e := newEnv(scope)
