@@ -34,7 +34,7 @@ func (f *frame) pyParam(fn *ir.Func, p ir.Param) (*Value, bool) {
 		}
 		return nil, false
 	}
-	if flaskViewMethod(fn) && f.w.a.moduleImports(f.mod, "flask") {
+	if flaskViewMethod(fn) && (f.w.a.moduleImports(f.mod, "flask") || f.w.a.moduleImports(f.mod, "flask_restful") || f.w.a.moduleImports(f.mod, "flask_restx")) {
 		if t := convertedRouteParam(fn, p, false); t != "" {
 			return &Value{typ: t}, true
 		}
@@ -69,15 +69,16 @@ func djangoView(fn *ir.Func) bool {
 }
 
 // flaskViewMethod reports whether fn is a get/post/… method of a Flask
-// class-based view (MethodView, View), which add_url_rule calls with the
-// route's variables.
+// class-based view (MethodView, View) or a Flask-RESTful/RESTX Resource,
+// which add_url_rule / add_resource call with the route's variables.
 func flaskViewMethod(fn *ir.Func) bool {
 	if fn.Class == nil || !httpVerbs[fn.Name] {
 		return false
 	}
 	for _, b := range fn.Class.Bases {
 		t := exprText(b)
-		if t == "MethodView" || strings.HasSuffix(t, ".MethodView") || t == "views.View" || t == "flask.views.View" {
+		if t == "MethodView" || strings.HasSuffix(t, ".MethodView") || t == "views.View" || t == "flask.views.View" ||
+			t == "Resource" || strings.HasSuffix(t, ".Resource") {
 			return true
 		}
 	}
@@ -386,6 +387,18 @@ func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value
 		return &Value{typ: recv.typ + "." + name + "()"}, true
 	}
 	switch name {
+	case "parse_args":
+		// Flask-RESTful / RESTX reqparse: the request's arguments
+		if strings.Contains(recv.typ, "reqparse") || strings.Contains(recv.typ, "RequestParser") {
+			out := f.source("", "RequestParser.parse_args()", s.c.Pos)
+			return out, true
+		}
+	case "TemplateResponse", "render", "render_to_string":
+		// Starlette's Jinja2Templates, Django's template.render: an
+		// autoescaping template engine renders the values
+		if strings.Contains(recv.typ, "Jinja2Templates") || strings.Contains(recv.typ, "django.template") {
+			return sanitize(derived(recv.typ+"."+name+"()", s.all()...), bit(XSS)), true
+		}
 	case "format":
 		if strings.HasSuffix(recv.typ, "Markup()") {
 			// Markup.format escapes its arguments

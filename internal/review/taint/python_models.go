@@ -151,6 +151,14 @@ var pySanitizers = map[string]Mask{
 	"urllib.parse.quote":                   bit(XSS) | bit(Cmd) | bit(SQL) | bit(LDAP) | bit(XPath),
 	"urllib.parse.quote_plus":              bit(XSS) | bit(Cmd) | bit(SQL) | bit(LDAP) | bit(XPath) | bit(Path),
 	"json.dumps":                           0,
+	// templates rendered with autoescaping (Flask, Django, Starlette)
+	"flask.render_template":                   bit(XSS),
+	"django.template.loader.render_to_string": bit(XSS),
+	// SQL composed with quoted identifiers and literals
+	"psycopg2.sql.Identifier": bit(SQL),
+	"psycopg2.sql.Literal":    bit(SQL),
+	"psycopg.sql.Identifier":  bit(SQL),
+	"psycopg.sql.Literal":     bit(SQL),
 	// URLs of the application's own routes
 	"flask.url_for":                bit(Redirect),
 	"flask.helpers.url_for":        bit(Redirect),
