@@ -303,6 +303,12 @@ func (f *frame) attr(v *Value, name string, p ir.Pos) *Value {
 				}
 				return x
 			}
+			if f.lang == ir.Python && v.taint != nil && v.class.class != nil {
+				// an attribute a library base class provides, of an
+				// object made from untrusted data (a Django form's
+				// cleaned_data)
+				return derived(v.class.class.Name+"."+name, v)
+			}
 			return unknown()
 		}
 	case kClass:
