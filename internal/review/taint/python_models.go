@@ -389,11 +389,14 @@ func (f *frame) checkProcess(q string, s *callSite) {
 			argv = &Value{kind: kList, elems: s.args[1:]}
 		}
 	}
-	if argv.kind != kList || argv.loose {
-		// a single string is the program name
+	if argv.kind != kList || argv.loose && (len(argv.elems) == 0 || !argv.elems[0].isConst()) {
+		// a single string is the program name; so may be any element of
+		// a list whose start is not known
 		f.sinkHit(Cmd, rule.PyCommandInj, q, s.c.Pos, argv)
 		return
 	}
+	// a list that starts with a literal program ([prog, …] + more, or
+	// extended with more arguments): the program is fixed
 	if len(argv.elems) == 0 {
 		return
 	}
