@@ -679,6 +679,10 @@ func (f *frame) arith(op string, a, b *Value) *Value {
 		if !a.loose && !b.loose {
 			return &Value{kind: kList, typ: a.typ, elems: append(append([]*Value(nil), a.elems...), b.elems...)}
 		}
+		if !a.loose && f.lang == ir.Python {
+			// [prog, arg] + more: the start stays known (as extend keeps it)
+			return &Value{kind: kList, typ: a.typ, elems: append([]*Value(nil), a.elems...), loose: true, summary: b.all()}
+		}
 		return &Value{kind: kList, typ: a.typ, loose: true, summary: join(a.all(), b.all())}
 	}
 	if op == "%" {
