@@ -12,11 +12,10 @@ import (
 )
 
 // pyappsFloor is the lowest score per category tend may fall to on
-// pyapps, tend's own Flask, Django and FastAPI application-style fixtures:
-// every category is 1.0 but cmdi, where an argument list extended with
-// the request's values (args += request.form.getlist(...)) loses its fixed
-// program (one false positive of 7 safe cases).
-var pyappsFloor = map[string]float64{"cmdi": 0.85}
+// pyapps, tend's own Flask, Django and FastAPI application-style fixtures
+// (1.0 for a category not listed). Lower a floor only for a case the
+// models cannot decide, and say which.
+var pyappsFloor = map[string]float64{}
 
 // TestPyApps reviews the pyapps suite, checks each category's OWASP score
 // (TPR − FPR) against its floor and pins the findings in pyapps.golden.
