@@ -242,7 +242,14 @@ func (f *frame) pyRefineCall(t *ir.Call, e *env, outcome bool) {
 	if !outcome || len(t.Args) == 0 {
 		return
 	}
-	name, _ := callName(t)
+	name, recv := callName(t)
+	if name == "is_relative_to" && recv != nil {
+		// Path(base, x).resolve().is_relative_to(base): inside base
+		if strings.HasPrefix(f.eval(recv, e).typ, "pathlib.") {
+			f.validateFor(recv, e, bit(Path))
+		}
+		return
+	}
 	if name != "url_has_allowed_host_and_scheme" && name != "is_safe_url" {
 		return
 	}
@@ -267,6 +274,11 @@ func (f *frame) pyRefineAttr(t *ir.Attr, e *env, outcome bool) {
 // pyFrameworkCall models framework calls by qualified name; ok is false
 // when q is not one of them.
 func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
+	if i := lastDot(q); i > 0 && (q[i+1:] == "update" || q[i+1:] == "setdefault") && isSession(q[:i]) {
+		// flask.session.update(theme=name)
+		f.sinkHit(Trust, rule.PyTrustBoundary, q, s.c.Pos, s.all()...)
+		return constant(nil), true
+	}
 	switch q {
 	case "flask.make_response", "flask.Response", "werkzeug.wrappers.Response", "flask.wrappers.Response":
 		// the body is the first argument, or the first element of a
@@ -280,6 +292,16 @@ func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
 			f.sinkHit(XSS, rule.PyXSS, q, s.c.Pos, body)
 		}
 		out := derived(q+"()", body)
+		out.kind = kObject
+		return out, true
+	case "starlette.responses.Response", "fastapi.responses.Response", "fastapi.Response":
+		// Response(content, status_code, headers, media_type)
+		if mt := s.arg(3, "media_type"); mt != nil && mimeHTML(mt) {
+			if _, ok := mt.str(); ok {
+				f.sinkHit(XSS, rule.PyXSS, q, s.c.Pos, s.arg(0, "content"))
+			}
+		}
+		out := derived(q+"()", s.all()...)
 		out.kind = kObject
 		return out, true
 	case "django.http.HttpResponse":
@@ -416,7 +438,20 @@ func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value
 		} else if b, ok := truth(sec); ok && !b {
 			f.flag(rule.PyInsecureCookie, "set_signed_cookie(secure=False)", s.c.Pos)
 		}
+	case "update", "setdefault":
+		// session.update(user=name), session.setdefault("k", v)
+		if isSession(recv.typ) {
+			vals := append([]*Value(nil), s.all()...)
+			f.sinkHit(Trust, rule.PyTrustBoundary, "session."+name, s.c.Pos, vals...)
+		}
 	case "get":
+		if t := s.arg(-1, "type"); t != nil && strings.HasPrefix(recv.typ, "flask.request.") {
+			// request.args.get("id", type=int): werkzeug converts, and
+			// answers the default when the text does not parse
+			if n, ok := pyClean[t.typ]; ok && (n == "int" || n == "float" || n == "bool") {
+				return &Value{typ: n}, true
+			}
+		}
 		if recv.kind != kDict && recv.keys == nil && recv.taint != nil {
 			// one entry of a mapping (a parsed JSON body, request.GET): a
 			// check of the entry says nothing of the others, so the

@@ -21,11 +21,14 @@ func sk(k Kind, r string, args ...int) sinkSpec { return sinkSpec{kind: k, rule:
 // pySinks are library functions by qualified name.
 var pySinks = map[string]sinkSpec{
 	// SQL
-	"sqlalchemy.text":                sk(SQL, rule.PySQLInjection, 0),
-	"sqlalchemy.sql.text":            sk(SQL, rule.PySQLInjection, 0),
-	"sqlalchemy.sql.expression.text": sk(SQL, rule.PySQLInjection, 0),
-	"pandas.read_sql":                sk(SQL, rule.PySQLInjection, 0),
-	"pandas.read_sql_query":          sk(SQL, rule.PySQLInjection, 0),
+	"sqlalchemy.text":                          sk(SQL, rule.PySQLInjection, 0),
+	"sqlalchemy.sql.text":                      sk(SQL, rule.PySQLInjection, 0),
+	"sqlalchemy.sql.expression.text":           sk(SQL, rule.PySQLInjection, 0),
+	"pandas.read_sql":                          sk(SQL, rule.PySQLInjection, 0),
+	"pandas.read_sql_query":                    sk(SQL, rule.PySQLInjection, 0),
+	"sqlalchemy.literal_column":                sk(SQL, rule.PySQLInjection, 0),
+	"sqlalchemy.sql.literal_column":            sk(SQL, rule.PySQLInjection, 0),
+	"sqlalchemy.sql.expression.literal_column": sk(SQL, rule.PySQLInjection, 0),
 	// files
 	"open":                      {kind: Path, rule: rule.PyPathTraversal, args: []int{0}, kws: []string{"file"}},
 	"io.open":                   sk(Path, rule.PyPathTraversal, 0),
@@ -148,6 +151,11 @@ var pySanitizers = map[string]Mask{
 	"ldap3.utils.conv.escape_filter_chars": bit(LDAP),
 	"ldap.filter.escape_filter_chars":      bit(LDAP),
 	"ldap3.utils.dn.escape_rdn":            bit(LDAP),
+	"werkzeug.security.safe_join":          bit(Path),
+	"werkzeug.utils.safe_join":             bit(Path),
+	"flask.safe_join":                      bit(Path),
+	"flask.helpers.safe_join":              bit(Path),
+	"django.utils._os.safe_join":           bit(Path),
 	"urllib.parse.quote":                   bit(XSS) | bit(Cmd) | bit(SQL) | bit(LDAP) | bit(XPath),
 	"urllib.parse.quote_plus":              bit(XSS) | bit(Cmd) | bit(SQL) | bit(LDAP) | bit(XPath) | bit(Path),
 	"json.dumps":                           0,
@@ -300,7 +308,7 @@ func (f *frame) pyCall(s *callSite, fn *Value) *Value {
 		return out
 	case "yaml.load", "yaml.load_all":
 		loader := s.arg(1, "Loader")
-		if loader == nil || !strings.Contains(loader.typ, "SafeLoader") {
+		if loader == nil || !strings.Contains(loader.typ, "SafeLoader") && !strings.HasSuffix(loader.typ, "BaseLoader") {
 			f.checkSink(sk(Deser, rule.PyDeserialization, 0), q, s, nil)
 		}
 	case "xml.dom.minidom.parseString", "xml.dom.minidom.parse", "xml.sax.parseString", "xml.sax.parse",
@@ -439,7 +447,7 @@ func (f *frame) pyMethod(s *callSite, recv *Value, name string) *Value {
 		}
 	}
 	switch name {
-	case "execute", "executemany", "executescript", "mogrify":
+	case "execute", "executemany", "executescript", "mogrify", "execute_sql":
 		if !strings.HasPrefix(recv.typ, "concurrent") && !strings.Contains(recv.typ, "Executor") {
 			f.sinkHit(SQL, rule.PySQLInjection, name, p, s.arg(0, ""))
 		}
