@@ -132,6 +132,9 @@ type analyzer struct {
 	fieldWrites map[*ir.Class]map[string]bool
 	// web caches which modules import a web framework
 	web map[*ir.Module]bool
+	// urlConverters caches the Django URL converters of each view's
+	// parameters (python_frameworks.go)
+	urlConverters map[string]map[string]string
 }
 
 func (a *analyzer) report(f Finding) {
