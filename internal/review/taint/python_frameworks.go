@@ -51,6 +51,16 @@ func (f *frame) pyParam(fn *ir.Func, p ir.Param) (*Value, bool) {
 		v.typ = ""
 	}
 	v.taint = &trace{step: Step{File: f.mod.Path, Pos: fn.Pos, Note: "URL parameter " + p.Name}}
+	switch f.w.a.djangoURLParam(fn, p.Name) {
+	case "int":
+		return &Value{typ: "int"}, true
+	case "uuid":
+		return &Value{typ: "uuid"}, true
+	case "slug":
+		// [-a-zA-Z0-9_]+: no metacharacter of any injection, but a
+		// redirect to it still goes where it says
+		return sanitize(v, charChecked), true
+	}
 	return v, true
 }
 
@@ -615,4 +625,82 @@ func (f *frame) pySelf(c *ir.Class, self *Value) {
 	self.setKey("request", req)
 	self.setKey("kwargs", f.source("", "URL parameters", c.Pos))
 	self.setKey("args", f.source("", "URL parameters", c.Pos))
+}
+
+var djangoConverter = regexp.MustCompile(`<(int|slug|uuid|str|path):(\w+)>`)
+
+// djangoURLParam is the converter a Django URL pattern of the project
+// (path("<int:pk>/", views.detail)) gives a view's parameter: "int" and
+// "uuid" arrive converted, "slug" is letters, digits, - and _; "" when no
+// pattern names the view or one passes it text.
+func (a *analyzer) djangoURLParam(fn *ir.Func, param string) string {
+	if a.urlConverters == nil {
+		a.urlConverters = map[string]map[string]string{}
+		for _, m := range a.p.mods {
+			if m.Lang != ir.Python {
+				continue
+			}
+			for _, s := range m.Body {
+				if as, ok := s.(*ir.Assign); ok {
+					a.collectURLPatterns(as.Value)
+				}
+			}
+		}
+	}
+	name := fn.Name
+	if fn.Class != nil {
+		name = fn.Class.Name
+	}
+	return a.urlConverters[name][param]
+}
+
+// collectURLPatterns records path()/re_path() calls in a urlpatterns list.
+func (a *analyzer) collectURLPatterns(x ir.Expr) {
+	switch x := x.(type) {
+	case *ir.Seq:
+		for _, el := range x.Elts {
+			a.collectURLPatterns(el)
+		}
+	case *ir.Binary:
+		a.collectURLPatterns(x.X)
+		a.collectURLPatterns(x.Y)
+	case *ir.Call:
+		n := exprText(x.Fn)
+		if n != "path" && !strings.HasSuffix(n, ".path") || len(x.Args) < 2 {
+			return
+		}
+		route, ok := x.Args[0].(*ir.Const)
+		if !ok {
+			return
+		}
+		text, _ := route.Value.(string)
+		view := x.Args[1]
+		if c, ok := view.(*ir.Call); ok { // SomeView.as_view()
+			if at, ok := c.Fn.(*ir.Attr); ok && at.Name == "as_view" {
+				view = at.X
+			}
+		}
+		vn := exprText(view)
+		if i := strings.LastIndexByte(vn, '.'); i >= 0 {
+			vn = vn[i+1:]
+		}
+		if vn == "" {
+			return
+		}
+		for _, m := range djangoConverter.FindAllStringSubmatch(text, -1) {
+			conv := m[1]
+			if conv == "str" || conv == "path" {
+				conv = ""
+			}
+			params := a.urlConverters[vn]
+			if params == nil {
+				params = map[string]string{}
+				a.urlConverters[vn] = params
+			}
+			if old, seen := params[m[2]]; seen && old != conv {
+				conv = "" // two patterns disagree: the weaker holds
+			}
+			params[m[2]] = conv
+		}
+	}
 }
