@@ -29,8 +29,14 @@ func (f *frame) pyParam(fn *ir.Func, p ir.Param) (*Value, bool) {
 		return unknown(), true
 	}
 	if isRouteHandler(fn) {
-		if t := convertedRouteParam(fn, p, f.w.a.moduleImports(f.mod, "fastapi")); t != "" {
+		fastapi := f.w.a.moduleImports(f.mod, "fastapi")
+		if t := convertedRouteParam(fn, p, fastapi); t != "" {
 			return &Value{typ: t}, true
+		}
+		if fastapi && choiceAnnotation(f.mod, p.Type) {
+			// Literal["asc", "desc"] or an Enum: FastAPI refuses any
+			// other value
+			return &Value{typ: "str"}, true
 		}
 		return nil, false
 	}
@@ -703,4 +709,31 @@ func (a *analyzer) collectURLPatterns(x ir.Expr) {
 			params[m[2]] = conv
 		}
 	}
+}
+
+// choiceAnnotation reports whether a parameter's annotation admits only
+// fixed values: Literal[...] or an Enum class of the module.
+func choiceAnnotation(m *ir.Module, t string) bool {
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(t), "| None"))
+	if strings.HasPrefix(t, "Optional[") && strings.HasSuffix(t, "]") {
+		t = t[len("Optional[") : len(t)-1]
+	}
+	if strings.HasPrefix(t, "Literal[") || strings.HasPrefix(t, "typing.Literal[") {
+		return true
+	}
+	if t == "" {
+		return false
+	}
+	for _, s := range m.Body {
+		cd, ok := s.(*ir.ClassDef)
+		if !ok || cd.Class == nil || cd.Class.Name != t {
+			continue
+		}
+		for _, b := range cd.Class.Bases {
+			if strings.HasSuffix(exprText(b), "Enum") {
+				return true
+			}
+		}
+	}
+	return false
 }
