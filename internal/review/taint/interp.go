@@ -154,6 +154,15 @@ type frame struct {
 	loops   []*loopCtx
 	globals map[string]bool
 	depth   int
+	// entry is where the root's function called into the project code
+	// this frame runs (nil in the root itself)
+	entry *callEntry
+}
+
+// callEntry is a call site in a root's own function.
+type callEntry struct {
+	mod *ir.Module
+	pos ir.Pos
 }
 
 type loopCtx struct {
