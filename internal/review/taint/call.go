@@ -269,6 +269,10 @@ func (f *frame) invoke(fr *fnRef, self *Value, args []*Value, kw map[string]*Val
 	}
 	e := newEnv(parent)
 	nf := &frame{w: f.w, mod: fr.mod, modEnv: ms.env, lang: fr.mod.Lang, fn: fn, self: self, depth: f.depth + 1}
+	nf.entry = f.entry
+	if nf.entry == nil {
+		nf.entry = &callEntry{mod: f.mod, pos: p}
+	}
 	params := fn.Params
 	if self != nil && nf.lang == ir.Python && len(params) > 0 {
 		e.vars[params[0].Name] = self
