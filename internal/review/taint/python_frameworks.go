@@ -324,11 +324,15 @@ func (f *frame) pyFrameworkCall(q string, s *callSite) (*Value, bool) {
 		// HttpResponse(content, content_type=None, ...): HTML unless the
 		// content type says otherwise
 		ct := s.arg(1, "content_type")
-		if ct == nil || mimeHTML(ct) {
+		html := ct == nil || mimeHTML(ct)
+		if html {
 			f.sinkHit(XSS, rule.PyXSS, q, s.c.Pos, s.arg(0, "content"))
 		}
 		out := derived(q+"()", s.all()...)
 		out.kind = kObject
+		if !html {
+			out.setKey("\x00text", constant(true))
+		}
 		return out, true
 	case "torch.load", "numpy.load":
 		// pickle underneath, unless weights_only=True / allow_pickle=False (numpy's default)
@@ -475,6 +479,11 @@ func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value
 			out := derived(q(recv, name), append([]*Value{recv}, s.all()...)...)
 			out.roots = nil
 			return out, true
+		}
+	case "write":
+		// response.write(html) on a Django HttpResponse made for HTML
+		if strings.HasPrefix(recv.typ, "django.http.HttpResponse") && (recv.keys == nil || recv.keys["\x00text"] == nil) {
+			f.sinkHit(XSS, rule.PyXSS, "HttpResponse.write", s.c.Pos, s.arg(0, "content"))
 		}
 	case "save":
 		// werkzeug FileStorage.save(dst): an uploaded file written where
