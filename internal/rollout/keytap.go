@@ -36,6 +36,11 @@ func DefaultKeySeries() KeySeries {
 	}}
 }
 
+// ProviderMeasuresItself is the provider whose deployments' key metrics
+// reach the Recorder from the provider itself (the process provider's
+// scrapes): the tap leaves them alone, so that no sample counts twice.
+const ProviderMeasuresItself = "process"
+
 // KeyTapOptions configure a KeyTap.
 type KeyTapOptions struct {
 	Series      KeySeries
@@ -164,7 +169,7 @@ func (t *KeyTap) Refresh(ctx context.Context) error {
 	}
 	next := make(map[string]tapped, len(ds))
 	for _, d := range ds {
-		if d.Target != 0 || d.Stack == "" || d.Version == 0 {
+		if d.Target != 0 || d.Stack == "" || d.Version == 0 || d.Provider == ProviderMeasuresItself {
 			continue
 		}
 		next[d.Stack] = tapped{id: d.ID, version: d.Version, since: d.UpdatedAt.UnixMilli()}

@@ -24,6 +24,7 @@ func TestKeyTapAttributesSamples(t *testing.T) {
 		{ID: "acme", Product: "shop", Type: "silo", Provider: "cfn", State: store.DeploymentActive, Version: 2, Stack: "tend-shop-acme", UpdatedAt: t0},
 		{ID: "globex", Product: "shop", Type: "silo", Provider: "cfn", State: store.DeploymentUpdating, Version: 1, Target: 2, Stack: "tend-shop-globex", UpdatedAt: t0},
 		{ID: "pool-1", Product: "shop", Type: "pool", Provider: "cfn", State: store.DeploymentActive, Version: 1, Stack: "tend-shop-pool-1", UpdatedAt: t0},
+		{ID: "local", Product: "shop", Type: "pool", Provider: "process", State: store.DeploymentActive, Version: 1, Stack: "tend-shop-local", UpdatedAt: t0},
 	} {
 		d.CreatedAt = t0
 		if err := st.Deployments().Create(ctx, d); err != nil {
@@ -50,6 +51,7 @@ func TestKeyTapAttributesSamples(t *testing.T) {
 		{Metric: "tend:error_rate", Labels: stack("tend-shop-acme"), TimeMs: at(time.Second), Value: math.NaN()},    // staleness marker
 		{Metric: "tend:error_rate", Labels: stack("tend-shop-acme"), TimeMs: at(time.Second), Value: 7, Counter: true},
 		{Metric: "http_requests_total", Labels: stack("tend-shop-acme"), TimeMs: at(time.Second), Value: 5},
+		{Metric: "tend:error_rate", Labels: stack("tend-shop-local"), TimeMs: at(time.Second), Value: 0.9}, // the process provider measures its own
 	}
 	tap.Observe(batch) // before the first refresh: nothing is known yet
 	if n := tap.Recorded(); n != 0 {
