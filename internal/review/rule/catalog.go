@@ -69,7 +69,7 @@ func init() {
 			"ProcessBuilder pb = new ProcessBuilder(\"echo\", value); // no shell\npb.start();")
 		inj("code-injection", 94, Critical, "Code injection",
 			"Untrusted input is evaluated as code.",
-			"It looks like untrusted input reaches eval, exec or compile, which runs whatever code an attacker sends. We recommend never evaluating input; parse literals with ast.literal_eval or use a lookup table of allowed operations.",
+			"It looks like untrusted input reaches eval, exec or compile, or is used as a template's source (Jinja2 Template, Environment.from_string), which runs whatever code an attacker sends. We recommend never evaluating input; parse literals with ast.literal_eval, use a lookup table of allowed operations, and keep templates fixed, passing input to them only as data.",
 			"value = ast.literal_eval(text)", "")
 		inj("unsafe-deserialization", 502, High, "Deserialization of untrusted data",
 			"Untrusted input is deserialized with a loader that can run code.",

@@ -452,6 +452,12 @@ func (f *frame) pyFrameworkMethod(s *callSite, recv *Value, name string) (*Value
 		if name == "exec_driver_sql" || strings.Contains(recv.typ, "asyncpg") || strings.Contains(recv.typ, "databases") {
 			f.sinkHit(SQL, rule.PySQLInjection, name, s.c.Pos, s.arg(0, "query"))
 		}
+	case "from_string":
+		// Jinja2: a template made from untrusted text runs its expressions
+		// on the server; a sandboxed environment's does not
+		if strings.HasPrefix(recv.typ, "jinja2.Environment") || strings.HasPrefix(recv.typ, "jinja2.environment.Environment") {
+			f.sinkHit(Code, rule.PyCodeInjection, "Environment.from_string", s.c.Pos, s.arg(0, "source"))
+		}
 	case "set_signed_cookie":
 		if sec := s.arg(-1, "secure"); sec == nil {
 			f.flag(rule.PyInsecureCookie, "set_signed_cookie without secure=True", s.c.Pos)

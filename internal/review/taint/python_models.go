@@ -68,6 +68,10 @@ var pySinks = map[string]sinkSpec{
 	"compile":       sk(Code, rule.PyCodeInjection, 0),
 	"builtins.eval": sk(Code, rule.PyCodeInjection, 0),
 	"builtins.exec": sk(Code, rule.PyCodeInjection, 0),
+	// a template whose source is untrusted runs the sender's expressions on
+	// the server (server-side template injection); a sandboxed environment's
+	// templates do not
+	"jinja2.Template": sk(Code, rule.PyCodeInjection, 0),
 	// deserialization
 	"pickle.loads":         sk(Deser, rule.PyDeserialization, 0),
 	"pickle.load":          sk(Deser, rule.PyDeserialization, 0),
