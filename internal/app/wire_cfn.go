@@ -10,7 +10,6 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/tendhq/tend/internal/cloud/cfnstack"
@@ -40,12 +39,11 @@ func buildCFNProvider(ctx context.Context, a *App) (fleet.Provider, error) {
 	}
 	var uploader cfnstack.TemplateUploader
 	if fc.CFNTemplateBucket != "" {
-		s3c := s3.NewFromConfig(base, func(o *s3.Options) {
-			if ac.EndpointURL != "" {
-				o.BaseEndpoint, o.UsePathStyle = awssdk.String(strings.TrimRight(ac.EndpointURL, "/")), true
-			}
-		})
-		uploader = cfnstack.NewUploader(s3c, base.Region, strings.TrimRight(ac.EndpointURL, "/"))
+		cfg := base.Copy()
+		if ac.EndpointURL != "" {
+			cfg.BaseEndpoint = awssdk.String(strings.TrimRight(ac.EndpointURL, "/"))
+		}
+		uploader = cfnstack.NewS3Uploader(cfg)
 	}
 	var mu sync.Mutex
 	clients := map[string]*cloudformation.Client{}

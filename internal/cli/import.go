@@ -16,7 +16,6 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/devopsguru"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/cloud/cfnstack"
@@ -320,8 +319,7 @@ func deployImport(ctx context.Context, cmd *cobra.Command, g *globals, o *import
 		Log:      logger,
 	}
 	if o.s3Bucket != "" {
-		s3c := s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = cfg.BaseEndpoint != nil })
-		d.Uploader = cfnstack.NewUploader(s3c, cfg.Region, aws.ToString(cfg.BaseEndpoint))
+		d.Uploader = cfnstack.NewS3Uploader(cfg)
 	}
 	if o.enroll == "devops-guru" {
 		d.Guru = cfnstack.NewGuru(devopsguru.NewFromConfig(cfg))

@@ -241,6 +241,7 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 		for id := range is.unsaved {
 			a := is.anoms[id]
 			a.InsightID = rec.ID
+			is.anoms[id] = a
 			first = append(first, g.withAssociation(ctx, is, a))
 		}
 		err := ins.Open(ctx, rec, first)
@@ -263,11 +264,6 @@ func (g *grouper) save(ctx context.Context, is *insightState) error {
 		case err != nil:
 			return err
 		default:
-			for id := range is.unsaved {
-				a := is.anoms[id]
-				a.InsightID = rec.ID
-				is.anoms[id] = a
-			}
 			clear(is.unsaved)
 			is.created, is.rec.Version = true, 1
 			is.catchUntil = now.Add(catchUpFor)

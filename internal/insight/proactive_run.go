@@ -272,8 +272,6 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 		}
 		o.in.Version = 1
 		o.stored = o.in
-		o.saved = true
-		return
 	} else {
 		rec := o.in
 		rec.Notify = message.InsightChanges(o.stored, rec, anoms, url, p.now())
@@ -291,11 +289,11 @@ func (p *Proactive) save(ctx context.Context, o *proOpen) {
 			return
 		}
 		o.in.Version = stored.Version
-	}
-	o.stored = o.in
-	if err := p.st.Anomalies().Upsert(ctx, []store.Anomaly{o.an}); err != nil {
-		p.storeFailed(o, err)
-		return
+		o.stored = o.in
+		if err := p.st.Anomalies().Upsert(ctx, anoms); err != nil {
+			p.storeFailed(o, err)
+			return
+		}
 	}
 	o.saved = true
 	if o.in.Status == store.InsightClosed {

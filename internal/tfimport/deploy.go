@@ -15,7 +15,7 @@ import (
 
 // MaxTemplateBody is CloudFormation's limit on an inline TemplateBody;
 // larger templates go through S3 (TemplateURL).
-const MaxTemplateBody = 51200
+const MaxTemplateBody = cfnstack.MaxTemplateBody
 
 // StackResource is one resource of an application boundary: what tend's
 // insights group under the stack.

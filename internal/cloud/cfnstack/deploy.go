@@ -53,7 +53,7 @@ const (
 // CloudFormation's limits on a template: inline (TemplateBody), and read
 // from S3 (TemplateURL).
 const (
-	maxTemplateBody = 51200
+	MaxTemplateBody = 51200
 	maxTemplateURL  = 1000000
 )
 
@@ -143,9 +143,9 @@ func (p *Provider) Apply(ctx context.Context, d store.Deployment, v catalog.Vers
 	switch {
 	case len(v.Template) > maxTemplateURL:
 		return nil, fmt.Errorf("version %d of %s: the template is %d bytes, over CloudFormation's limit of %d", v.Number, v.Product, len(v.Template), maxTemplateURL)
-	case len(v.Template) > maxTemplateBody && (p.o.Uploader == nil || p.o.TemplateBucket == ""):
+	case len(v.Template) > MaxTemplateBody && (p.o.Uploader == nil || p.o.TemplateBucket == ""):
 		return nil, fmt.Errorf("version %d of %s: the template is %d bytes, over CloudFormation's inline limit of %d: set fleet.cfn_template_bucket to deploy it through S3",
-			v.Number, v.Product, len(v.Template), maxTemplateBody)
+			v.Number, v.Product, len(v.Template), MaxTemplateBody)
 	}
 	declared, err := templateParameters(v.Template)
 	if err != nil {
@@ -181,7 +181,7 @@ func (p *Provider) Apply(ctx context.Context, d store.Deployment, v catalog.Vers
 		}
 	}
 	in := p.inputs(d, v, name, declared, st)
-	if len(v.Template) > maxTemplateBody {
+	if len(v.Template) > MaxTemplateBody {
 		// Content-addressed: the same version uploads to the same key, so
 		// a retried apply overwrites it with the same bytes.
 		sum := sha256.Sum256(v.Template)

@@ -67,6 +67,14 @@ func NewUploader(api S3API, region, endpoint string) *Uploader {
 	return &Uploader{api: api, region: region, endpoint: strings.TrimRight(endpoint, "/")}
 }
 
+// NewS3Uploader returns an uploader through S3 in cfg's region; an
+// endpoint in cfg (S3-compatible endpoints, tests) is addressed path-style
+// and is the TemplateURL base.
+func NewS3Uploader(cfg aws.Config) *Uploader {
+	api := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
+	return NewUploader(api, cfg.Region, aws.ToString(cfg.BaseEndpoint))
+}
+
 // Upload stores body at s3://bucket/key and returns the HTTPS URL
 // CloudFormation's TemplateURL takes.
 func (u *Uploader) Upload(ctx context.Context, bucket, key string, body []byte) (string, error) {
